@@ -1,0 +1,17 @@
+// "Show my location" for the folium map: asks the browser only when pressed.
+(function () {
+  const button = document.getElementById("locate-me");
+  if (!button || !("geolocation" in navigator)) return;
+  const map = window[button.dataset.map];
+  if (!map) return;
+  button.hidden = false;
+  let marker = null;
+  button.addEventListener("click", () => {
+    map.locate({ setView: true, maxZoom: 16 });
+  });
+  map.on("locationfound", (e) => {
+    if (marker) marker.remove();
+    marker = L.circleMarker(e.latlng, { radius: 9, color: "#0b5cad", fillOpacity: 0.8 }).addTo(map);
+  });
+  map.on("locationerror", () => { button.textContent = button.textContent + " ✕"; });
+})();

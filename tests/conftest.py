@@ -1,0 +1,191 @@
+"""Shared fixtures: the app on SQLite (default) or PostgreSQL (``DATABASE_URL``),
+factories for users and bookings, and a guard against real network traffic."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import socket
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from webapp import create_app
+from webapp.config import TestingConfig
+from webapp.extensions import db
+
+DATABASE_URL = os.environ.get("DATABASE_URL")
+
+
+# --- no test may reach the internet ------------------------------------------------
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(sock, address):
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise RuntimeError(f"test tried to open a network connection to {host!r}")
+    return _real_connect(sock, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch):
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+# --- the app ---------------------------------------------------------------------
+
+
+def make_app(tmp_path: Path, **overrides):
+    """Build a testing app whose instance folder (and sandboxes) live in ``tmp_path``."""
+    environ = {"INSTANCE_PATH": str(tmp_path)}
+    if DATABASE_URL:
+        environ["DATABASE_URL"] = DATABASE_URL
+    config = TestingConfig(environ)
+    settings = {"WTF_CSRF_ENABLED": False, "SERVER_NAME": None}
+    settings.update(overrides)
+    return create_app(config, **settings)
+
+
+def reset_schema(app) -> None:
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+
+
+def empty_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def _schema_ready(tmp_path_factory):
+    """Create the schema once per session on a shared database (PostgreSQL)."""
+    if DATABASE_URL:
+        app = make_app(tmp_path_factory.mktemp("schema"))
+        reset_schema(app)
+    return True
+
+
+@pytest.fixture
+def app(tmp_path, _schema_ready):
+    app = make_app(tmp_path)
+    if DATABASE_URL:
+        empty_tables(app)
+    else:
+        with app.app_context():
+            db.create_all()
+    with app.app_context():
+        yield app
+        db.session.remove()
+    if DATABASE_URL:
+        empty_tables(app)
+    app.extensions["providers"].close()
+
+
+@pytest.fixture
+def csrf_app(tmp_path, _schema_ready):
+    """The app with CSRF protection on, as in production."""
+    app = make_app(tmp_path / "csrf", WTF_CSRF_ENABLED=True)
+    if DATABASE_URL:
+        empty_tables(app)
+    else:
+        with app.app_context():
+            db.create_all()
+    with app.app_context():
+        yield app
+        db.session.remove()
+    if DATABASE_URL:
+        empty_tables(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- factories -------------------------------------------------------------------
+
+DEFAULT_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def make_user(app):
+    from webapp.services import accounts
+
+    counter = {"n": 0}
+
+    def factory(email: str | None = None, password: str = DEFAULT_PASSWORD, role: str = "driver", **profile):
+        counter["n"] += 1
+        email = email or f"user{counter['n']}@example.com"
+        user = accounts.register_user(email, password, password, role=role)
+        if profile:
+            accounts.update_profile(user.id, profile.get("name", ""), profile.get("phone", ""),
+                                    profile.get("language"))
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login(client):
+    def do_login(user_or_email, password: str = DEFAULT_PASSWORD, test_client=None):
+        email = getattr(user_or_email, "email", user_or_email)
+        response = (test_client or client).post("/login", data={"email": email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return response
+
+    return do_login
+
+
+@pytest.fixture
+def make_booking(app):
+    from webapp.models.booking import STATUS_ACTIVE
+    from webapp.services import bookings
+
+    def factory(user, **fields):
+        booking = bookings.create_pending_booking(
+            user_id=user.id if user else None, kind=fields.pop("kind", "street_parking"),
+            provider=fields.pop("provider", "helsinki"), title=fields.pop("title", "Kamppi, Fredrikinkatu"),
+            plate=fields.pop("plate", "ABC-123"), amount=fields.pop("amount", Decimal("4.20")),
+            contact_email=fields.pop("contact_email", getattr(user, "email", None)),
+            contact_phone=fields.pop("contact_phone", getattr(user, "phone", None) or None),
+        )
+        booking.status = fields.pop("status", STATUS_ACTIVE)
+        for key, value in fields.items():
+            setattr(booking, key, value)
+        db.session.commit()
+        return booking
+
+    return factory
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token a rendered form carries."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def postgres_admin_engine():
+    """An engine on the PostgreSQL server's maintenance database (skip without PostgreSQL)."""
+    if not DATABASE_URL or not DATABASE_URL.startswith("postgresql"):
+        pytest.skip("runs only when DATABASE_URL points at PostgreSQL")
+    url = re.sub(r"/[^/]*$", "/postgres", DATABASE_URL)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()

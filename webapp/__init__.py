@@ -1,0 +1,120 @@
+"""The parking & mobility booking app.
+
+``create_app()`` is the one place that wires configuration, extensions,
+provider clients, blueprints, error handlers and CLI commands.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import PROJECT_ROOT, Config, config_from_environment
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers and one writer work at once across gunicorn workers;
+    # foreign keys are off by default in SQLite.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def create_app(config: Config | str | None = None, **overrides) -> Flask:
+    """Build the Flask app.
+
+    Args:
+        config: a ``Config`` instance, a config name ("development", "testing",
+            "production"), or None to read ``APP_ENV``/``FLASK_ENV``.
+        overrides: settings that win over the config (tests use this).
+
+    Raises:
+        ConfigurationError: e.g. production without ``SECRET_KEY``.
+    """
+    if not isinstance(config, Config):
+        config = config_from_environment(config)
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
+                static_folder=str(PROJECT_ROOT / "static"), instance_path=str(config.INSTANCE_PATH),
+                instance_relative_config=False)
+    app.config.from_object(config)
+    app.config.update(overrides)
+    app.config["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    _init_extensions(app)
+    _init_providers(app)
+    _register_blueprints(app)
+    from .errors import register_error_handlers
+    from .security import install_security_headers
+
+    register_error_handlers(app)
+    install_security_headers(app)
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from flask_login import current_user
+
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .hypermedia import htmx
+    from .services.accounts import load_user
+    from .views.locale import current_language
+
+    event.listen(Engine, "connect", _sqlite_pragmas)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=current_language)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash, redirect, request, url_for
+
+        from .hypermedia import is_htmx, login_expired
+
+        login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+        if is_htmx():
+            return login_expired(login_url)
+        flash(login_manager.login_message, "info")
+        return redirect(login_url)
+
+    @app.context_processor
+    def inject_globals():
+        return {"current_language": current_language(), "languages": LANGUAGE_NAMES, "user": current_user}
+
+
+LANGUAGE_NAMES = {"en": "English", "fi": "Suomi", "sv": "Svenska", "ko": "한국어"}
+
+
+def _init_providers(app: Flask) -> None:
+    from .bootstrap import ProviderClients
+
+    app.extensions["providers"] = ProviderClients(app.config["PROVIDERS"], app.config["SANDBOX_DIR"])
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .views import account, admin, auth, bookings, locale, maps, vehicles
+
+    for module in (auth, account, vehicles, bookings, maps, admin, locale):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,43 @@
+"""Account forms: register, log in, profile, password, delete."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+LANGUAGE_CHOICES = [("", _l("Browser language")), ("en", "English"), ("fi", "Suomi"), ("sv", "Svenska"),
+                    ("ko", "한국어")]
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")),
+                                                Email(_l("Enter a valid email address.")), Length(max=254)])
+    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=120)])
+    password = PasswordField(_l("Password (at least 10 characters)"),
+                             validators=[InputRequired(_l("Choose a password.")), Length(max=200)])
+    confirm = PasswordField(_l("Repeat the password"), validators=[InputRequired(_l("Repeat the password."))])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password.")), Length(max=200)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validate_choice=True)
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your current password."))])
+    new_password = PasswordField(_l("New password (at least 10 characters)"),
+                                 validators=[InputRequired(_l("Choose a new password.")), Length(max=200)])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[InputRequired(_l("Repeat the password."))])
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password, to confirm"), validators=[InputRequired(_l("Enter your password."))])

@@ -1,0 +1,7 @@
+"""SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
+
+from .booking import Booking, BookingEvent
+from .user import User
+from .vehicle import Vehicle
+
+__all__ = ["Booking", "BookingEvent", "User", "Vehicle"]

@@ -1,0 +1,1 @@
+"""Blueprints, one per area; they parse input, call one service and render."""

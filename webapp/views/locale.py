@@ -1,0 +1,31 @@
+"""Which language a page speaks, and the language switcher."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, request, session
+from flask_login import current_user
+
+from ..services import accounts
+from .auth import _safe_next
+
+bp = Blueprint("locale", __name__)
+
+
+def current_language() -> str:
+    """Profile language, else the switcher's choice, else the browser's, else English."""
+    supported = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.language in supported:
+        return current_user.language
+    if session.get("language") in supported:
+        return session["language"]
+    return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@bp.post("/language")
+def switch():
+    language = request.form.get("language", "")
+    if language in current_app.config["LANGUAGES"]:
+        session["language"] = language
+        if current_user.is_authenticated:
+            accounts.set_language(current_user.id, language)
+    return redirect(_safe_next(request.form.get("next")), code=303)

@@ -1,0 +1,43 @@
+"""Find parking: one map with a layer per provider, and the same places as a list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, request, url_for
+from flask_login import login_required
+
+from ..hypermedia import page_or_block
+from .locale import current_language
+from .map_layers import MapFeature, registered_layers
+from .map_render import render_map
+
+bp = Blueprint("maps", __name__)
+
+MAX_LIST_ROWS = 200
+
+
+def _matches(feature: MapFeature, words: list[str]) -> bool:
+    haystack = f"{feature.title} {feature.subtitle} {feature.search_text}".casefold()
+    return all(word in haystack for word in words)
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("maps.find_parking"))
+
+
+@bp.get("/map")
+@login_required
+def find_parking():
+    language = current_language()
+    query = request.args.get("q", "")[:100]
+    words = query.casefold().split()
+    layers = [(layer, layer.features(language)) for layer in registered_layers()]
+    listed = [
+        (layer, [f for f in features if _matches(f, words)][:MAX_LIST_ROWS]) for layer, features in layers
+    ]
+    total = sum(len(features) for _layer, features in listed)
+    if request.headers.get("HX-Target") == "place-list":
+        return page_or_block("maps/find.html", "place_list", ("place_list",), listed=listed, query=query,
+                             total=total, rendered=None)
+    return page_or_block("maps/find.html", None, (), rendered=render_map(layers), listed=listed, query=query,
+                         total=total)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine
 
 from webapp import create_app
@@ -45,6 +46,19 @@ def _no_internet(monkeypatch):
 # --- the app ---------------------------------------------------------------------
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own app context.
+
+    Flask reuses an already pushed app context for requests, so ``g`` (and
+    Flask-Login's cached user) would leak from one client's request into
+    another's while a test holds the app context open.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def make_app(tmp_path: Path, **overrides):
     """Build a testing app whose instance folder (and sandboxes) live in ``tmp_path``."""
     environ = {"INSTANCE_PATH": str(tmp_path)}
@@ -53,7 +67,9 @@ def make_app(tmp_path: Path, **overrides):
     config = TestingConfig(environ)
     settings = {"WTF_CSRF_ENABLED": False, "SERVER_NAME": None}
     settings.update(overrides)
-    return create_app(config, **settings)
+    app = create_app(config, **settings)
+    app.test_client_class = FreshContextClient
+    return app
 
 
 def reset_schema(app) -> None:

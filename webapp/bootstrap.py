@@ -75,8 +75,12 @@ class ProviderClients:
             transport = SandboxTransport(self.sandbox_app(name))
         else:
             base_url, transport = settings.base_url, None
+        # a 247Parking request is signed with a single-use nonce: resending it is refused,
+        # so that client gets no transport-level retries
+        retries = 0 if name == "parking247" else 2
         http = build_http_client(
-            HttpSettings(name, base_url, connect_timeout=min(3.0, settings.timeout), read_timeout=settings.timeout),
+            HttpSettings(name, base_url, connect_timeout=min(3.0, settings.timeout), read_timeout=settings.timeout,
+                         retries=retries),
             transport=transport,
         )
         return _construct(name, http, settings, base_url)

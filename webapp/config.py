@@ -131,6 +131,10 @@ class Config:
         self.SANDBOX_DIR = Path(environ.get("SANDBOX_DIR", self.INSTANCE_PATH / "sandbox"))
         self.PROVIDERS = {name: provider_settings(name, environ) for name in PROVIDER_NAMES}
         self.LOG_LEVEL = environ.get("LOG_LEVEL", "INFO")
+        # street tiles need the internet, so they are off unless configured
+        self.MAP_TILE_URL = environ.get("MAP_TILE_URL") or None
+        self.MAP_TILE_ORIGIN = environ.get("MAP_TILE_ORIGIN") or None
+        self.MAP_TILE_ATTRIBUTION = environ.get("MAP_TILE_ATTRIBUTION", "")
 
     def missing_secret_key(self) -> str:
         return _development_secret_key(self.INSTANCE_PATH)
@@ -142,6 +146,8 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     """pytest: a throw-away instance folder and relaxed cookies."""
+
+    __test__ = False  # not a test class, whatever pytest thinks of the name
 
     ENV_NAME = "testing"
     TESTING = True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, current_app, g
+from flask import Flask, abort, current_app, g, request
 
 
 def csp_nonce() -> str:
@@ -44,6 +44,14 @@ def _content_security_policy() -> str:
 def install_security_headers(app: Flask) -> None:
     """Add CSP and the usual hardening headers to every response."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL cannot store NUL in text; no legitimate form or URL carries one
+        if "\x00" in request.path or any(
+            "\x00" in value for source in (request.args, request.form) for value in source.values()
+        ):
+            abort(400)
 
     @app.after_request
     def add_headers(response):

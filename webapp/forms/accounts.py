@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-LANGUAGE_CHOICES = [("", _l("Browser language")), ("en", "English"), ("fi", "Suomi"), ("sv", "Svenska"),
-                    ("ko", "한국어")]
+LANGUAGE_CHOICES = [SelectChoice("", _l("Browser language")), SelectChoice("en", "English"),
+                    SelectChoice("fi", "Suomi"), SelectChoice("sv", "Svenska"), SelectChoice("ko", "한국어")]
 
 
 class RegisterForm(FlaskForm):
@@ -33,7 +34,8 @@ class ProfileForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your current password."))])
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[InputRequired(_l("Enter your current password."))])
     new_password = PasswordField(_l("New password (at least 10 characters)"),
                                  validators=[InputRequired(_l("Choose a new password.")), Length(max=200)])
     confirm = PasswordField(_l("Repeat the new password"), validators=[InputRequired(_l("Repeat the password."))])

@@ -59,7 +59,7 @@ class Booking(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it once)
 
     events = relationship("BookingEvent", back_populates="booking", order_by="BookingEvent.id",
                           cascade="all, delete-orphan")

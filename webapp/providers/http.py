@@ -150,4 +150,5 @@ def send(client: httpx.Client, provider: str, request: httpx.Request) -> httpx.R
     except httpx.TimeoutException as exc:
         raise ProviderTimeoutError(provider, "timeout", f"{request.method} {request.url.path}: {exc!r}") from exc
     except httpx.TransportError as exc:
-        raise ProviderUnavailableError(provider, "unreachable", f"{request.method} {request.url.path}: {exc!r}") from exc
+        detail = f"{request.method} {request.url.path}: {exc!r}"
+        raise ProviderUnavailableError(provider, "unreachable", detail) from exc

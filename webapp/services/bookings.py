@@ -113,7 +113,10 @@ def search_bookings(query: str, limit: int = 50) -> list[Booking]:
         Booking.contact_email == normalise_email(text),
     ]
     if len(digits) >= 6:
-        conditions.append(db.func.replace(db.func.replace(Booking.contact_phone, " ", ""), "-", "").like(f"%{digits}"))
+        # the last eight digits match "040 123 4567" and "+358 40 123 4567" alike
+        conditions.append(
+            db.func.replace(db.func.replace(Booking.contact_phone, " ", ""), "-", "").like(f"%{digits[-8:]}")
+        )
     return list(db.session.scalars(
         select(Booking).where(or_(*conditions)).order_by(Booking.created_at.desc()).limit(limit)
     ))

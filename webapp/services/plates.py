@@ -30,10 +30,14 @@ _NL_SIDECODES = (
     "XX-99-99", "99-99-XX", "99-XX-99", "XX-99-XX", "XX-XX-99", "99-XX-XX", "99-XXX-9",
     "9-XXX-99", "XX-999-X", "X-999-XX", "XXX-99-X", "X-99-XXX", "9-XX-999", "999-XX-9",
 )
-_NL = [
-    (code, re.compile("^" + "".join(f"({'[A-Z]' if g[0] == 'X' else '[0-9]'}{{{len(g)}}})" for g in code.split("-")) + "$"))
-    for code in _NL_SIDECODES
-]
+
+
+def _sidecode_pattern(code: str) -> re.Pattern:
+    groups = [f"({'[A-Z]' if group[0] == 'X' else '[0-9]'}{{{len(group)}}})" for group in code.split("-")]
+    return re.compile("^" + "".join(groups) + "$")
+
+
+_NL = [(code, _sidecode_pattern(code)) for code in _NL_SIDECODES]
 
 EXAMPLES = {"FI": "ABC-123", "GB": "AB12 XYZ", "KR": "12가3456", "NL": "97-KGT-1"}
 
@@ -69,6 +73,6 @@ def normalise_plate(country: str, raw: str) -> str:
             if m := pattern.match(compact):
                 return "-".join(m.groups())
     raise ValidationError(
-        {"plate": str(_l("This is not a valid %(country)s plate. Example: %(example)s",
+        {"plate": str(_l("This is not a valid plate for %(country)s. Example: %(example)s",
                          country=COUNTRIES[country], example=EXAMPLES[country]))}
     )

@@ -1,0 +1,59 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+STAMP := $(VENV)/.installed
+CATALOGS := webapp/translations
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install assets translations messages migrate demo run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# reinstall only when the pinned requirements change
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## install: virtualenv, pinned packages, front-end assets, compiled translations
+install: $(STAMP) assets translations
+
+assets: $(STAMP)
+	$(BIN)/python -m webapp.assets
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d $(CATALOGS)
+
+## messages: re-extract UI strings and merge them into the fi/sv/ko catalogs
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F $(CATALOGS)/babel.cfg -k _l -o $(CATALOGS)/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching
+
+migrate: install
+	$(FLASK) db upgrade
+
+## demo: demo driver and admin (demo-only passwords, see README)
+demo: migrate
+	$(FLASK) demo load
+
+## run: everything, then serve http://$(HOST):$(PORT) with the embedded sandboxes
+run: demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## test: the same set-up, then the whole suite (DATABASE_URL=postgresql+psycopg://… for PostgreSQL)
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) static/vendor instance/sandbox

@@ -116,5 +116,9 @@ def _init_providers(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .views import account, admin, auth, bookings, locale, maps, vehicles
 
-    for module in (auth, account, vehicles, bookings, maps, admin, locale):
+    areas = (auth, account, vehicles, bookings, maps, admin, locale)
+    for module in areas:
         app.register_blueprint(module.bp)
+        # an area with more to wire (map layer, CLI group, demo data) does it in init_app
+        if hasattr(module, "init_app"):
+            module.init_app(app)

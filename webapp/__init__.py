@@ -68,7 +68,7 @@ def _init_extensions(app: Flask) -> None:
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .hypermedia import htmx
     from .services.accounts import load_user
-    from .views.locale import current_language
+    from .views.locale import current_language, formatting_locale
 
     event.listen(Engine, "connect", _sqlite_pragmas)
     db.init_app(app)
@@ -76,7 +76,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=current_language)
+    babel.init_app(app, locale_selector=formatting_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -114,9 +114,9 @@ def _init_providers(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .views import account, admin, auth, bookings, locale, maps, vehicles
+    from .views import account, admin, auth, bookings, locale, maps, parkings, vehicles
 
-    areas = (auth, account, vehicles, bookings, maps, admin, locale)
+    areas = (auth, account, vehicles, bookings, maps, admin, locale, parkings)
     for module in areas:
         app.register_blueprint(module.bp)
         # an area with more to wire (map layer, CLI group, demo data) does it in init_app

@@ -6,12 +6,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .services import accounts, vehicles
+from .providers.errors import ProviderError
+from .services import accounts, helsinki_areas, vehicles
 from .services.errors import ValidationError
 
 users_cli = AppGroup("users", help="Manage accounts.")
 sandbox_cli = AppGroup("sandbox", help="Serve a provider sandbox over real HTTP.")
 demo_cli = AppGroup("demo", help="Demo data for `make run`.")
+helsinki_cli = AppGroup("helsinki", help="Helsinki street parking.")
 
 DEMO_DRIVER = ("driver@example.com", "driver-demo-pass")
 DEMO_ADMIN = ("admin@example.com", "admin-demo-pass")
@@ -56,13 +58,25 @@ def load_demo() -> None:
         accounts.update_profile(driver.id, "Demo Driver", "+358 40 123 4567", None)
         vehicles.add_vehicle(driver.id, "FI", "ABC-123", "Demo car", make_default=True)
     accounts.create_admin(*DEMO_ADMIN)
+    count = helsinki_areas.sync_areas()
+    click.echo(f"{count} Helsinki parking areas loaded from the city's sandbox")
     for hook in current_app.extensions.get("demo_loaders", []):
         hook()
     click.echo(f"demo driver {DEMO_DRIVER[0]} / {DEMO_DRIVER[1]}; demo admin {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}"
                " (demo only)")
 
 
+@helsinki_cli.command("sync")
+def sync_helsinki() -> None:
+    """Refresh the local copy of the city's parking areas and day types."""
+    try:
+        count = helsinki_areas.sync_areas()
+    except ProviderError as error:
+        raise click.ClickException(f"the city did not answer: {error}") from None
+    click.echo(f"{count} areas synchronised")
+
+
 def register_commands(app: Flask) -> None:
     """Attach the command groups to ``app``."""
-    for group in (users_cli, sandbox_cli, demo_cli):
+    for group in (users_cli, sandbox_cli, demo_cli, helsinki_cli):
         app.cli.add_command(group)

@@ -27,7 +27,8 @@ def test_map_page_uses_only_local_assets(client, make_user, login):
     assert "<iframe" not in html
 
 
-def test_map_page_without_layers_shows_empty_list(client, make_user, login):
+def test_map_page_without_layers_shows_empty_list(app, client, make_user, login):
+    app.extensions["map_layers"] = {}
     login(make_user())
     html = client.get("/map").get_data(as_text=True)
     assert "No parking places to show yet" in html
@@ -35,6 +36,7 @@ def test_map_page_without_layers_shows_empty_list(client, make_user, login):
 
 
 def test_each_layer_is_one_geojson_layer_with_toggle_and_list(app, client, make_user, login):
+    app.extensions["map_layers"] = {}
     register_layer(app, _demo_layer())
     login(make_user())
     html = client.get("/map").get_data(as_text=True)

@@ -1,7 +1,8 @@
 """SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
 from .booking import Booking, BookingEvent
+from .helsinki import HelsinkiArea, HelsinkiDayType, StreetParking
 from .user import User
 from .vehicle import Vehicle
 
-__all__ = ["Booking", "BookingEvent", "User", "Vehicle"]
+__all__ = ["Booking", "BookingEvent", "HelsinkiArea", "HelsinkiDayType", "StreetParking", "User", "Vehicle"]

@@ -25,6 +25,8 @@ class MapFeature:
         url: the place's own page or the action ("Park here").
         search_text: extra words the list search matches (codes, streets).
         style: Leaflet path style for polygons / circle markers.
+        popup_factory: builds ``popup_html`` on demand, so the list view (which
+            shows no popups) never pays for rendering them.
     """
 
     geometry: dict
@@ -34,6 +36,11 @@ class MapFeature:
     url: str | None = None
     search_text: str = ""
     style: dict = field(default_factory=dict)
+    popup_factory: Callable[[], str] | None = None
+
+    def popup(self) -> str:
+        """The popup's HTML (escaped by its template)."""
+        return self.popup_factory() if self.popup_factory is not None else self.popup_html
 
 
 @dataclass(frozen=True)

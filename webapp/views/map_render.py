@@ -68,7 +68,7 @@ def feature_collection(features: list[MapFeature]) -> dict:
         "type": "FeatureCollection",
         "features": [
             {"type": "Feature", "geometry": f.geometry,
-             "properties": {"title": f.title, "popup_html": f.popup_html, "style": f.style}}
+             "properties": {"title": f.title, "popup_html": f.popup(), "style": f.style}}
             for f in features
         ],
     }

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import measure, report, temporary_app  # noqa: E402
+from bench._harness import measure, report, temporary_app
 
 
 def _synthetic_areas(count: int) -> list:

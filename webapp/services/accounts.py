@@ -5,7 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Booking, User
@@ -142,10 +142,6 @@ def create_admin(email: str, password: str) -> User:
         db.session.commit()
         return existing
     return register_user(email, password, password, role=ROLE_ADMIN)
-
-
-def count_admins() -> int:
-    return db.session.scalar(select(func.count()).select_from(User).where(User.role == ROLE_ADMIN)) or 0
 
 
 def _get(user_id: int) -> User:

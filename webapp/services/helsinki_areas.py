@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -129,12 +129,6 @@ def get_area(area_id: str, now: datetime | None = None) -> HelsinkiArea:
     return area
 
 
-def find_area_by_code(code: str) -> HelsinkiArea | None:
-    """The area whose id is exactly ``code`` (how drivers park without a map)."""
-    code = (code or "").strip()
-    return db.session.get(HelsinkiArea, code) if code else None
-
-
 def area_tariffs(area: HelsinkiArea, language: str) -> list[AreaTariff]:
     """The area's tariffs in display order, names in ``language``."""
     order = {"BUSINESS_DAY": 0, "SATURDAY": 1, "SUNDAY": 2}
@@ -184,7 +178,3 @@ def format_minutes(minutes: int) -> str:
         return f"{hours} h {rest} min"
     return f"{hours} h" if hours else f"{rest} min"
 
-
-def as_utc(value: datetime) -> datetime:
-    """``value`` (aware) in UTC."""
-    return value.astimezone(UTC)

@@ -114,9 +114,9 @@ def _init_providers(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .views import account, admin, auth, bookings, locale, maps, parkings, vehicles
+    from .views import account, admin, auth, bookings, locale, maps, parkings, seoul, seoul_ingest, vehicles
 
-    areas = (auth, account, vehicles, bookings, maps, admin, locale, parkings)
+    areas = (auth, account, vehicles, bookings, maps, admin, locale, parkings, seoul, seoul_ingest)
     for module in areas:
         app.register_blueprint(module.bp)
         # an area with more to wire (map layer, CLI group, demo data) does it in init_app

@@ -2,7 +2,22 @@
 
 from .booking import Booking, BookingEvent
 from .helsinki import HelsinkiArea, HelsinkiDayType, StreetParking
+from .seoul import SeoulLot, SeoulLotOperation, SeoulOccupancySample, SeoulOperatorKey, SeoulRequestCounter, SeoulSpace
 from .user import User
 from .vehicle import Vehicle
 
-__all__ = ["Booking", "BookingEvent", "HelsinkiArea", "HelsinkiDayType", "StreetParking", "User", "Vehicle"]
+__all__ = [
+    "Booking",
+    "BookingEvent",
+    "HelsinkiArea",
+    "HelsinkiDayType",
+    "SeoulLot",
+    "SeoulLotOperation",
+    "SeoulOccupancySample",
+    "SeoulOperatorKey",
+    "SeoulRequestCounter",
+    "SeoulSpace",
+    "StreetParking",
+    "User",
+    "Vehicle",
+]

@@ -25,6 +25,7 @@ class MapFeature:
         url: the place's own page or the action ("Park here").
         search_text: extra words the list search matches (codes, streets).
         style: Leaflet path style for polygons / circle markers.
+        title_lang: language of ``title`` when it is not the page's (a Korean lot name: "ko").
         popup_factory: builds ``popup_html`` on demand, so the list view (which
             shows no popups) never pays for rendering them.
     """
@@ -36,6 +37,7 @@ class MapFeature:
     url: str | None = None
     search_text: str = ""
     style: dict = field(default_factory=dict)
+    title_lang: str | None = None
     popup_factory: Callable[[], str] | None = None
 
     def popup(self) -> str:
@@ -45,12 +47,17 @@ class MapFeature:
 
 @dataclass(frozen=True)
 class MapLayer:
-    """A provider's layer: ``features(language)`` returns the current features."""
+    """A provider's layer: ``features(language)`` returns the current features.
+
+    ``centre``/``zoom`` is where the map opens for ``/map?focus=<key>`` (a layer far from the default view).
+    """
 
     key: str
     title: Callable[[], str]
     features: Callable[[str], list[MapFeature]]
     cluster_points: bool = False
+    centre: tuple[float, float] | None = None
+    zoom: int = 13
 
 
 def register_layer(app: Flask, layer: MapLayer) -> None:

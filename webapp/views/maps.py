@@ -39,5 +39,7 @@ def find_parking():
     if request.headers.get("HX-Target") == "place-list":
         return page_or_block("maps/find.html", "place_list", ("place_list",), listed=listed, query=query,
                              total=total, rendered=None)
-    return page_or_block("maps/find.html", None, (), rendered=render_map(layers), listed=listed, query=query,
-                         total=total)
+    # ?focus=<layer key> opens the map over that layer (Seoul is far from the default Helsinki view)
+    focus = next((layer for layer, _f in layers if layer.key == request.args.get("focus") and layer.centre), None)
+    rendered = render_map(layers, centre=focus.centre, zoom=focus.zoom) if focus else render_map(layers)
+    return page_or_block("maps/find.html", None, (), rendered=rendered, listed=listed, query=query, total=total)

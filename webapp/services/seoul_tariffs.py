@@ -1,0 +1,231 @@
+"""Tariff and opening-hour rules of Seoul lots, from what ParkOperPost sends (seed 2.2.1.2).
+
+Pure functions of plain values (no database), so the rules are unit-tested
+on their own and the pages, the map and the calculator agree.
+
+Readings of the seed where it is silent:
+
+* A stay pays ``rates`` for the first ``time_rate`` minutes, then ``add_rates``
+  for every started ``add_time_rate`` minutes (extra units round up).
+* ``day_maximum`` caps what is charged within each 24 hours from arrival: the
+  base fee and the extra units that start in that period. 0 means no maximum
+  (a lot that sends 0 as its maximum would otherwise be free).
+* ``add_time_rate`` 0 means there are no extra units: the base fee covers the day.
+* A discount (compact car, disabled driver, national merit, many children) is
+  a percentage off the total; the won amount is rounded down, in the driver's
+  favour.
+* Hours: HHMM begin/end, as minutes after midnight (0..1440). ``begin ==
+  end`` is open all day (0000-0000 and 0000-2400 both mean 24 hours); ``end <
+  begin`` runs past midnight into the next day. A day without hours of its
+  own falls back: holiday -> weekend -> weekday hours, because the seed marks
+  only the weekday hours 필수 and an operator who sends no separate schedule
+  keeps the one it has.
+* Days are Seoul days (Asia/Seoul); public holidays come from the maintained
+  ``holidays`` package (``holidays.KR``: Seollal, Chuseok, substitute holidays …).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from flask_babel import gettext as _
+
+SEOUL = ZoneInfo("Asia/Seoul")
+DAY_MINUTES = 24 * 60
+
+WEEKDAY, WEEKEND, HOLIDAY = "weekday", "weekend", "holiday"
+
+
+@dataclass(frozen=True)
+class Tariff:
+    """A lot's fees in KRW: base fee per base minutes, extra fee per extra minutes, daily maximum."""
+
+    rates: int
+    time_rate: int
+    add_rates: int
+    add_time_rate: int
+    day_maximum: int
+
+    @property
+    def free(self) -> bool:
+        return self.rates == 0 and self.add_rates == 0
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Begin/end minutes after midnight for each kind of day; None where the operator sent none."""
+
+    weekday: tuple[int, int]
+    weekend: tuple[int, int] | None = None
+    holiday: tuple[int, int] | None = None
+
+    def for_kind(self, kind: str) -> tuple[int, int]:
+        """The hours that apply on a ``kind`` of day, with the fallbacks of the module docstring."""
+        if kind == HOLIDAY:
+            return self.holiday or self.weekend or self.weekday
+        if kind == WEEKEND:
+            return self.weekend or self.weekday
+        return self.weekday
+
+
+@dataclass(frozen=True)
+class DayCharge:
+    """What one 24-hour period of a stay costs."""
+
+    index: int  # 0 for the first 24 hours
+    charged: int
+    uncapped: int
+
+    @property
+    def capped(self) -> bool:
+        return self.charged < self.uncapped
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The price of a stay, with its parts for the breakdown."""
+
+    minutes: int
+    base_fee: int
+    extra_units: int
+    extra_fee: int
+    days: tuple[DayCharge, ...]
+    discount_percent: int
+    subtotal: int
+    discount: int
+    total: int
+
+    @property
+    def capped(self) -> bool:
+        return any(day.capped for day in self.days)
+
+
+def format_won(amount: int) -> str:
+    """``12000`` -> ``"12,000원"`` (won are written after the number, with thousands commas)."""
+    return f"{amount:,}원"
+
+
+def format_minutes(minutes: int) -> str:
+    """``30`` -> ``"30분"``, as Seoul tariffs are posted."""
+    return f"{minutes:,}분"
+
+
+def format_hhmm(minutes: int) -> str:
+    """Minutes after midnight as ``"08:30"``; 1440 is ``"24:00"``."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def fee_summary(tariff: Tariff) -> str:
+    """One line for lists and popups: "1,000원 / 30분, then 500원 / 10분, day max 12,000원"."""
+    if tariff.free:
+        return _("Free")
+    base = _("%(fee)s / %(time)s", fee=format_won(tariff.rates), time=format_minutes(tariff.time_rate))
+    if tariff.add_time_rate > 0 and tariff.add_rates > 0:
+        extra = _("%(fee)s / %(time)s", fee=format_won(tariff.add_rates), time=format_minutes(tariff.add_time_rate))
+        base = _("%(base)s, then %(extra)s", base=base, extra=extra)
+    if tariff.day_maximum > 0:
+        base = _("%(fees)s, day max %(maximum)s", fees=base, maximum=format_won(tariff.day_maximum))
+    return base
+
+
+def _units_started(first: int, step: int, since: int, until: int) -> int:
+    """How many of the unit starts ``first, first + step, …`` fall in ``[since, until)``."""
+    if until <= first or until <= since:
+        return 0
+
+    def started_before(t: int) -> int:  # units with start < t
+        return 0 if t <= first else math.ceil((t - first) / step)
+
+    return started_before(until) - started_before(max(since, first))
+
+
+def quote_stay(tariff: Tariff, minutes: int, discount_percent: int = 0) -> Quote:
+    """Price a stay of ``minutes`` (the rules are in the module docstring).
+
+    Args:
+        tariff: the lot's fees.
+        minutes: length of the stay; 0 or less costs nothing.
+        discount_percent: 0..100, off the total.
+
+    Returns:
+        The quote with the base fee, extra units, per-day charges and total.
+
+    Raises:
+        ValueError: ``discount_percent`` outside 0..100.
+    """
+    if not 0 <= discount_percent <= 100:
+        raise ValueError("a discount is 0 to 100 percent")
+    minutes = max(0, int(minutes))
+    if minutes == 0:
+        return Quote(0, 0, 0, 0, (), discount_percent, 0, 0, 0)
+    has_extra = tariff.add_time_rate > 0
+    days = []
+    total_units = 0
+    for index in range(math.ceil(minutes / DAY_MINUTES)):
+        since, until = index * DAY_MINUTES, min((index + 1) * DAY_MINUTES, minutes)
+        units = _units_started(tariff.time_rate, tariff.add_time_rate, since, until) if has_extra else 0
+        total_units += units
+        uncapped = (tariff.rates if index == 0 else 0) + units * tariff.add_rates
+        charged = min(uncapped, tariff.day_maximum) if tariff.day_maximum > 0 else uncapped
+        days.append(DayCharge(index, charged, uncapped))
+    subtotal = sum(day.charged for day in days)
+    total = subtotal * (100 - discount_percent) // 100
+    return Quote(minutes, tariff.rates, total_units, total_units * tariff.add_rates, tuple(days),
+                 discount_percent, subtotal, subtotal - total, total)
+
+
+@lru_cache(maxsize=16)
+def _korean_holidays(year: int) -> holidays.HolidayBase:
+    # one table per year; the package computes lunar holidays (Seollal, Chuseok) and substitutes
+    return holidays.KR(years=year)
+
+
+def holiday_name(day: date) -> str | None:
+    """The Korean public holiday on ``day`` (English name from ``holidays.KR``), or None."""
+    return _korean_holidays(day.year).get(day)
+
+
+def day_kind(day: date) -> str:
+    """"holiday" for a Korean public holiday, "weekend" for Saturday/Sunday, else "weekday"."""
+    if holiday_name(day):
+        return HOLIDAY
+    return WEEKEND if day.weekday() >= 5 else WEEKDAY
+
+
+def _within(hours: tuple[int, int], minute: int, *, spill: bool) -> bool:
+    """Whether ``minute`` of a day is open under ``hours`` (``spill``: the part past midnight)."""
+    begin, end = hours
+    if begin == end or (begin == 0 and end >= DAY_MINUTES):
+        return not spill
+    if begin < end:
+        return not spill and begin <= minute < end
+    # runs past midnight: the evening part today, the early part tomorrow
+    return minute < end if spill else minute >= begin
+
+
+def is_open(hours: OpeningHours, when: datetime) -> bool:
+    """Whether the lot is open at ``when`` (any timezone; judged in Seoul time).
+
+    A schedule that runs past midnight is judged by the day it began on, so
+    Friday 22:00-06:00 still covers Saturday 02:00.
+    """
+    local = when.astimezone(SEOUL)
+    minute = local.hour * 60 + local.minute
+    today = hours.for_kind(day_kind(local.date()))
+    yesterday = hours.for_kind(day_kind(local.date() - timedelta(days=1)))
+    return _within(today, minute, spill=False) or _within(yesterday, minute, spill=True)
+
+
+def hours_text(hours: tuple[int, int] | None) -> str:
+    """``(480, 1350)`` -> ``"08:00–22:30"``; all day -> "24 hours"."""
+    if hours is None:
+        return "–"
+    begin, end = hours
+    if begin == end or (begin == 0 and end >= DAY_MINUTES):
+        return _("24 hours")
+    return f"{format_hhmm(begin)}–{format_hhmm(end)}"

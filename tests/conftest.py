@@ -7,6 +7,7 @@ import ipaddress
 import os
 import re
 import socket
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -95,9 +96,10 @@ def _schema_ready(tmp_path_factory):
     return True
 
 
-@pytest.fixture
-def app(tmp_path, _schema_ready):
-    app = make_app(tmp_path)
+@contextmanager
+def _app_with_clean_schema(tmp_path: Path, **overrides):
+    """A testing app with empty tables, its app context pushed for the test."""
+    app = make_app(tmp_path, **overrides)
     if DATABASE_URL:
         empty_tables(app)
     else:
@@ -112,19 +114,16 @@ def app(tmp_path, _schema_ready):
 
 
 @pytest.fixture
+def app(tmp_path, _schema_ready):
+    with _app_with_clean_schema(tmp_path) as app:
+        yield app
+
+
+@pytest.fixture
 def csrf_app(tmp_path, _schema_ready):
     """The app with CSRF protection on, as in production."""
-    app = make_app(tmp_path / "csrf", WTF_CSRF_ENABLED=True)
-    if DATABASE_URL:
-        empty_tables(app)
-    else:
-        with app.app_context():
-            db.create_all()
-    with app.app_context():
+    with _app_with_clean_schema(tmp_path / "csrf", WTF_CSRF_ENABLED=True) as app:
         yield app
-        db.session.remove()
-    if DATABASE_URL:
-        empty_tables(app)
 
 
 @pytest.fixture

@@ -12,7 +12,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, Text, create_engine, event, select
+from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, Text, select
+
+from ..sqlite import open_sqlite
 
 DB_FILENAME = "apds.sqlite3"
 EARTH_RADIUS_M = 6_371_000.0
@@ -52,14 +54,7 @@ class PlaceRow:
 
 def open_store(state_dir: Path) -> Engine:
     """Open (and create and seed if new) the sandbox's SQLite file in WAL mode."""
-    engine = create_engine(f"sqlite:///{state_dir / DB_FILENAME}")
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record):  # WAL: several server processes share one file
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
+    engine = open_sqlite(state_dir / DB_FILENAME)
 
     metadata.create_all(engine)
     with engine.begin() as conn:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, create_engine, delete, event
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, delete
 from sqlalchemy.exc import IntegrityError
+
+from ..sqlite import open_sqlite
 
 DB_FILENAME = "parking247.sqlite3"
 
@@ -27,14 +29,7 @@ nonces = Table(
 
 def open_store(state_dir: Path) -> Engine:
     """Open (and create if new) the sandbox's SQLite file in WAL mode."""
-    engine = create_engine(f"sqlite:///{state_dir / DB_FILENAME}")
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record):  # WAL: several server processes share one file
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
+    engine = open_sqlite(state_dir / DB_FILENAME)
 
     metadata.create_all(engine)
     return engine

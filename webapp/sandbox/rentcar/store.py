@@ -20,12 +20,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    create_engine,
     delete,
-    event,
     select,
 )
 from sqlalchemy.dialects.sqlite import insert
+
+from ..sqlite import open_sqlite
 
 DB_FILENAME = "rentcar.sqlite3"
 #: API cost is kept in whole 1/400ths of a call: every price in the seed's
@@ -78,14 +78,7 @@ SEED_COMPANIES = (
 
 def open_store(state_dir: Path) -> Engine:
     """Open (and create and seed if new) the sandbox's SQLite file in WAL mode."""
-    engine = create_engine(f"sqlite:///{state_dir / DB_FILENAME}")
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record):  # WAL: several server processes share one file
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
+    engine = open_sqlite(state_dir / DB_FILENAME)
 
     metadata.create_all(engine)
     with engine.begin() as conn:

@@ -30,7 +30,7 @@ translations: $(STAMP)
 
 ## messages: re-extract UI strings and merge them into the fi/sv/ko catalogs
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F $(CATALOGS)/babel.cfg -k _l -o $(CATALOGS)/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F $(CATALOGS)/babel.cfg -k _l --ignore-dirs=".*" -o $(CATALOGS)/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS)
 
 migrate: install

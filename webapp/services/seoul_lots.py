@@ -244,7 +244,7 @@ def _check_stay(minutes: int, discount: str, options: tuple[DiscountOption, ...]
 
 
 def get_lot_detail(lot_id: int, now: datetime | None = None, stay_minutes: int | None = None,
-                   discount: str = "") -> LotDetail:
+                   discount: str = "", language: str = "en") -> LotDetail:
     """Everything the lot page shows, with a price for the stay when ``stay_minutes`` is given.
 
     Args:
@@ -275,7 +275,7 @@ def get_lot_detail(lot_id: int, now: datetime | None = None, stay_minutes: int |
         hours = {kind: hours_text(opening.for_kind(kind)) for kind in ("weekday", "weekend", "holiday")}
     return LotDetail(
         summary=_summary(lot, now), lot=lot, operation=operation, day_kind=day_kind(today),
-        holiday=holiday_name(today), hours=hours, discounts=options, floors=_floors(lot.id),
+        holiday=holiday_name(today, language), hours=hours, discounts=options, floors=_floors(lot.id),
         series=occupancy_series(lot.id, now), quote=quote,
     )
 

@@ -180,14 +180,14 @@ def quote_stay(tariff: Tariff, minutes: int, discount_percent: int = 0) -> Quote
 
 
 @lru_cache(maxsize=16)
-def _korean_holidays(year: int) -> holidays.HolidayBase:
+def _korean_holidays(year: int, language: str = "en_US") -> holidays.HolidayBase:
     # one table per year; the package computes lunar holidays (Seollal, Chuseok) and substitutes
-    return holidays.KR(years=year)
+    return holidays.KR(years=year, language=language)
 
 
-def holiday_name(day: date) -> str | None:
-    """The Korean public holiday on ``day`` (English name from ``holidays.KR``), or None."""
-    return _korean_holidays(day.year).get(day)
+def holiday_name(day: date, language: str = "en") -> str | None:
+    """The Korean public holiday on ``day`` (its Korean name for ``language`` "ko", else English), or None."""
+    return _korean_holidays(day.year, "ko" if language == "ko" else "en_US").get(day)
 
 
 def day_kind(day: date) -> str:

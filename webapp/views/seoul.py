@@ -21,6 +21,7 @@ from ..services import seoul_lots
 from ..services.errors import ValidationError
 from ..services.seoul_tariffs import SEOUL, format_won
 from .form_errors import apply_errors
+from .locale import current_language
 from .map_layers import MapFeature, MapLayer, register_layer
 from .seoul_chart import occupancy_chart
 
@@ -115,13 +116,14 @@ def lot(lot_id: int):
     status, errors = 200, None
     if form.validate():
         try:
-            detail = seoul_lots.get_lot_detail(lot_id, now, form.stay_minutes, form.discount.data or "")
+            detail = seoul_lots.get_lot_detail(lot_id, now, form.stay_minutes, form.discount.data or "",
+                                               language=current_language())
         except ValidationError as error:
             errors, status = error, 422
     else:
         status = 422
     if status != 200:
-        detail = seoul_lots.get_lot_detail(lot_id, now)
+        detail = seoul_lots.get_lot_detail(lot_id, now, language=current_language())
     form.set_discounts(detail.discounts)
     if errors:
         apply_errors(form, errors)

@@ -1,0 +1,40 @@
+"""The fi/sv/ko catalogs are complete and keep every placeholder of the English text."""
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+CATALOGS = Path(__file__).resolve().parents[2] / "webapp" / "translations"
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def _catalog(language):
+    with (CATALOGS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle)
+
+
+def _template_ids():
+    with (CATALOGS / "messages.pot").open("rb") as handle:
+        return {message.id for message in read_po(handle) if message.id}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "ko"])
+def test_every_message_is_translated_with_the_same_placeholders(language):
+    catalog = _catalog(language)
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if not message.string or message.fuzzy:
+            problems.append(f"untranslated: {message.id!r}")
+        elif sorted(PLACEHOLDER.findall(message.id)) != sorted(PLACEHOLDER.findall(message.string)):
+            problems.append(f"placeholders differ: {message.id!r} -> {message.string!r}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "ko"])
+def test_catalog_covers_the_extracted_template(language):
+    translated = {message.id for message in _catalog(language) if message.id}
+    assert _template_ids() <= translated

@@ -90,9 +90,13 @@ def preview_start(area_id: str, end: datetime, now: datetime | None = None) -> P
         ValidationError: end in the past or beyond the area's maximum time.
     """
     now = now or utcnow()
+    return _quote_from_now(get_area(area_id, now), end, now)
+
+
+def _quote_from_now(area, end: datetime, now: datetime) -> PriceQuote:
     if end <= now:
         raise ValidationError({"end_at": str(_l("Choose an end time in the future."))})
-    return quote_area_stay(get_area(area_id, now), now, end)
+    return quote_area_stay(area, now, end)
 
 
 def start_parking(user_id: int, area_id: str, vehicle_id: int | None, end: datetime | None, idempotency_key: str,
@@ -128,7 +132,7 @@ def start_parking(user_id: int, area_id: str, vehicle_id: int | None, end: datet
     except NotFoundError:
         raise ValidationError({"vehicle_id": str(_l("Choose one of your vehicles."))}) from None
     area = get_area(area_id, now)
-    quote = preview_start(area.area_id, end, now)
+    quote = _quote_from_now(area, end, now)
     booking = bookings.create_pending_booking(
         user_id=user_id, kind=KIND_STREET_PARKING, provider="helsinki",
         title=f"{area.text('name', language)} ({area.area_id})", plate=vehicle.plate, starts_at=now, ends_at=end,

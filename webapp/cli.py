@@ -58,12 +58,16 @@ def load_demo() -> None:
         accounts.update_profile(driver.id, "Demo Driver", "+358 40 123 4567", None)
         vehicles.add_vehicle(driver.id, "FI", "ABC-123", "Demo car", make_default=True)
     accounts.create_admin(*DEMO_ADMIN)
-    count = helsinki_areas.sync_areas()
-    click.echo(f"{count} Helsinki parking areas loaded from the city's sandbox")
     for hook in current_app.extensions.get("demo_loaders", []):
         hook()
     click.echo(f"demo driver {DEMO_DRIVER[0]} / {DEMO_DRIVER[1]}; demo admin {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}"
                " (demo only)")
+
+
+def load_demo_areas() -> None:
+    """Demo data hook: copy the city's areas so the first map view is immediate."""
+    count = helsinki_areas.sync_areas()
+    click.echo(f"{count} Helsinki parking areas loaded from the city")
 
 
 @helsinki_cli.command("sync")

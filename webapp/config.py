@@ -151,10 +151,10 @@ class TestingConfig(Config):
 
     ENV_NAME = "testing"
     TESTING = True
-    RATELIMIT_STORAGE_URI = "memory://"
 
     def __init__(self, environ=os.environ, instance_path: Path = DEFAULT_INSTANCE) -> None:
         super().__init__(environ, instance_path)
+        # a developer's REDIS_URL must not carry counts from one test into another
         self.RATELIMIT_STORAGE_URI = "memory://"
 
     def missing_secret_key(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Response, current_app, make_response, redirect
+from flask import Response, current_app, make_response, redirect, render_template
 from htmx_flask import Htmx
 from htmx_flask import request as htmx_request
 
@@ -43,8 +43,6 @@ def page_or_block(template_name: str, block: str | None, allowed_blocks: Iterabl
     if is_htmx() and block and block in set(allowed_blocks):
         body = render_block(template_name, block, **context)
     else:
-        from flask import render_template
-
         body = render_template(template_name, **context)
     response = make_response(body, status)
     response.vary.add("HX-Request")
@@ -52,10 +50,11 @@ def page_or_block(template_name: str, block: str | None, allowed_blocks: Iterabl
 
 
 def see_other(location: str, trigger: str | None = None) -> Response:
-    """After a mutation: 303 for a browser, ``HX-Location``-free redirect header for htmx.
+    """After a mutation: a 303 for a browser, an ``HX-Redirect`` header (204) for htmx.
 
-    htmx follows a 303 with a GET and swaps the result, which is what a form
-    inside a block wants; ``HX-Trigger`` tells other widgets to refresh.
+    htmx would swap a followed redirect into the form's target; ``HX-Redirect``
+    makes it load the new page instead (with its flash messages).
+    ``HX-Trigger`` tells other widgets to refresh.
     """
     if is_htmx():
         response = make_response("", 204)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, flash, redirect, request, url_for
+from flask_babel import format_currency, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -29,6 +30,9 @@ def init_app(app: Flask) -> None:
     register_layer(app, helsinki_layer())
     app.context_processor(_active_sessions)
     app.jinja_env.globals["format_minutes"] = helsinki_areas.format_minutes
+    from ..cli import load_demo_areas
+
+    app.extensions.setdefault("demo_loaders", []).append(load_demo_areas)
 
 
 def _active_sessions():
@@ -208,13 +212,9 @@ def _session_action(ref: str, action, success_message: str):
     except (ConflictError, parking.ProviderFailedError) as error:
         flash(error.message, "error")
     else:
-        from flask_babel import format_currency
-
         flash(success_message % {"amount": format_currency(booking.amount, booking.currency)}, "success")
     return see_other(url_for("parkings.session", ref=ref))
 
 
 def _clock(value: datetime) -> str:
-    from flask_babel import format_datetime
-
     return format_datetime(value, "short")

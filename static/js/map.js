@@ -1,3 +1,17 @@
+// The layers' features arrive as JSON data beside folium's script (never inside it),
+// and are added here to the (empty) folium GeoJSON layers.
+(function () {
+  const holder = document.getElementById("map-layer-data");
+  if (!holder) return;
+  const layers = JSON.parse(holder.textContent);
+  Object.keys(layers).forEach((name) => {
+    const layer = window[name];
+    if (!layer || typeof layer.addData !== "function") return;
+    layer.addData(layers[name]);
+    layer.setStyle((feature) => (feature.properties && feature.properties.style) || {});
+  });
+})();
+
 // "Show my location" for the folium map: asks the browser only when pressed.
 (function () {
   const button = document.getElementById("locate-me");

@@ -10,7 +10,7 @@ no Bootstrap, no glyphicons, no awesome-markers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import folium
 from flask import current_app, url_for
@@ -32,6 +32,7 @@ _POINT_TO_LAYER = JsCode(
     "function(feature, latlng) {"
     " return L.circleMarker(latlng, Object.assign({radius: 8, weight: 2}, feature.properties.style || {})); }"
 )
+_EMPTY_COLLECTION = {"type": "FeatureCollection", "features": []}
 _ASSET_TAG = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)=\"([^\"]+)\"[^>]*>(?:</script>)?")
 
 
@@ -43,6 +44,9 @@ class RenderedMap:
     html: Markup
     script: Markup
     map_name: str
+    #: folium layer variable -> its GeoJSON FeatureCollection; the page embeds it as JSON
+    #: data and static/js/map.js adds it to the layer
+    layer_data: dict = field(default_factory=dict)
 
 
 def _local_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -85,6 +89,7 @@ def render_map(layers: list[tuple[MapLayer, list[MapFeature]]], centre=HELSINKI_
     tile_url = current_app.config.get("MAP_TILE_URL")
     m = folium.Map(location=list(centre), zoom_start=zoom, tiles=None, control_scale=True,
                    width="100%", height="100%")
+    layer_data: dict[str, dict] = {}
     js, css = _local_assets()
     m.default_js, m.default_css = js, css
     if tile_url:
@@ -99,15 +104,20 @@ def render_map(layers: list[tuple[MapLayer, list[MapFeature]]], centre=HELSINKI_
             _cluster_assets(cluster)
             cluster.add_to(m)
             continue
-        folium.GeoJson(feature_collection(features), name=layer.title(),
-                       on_each_feature=_BIND_POPUP, point_to_layer=_POINT_TO_LAYER).add_to(m)
+        # folium compiles its rendered script as a Jinja template again (Element(text)), so
+        # no provider text may go through it: the layer starts empty and the features
+        # travel as JSON data in the page, added by static/js/map.js
+        geojson = folium.GeoJson(_EMPTY_COLLECTION, name=layer.title(),
+                                 on_each_feature=_BIND_POPUP, point_to_layer=_POINT_TO_LAYER).add_to(m)
+        layer_data[geojson.get_name()] = feature_collection(features)
     if layers:
         folium.LayerControl(collapsed=False).add_to(m)
     root = m.get_root()
     root.render()
     header = root.header.render()
     assets = "\n".join(dict.fromkeys(tag.group(0) for tag in _ASSET_TAG.finditer(header)))
-    # folium's own output: feature text reaches it only as JSON data, and popup HTML was escaped by us
+    # folium's own output holds only our code, coordinates and our translated layer titles
     return RenderedMap(assets=Markup(assets), html=Markup(root.html.render()),  # noqa: S704
-                       script=Markup(root.script.render()), map_name=m.get_name())  # noqa: S704
+                       script=Markup(root.script.render()), map_name=m.get_name(),  # noqa: S704
+                       layer_data=layer_data)
 

@@ -22,7 +22,7 @@ STATEMENT = "MEMO {% if true %}TAKEN{% endif %} {# hidden #} END"
 
 
 def _layer_data(html: str) -> dict:
-    found = re.search(r'<script type="application/json" id="map-layer-data">(.*?)</script>', html, re.S)
+    found = re.search(r'<script type="application/json" id="map-layer-data"[^>]*>(.*?)</script>', html, re.S)
     assert found, "the map page carries its layers as JSON data"
     return json.loads(found.group(1))
 

@@ -23,7 +23,7 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(STAMP) assets translations
 
 assets: $(STAMP)
-	$(BIN)/python -m webapp.assets
+	$(BIN)/python -m webapp.web.assets
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d $(CATALOGS)

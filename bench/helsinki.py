@@ -19,7 +19,7 @@ from bench._harness import measure, report, temporary_app
 
 
 def _synthetic_areas(count: int) -> list:
-    from webapp.models import HelsinkiArea
+    from webapp.helsinki.models import HelsinkiArea
 
     rng = random.Random(2026)
     now = datetime.now(UTC)
@@ -40,9 +40,11 @@ def _synthetic_areas(count: int) -> list:
 
 
 def main() -> None:
+    from webapp.accounts import users as accounts
+    from webapp.accounts import vehicles
     from webapp.extensions import db
-    from webapp.models import HelsinkiArea
-    from webapp.services import accounts, helsinki_areas, vehicles
+    from webapp.helsinki import areas as helsinki_areas
+    from webapp.helsinki.models import HelsinkiArea
 
     app = temporary_app()
     with app.app_context():

@@ -162,11 +162,13 @@ def bench_lot_page() -> None:
     from datetime import timedelta
 
     from webapp import create_app
+    from webapp.accounts import users as accounts
     from webapp.config import TestingConfig
+    from webapp.core.clock import utcnow
     from webapp.extensions import db
-    from webapp.models.types import utcnow
-    from webapp.services import accounts, seoul_admin, seoul_feed
-    from webapp.services.seoul_demo_data import DEMO_LOTS
+    from webapp.seoul import admin as seoul_admin
+    from webapp.seoul.operator import feed as seoul_feed
+    from webapp.seoul.operator.demo_data import DEMO_LOTS
 
     logging.disable(logging.INFO)
     app = create_app(TestingConfig({"INSTANCE_PATH": tempfile.mkdtemp(prefix="seoul-page-")}),

@@ -138,7 +138,7 @@ DEFAULT_PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def make_user(app):
-    from webapp.services import accounts
+    from webapp.accounts import users as accounts
 
     counter = {"n": 0}
 
@@ -167,8 +167,8 @@ def login(client):
 
 @pytest.fixture
 def make_booking(app):
-    from webapp.models.booking import STATUS_ACTIVE
-    from webapp.services import bookings
+    from webapp.bookings import history as bookings
+    from webapp.bookings.models import STATUS_ACTIVE
 
     def factory(user, **fields):
         booking = bookings.create_pending_booking(

@@ -7,12 +7,13 @@ provider clients, blueprints, error handlers and CLI commands.
 from __future__ import annotations
 
 import logging
+import sys
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .config import PROJECT_ROOT, Config, config_from_environment
+from webapp.config import PROJECT_ROOT, Config, config_from_environment
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -51,12 +52,13 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     _init_extensions(app)
     _init_providers(app)
     _register_blueprints(app)
-    from .errors import register_error_handlers
-    from .security import install_security_headers
+    _init_features(app)
+    from webapp.web.errors import register_error_handlers
+    from webapp.web.security import install_security_headers
 
     register_error_handlers(app)
     install_security_headers(app)
-    from .cli import register_commands
+    from webapp.cli import register_commands
 
     register_commands(app)
     return app
@@ -65,10 +67,10 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from flask_login import current_user
 
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
-    from .hypermedia import htmx
-    from .services.accounts import load_user
-    from .views.locale import current_language, formatting_locale
+    from webapp.accounts.users import load_user
+    from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from webapp.web.hypermedia import htmx
+    from webapp.web.locale import current_language, formatting_locale
 
     event.listen(Engine, "connect", _sqlite_pragmas)
     db.init_app(app)
@@ -91,7 +93,7 @@ def _init_extensions(app: Flask) -> None:
     def unauthorized():
         from flask import flash, redirect, request, url_for
 
-        from .hypermedia import is_htmx, login_expired
+        from webapp.web.hypermedia import is_htmx, login_expired
 
         login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
         if is_htmx():
@@ -108,17 +110,47 @@ LANGUAGE_NAMES = {"en": "English", "fi": "Suomi", "sv": "Svenska", "ko": "한국
 
 
 def _init_providers(app: Flask) -> None:
-    from .bootstrap import ProviderClients
+    from webapp.core.provider import ProviderClients
 
     app.extensions["providers"] = ProviderClients(app.config["PROVIDERS"], app.config["SANDBOX_DIR"])
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .views import account, admin, auth, bookings, locale, maps, parkings, seoul, seoul_ingest, vehicles
+    """The shared areas' blueprints, then each feature's (see ``webapp/features.py``)."""
+    from webapp.accounts import auth_views, profile_views, vehicle_views
+    from webapp.bookings import admin_views
+    from webapp.bookings import views as booking_views
+    from webapp.maps import views as map_views
+    from webapp.web import locale
 
-    areas = (auth, account, vehicles, bookings, maps, admin, locale, parkings, seoul, seoul_ingest)
-    for module in areas:
-        app.register_blueprint(module.bp)
-        # an area with more to wire (map layer, CLI group, demo data) does it in init_app
-        if hasattr(module, "init_app"):
-            module.init_app(app)
+    for module in (auth_views, profile_views, vehicle_views, booking_views, map_views, admin_views, locale):
+        _register(app, module.bp)
+
+
+def _register(app: Flask, blueprint) -> None:
+    app.register_blueprint(blueprint)
+    # a blueprint with more to wire (context processors, template filters) does it in init_app
+    module = sys.modules[blueprint.import_name]
+    if hasattr(module, "init_app"):
+        module.init_app(app)
+
+
+def _init_features(app: Flask) -> None:
+    """Let every feature of ``webapp/features.py`` plug itself in."""
+    from webapp.bookings.registry import register_feature
+    from webapp.core.provider import resolve
+    from webapp.features import FEATURES
+    from webapp.maps.layers import register_layer
+
+    for spec in FEATURES:
+        for target in spec.blueprints:
+            _register(app, resolve(target))
+        if spec.map_layer:
+            register_layer(app, resolve(spec.map_layer)())
+        if spec.cli:
+            app.cli.add_command(resolve(spec.cli))
+        if spec.demo_data:
+            app.extensions.setdefault("demo_loaders", []).append(resolve(spec.demo_data))
+        if spec.jobs:
+            resolve(spec.jobs)
+        register_feature(app, spec)

@@ -10,72 +10,23 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
+
+import webapp.features  # noqa: F401 - registers every feature's API settings
+from webapp.core.provider import api_names, api_spec, provider_settings
 
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 
-PROVIDER_NAMES = ("helsinki", "apds", "rentcar", "parking247")
+# The provider settings (PROVIDER_<NAME>_URL, …_TIMEOUT, credentials) are declared by each
+# feature's ApiSpec (webapp/<feature>/__init__.py) and read here with provider_settings().
+PROVIDER_NAMES = api_names()
 
-# Demo credentials of the embedded sandboxes (documented in README): they are
-# what the emulators accept, not real secrets. Real credentials override them
-# through the environment variables named in PROVIDER_CREDENTIAL_ENV.
-SANDBOX_DEMO_CREDENTIALS: dict[str, dict[str, str]] = {
-    "helsinki": {"username": "client_00", "password": "secret password"},
-    "apds": {"token": "apds-demo-token"},
-    "rentcar": {"uid": "demo-agency", "passcode": "demo-passcode"},
-    # seed 004's example key and secret
-    "parking247": {
-        "key": "XxYEajBjyj&PQZiLGatPbKkoU3cg6NG9)ZrW6DWghAEiqv=lM",
-        "secret": "YyZLGQZiGrW6oBjyj&WghAP9)ZEiqv=lMatPbK",
-    },
-}
-
-#: provider -> credential name -> environment variable
-PROVIDER_CREDENTIAL_ENV: dict[str, dict[str, str]] = {
-    "helsinki": {"username": "PROVIDER_HELSINKI_USERNAME", "password": "PROVIDER_HELSINKI_PASSWORD"},
-    "apds": {"token": "PROVIDER_APDS_TOKEN"},
-    "rentcar": {"uid": "PROVIDER_RENTCAR_UID", "passcode": "PROVIDER_RENTCAR_PASSCODE"},
-    "parking247": {"key": "PROVIDER_PARKING247_KEY", "secret": "PROVIDER_PARKING247_SECRET"},
-}
-
-#: API root used when a provider runs as the embedded sandbox (never resolved:
-#: the WSGI transport answers it in-process)
-SANDBOX_BASE_URLS = {
-    "helsinki": "https://helsinki.sandbox/",
-    "apds": "https://apds.sandbox/",
-    "rentcar": "https://rentcar.sandbox/",
-    # the signature covers the base URL, so the sandbox uses the real root
-    "parking247": "https://api.247parking.nl/v1/",
-}
-
-
-@dataclass(frozen=True)
-class ProviderSettings:
-    """Where one provider lives and how we log in to it."""
-
-    name: str
-    base_url: str | None  # None: the embedded sandbox
-    credentials: dict[str, str]
-    timeout: float
-
-    @property
-    def uses_sandbox(self) -> bool:
-        return self.base_url is None
-
-
-def provider_settings(name: str, environ: os._Environ | dict = os.environ) -> ProviderSettings:
-    """Read ``PROVIDER_<NAME>_URL``, ``…_TIMEOUT`` and the credentials of one provider."""
-    prefix = f"PROVIDER_{name.upper()}"
-    base_url = environ.get(f"{prefix}_URL") or None
-    credentials = dict(SANDBOX_DEMO_CREDENTIALS[name])
-    for key, env_name in PROVIDER_CREDENTIAL_ENV[name].items():
-        if environ.get(env_name):
-            credentials[key] = environ[env_name]
-    return ProviderSettings(name, base_url, credentials, float(environ.get(f"{prefix}_TIMEOUT", "10")))
+#: the public demo credentials each embedded sandbox accepts (documented in README)
+SANDBOX_DEMO_CREDENTIALS: dict[str, dict[str, str]] = {name: dict(api_spec(name).demo_credentials)
+                                                        for name in PROVIDER_NAMES}
 
 
 def _development_secret_key(instance_path: Path) -> str:

@@ -5,7 +5,8 @@ import re
 import pytest
 
 from tests.browser.conftest import shot
-from webapp.services import accounts, seoul_feed
+from webapp.accounts import users as accounts
+from webapp.seoul.operator import feed as seoul_feed
 
 pytestmark = pytest.mark.browser
 

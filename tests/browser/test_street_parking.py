@@ -6,7 +6,9 @@ import pytest
 
 from tests.browser.conftest import shot
 from tests.conftest import DEFAULT_PASSWORD
-from webapp.services import accounts, helsinki_areas, vehicles
+from webapp.accounts import users as accounts
+from webapp.accounts import vehicles
+from webapp.helsinki import areas as helsinki_areas
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect

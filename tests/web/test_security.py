@@ -1,7 +1,7 @@
 import re
 
 from tests.conftest import DEFAULT_PASSWORD, csrf_token_from
-from webapp.services import accounts
+from webapp.accounts import users as accounts
 
 
 def _register(email):

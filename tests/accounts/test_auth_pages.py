@@ -1,0 +1,122 @@
+import pytest
+
+from webapp.accounts import users as accounts
+
+
+def test_register_logs_in_and_sends_to_vehicles(client):
+    response = client.post("/register", data={"email": "New@Example.com", "password": "long enough pw",
+                                              "confirm": "long enough pw", "name": "Nea"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/vehicles")
+    assert client.get("/vehicles").status_code == 200
+    assert accounts.find_user_by_email("new@example.com").name == "Nea"
+
+
+@pytest.mark.parametrize(
+    ("data", "field_message"),
+    [
+        ({"email": "a@example.com", "password": "short", "confirm": "short"}, "at least 10 characters"),
+        ({"email": "a@example.com", "password": "long enough pw", "confirm": "different pw"}, "do not match"),
+        ({"email": "not-an-email", "password": "long enough pw", "confirm": "long enough pw"}, "valid email"),
+    ],
+)
+def test_register_rerenders_with_typed_values_and_message(client, data, field_message):
+    response = client.post("/register", data=data | {"name": "Typed Name"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_message in html
+    assert 'value="Typed Name"' in html
+    assert f'value="{data["email"]}"' in html
+
+
+def test_register_refuses_taken_email(client, make_user):
+    make_user("taken@example.com")
+    response = client.post("/register", data={"email": "TAKEN@example.com", "password": "long enough pw",
+                                              "confirm": "long enough pw"})
+    assert response.status_code == 422
+    assert "already exists" in response.get_data(as_text=True)
+
+
+def test_password_is_hashed_with_argon2(make_user):
+    user = make_user()
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_login_wrong_password_rerenders_with_email(client, make_user):
+    make_user("me@example.com")
+    response = client.post("/login", data={"email": "me@example.com", "password": "wrong password"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "not right" in html and 'value="me@example.com"' in html
+
+
+def test_login_follows_only_local_next(client, make_user, login):
+    make_user("me@example.com")
+    response = client.post("/login?next=//evil.example/x", data={"email": "me@example.com",
+                                                                 "password": "correct horse battery"})
+    assert response.headers["Location"] == "/map"
+    client.post("/logout")
+    response = client.post("/login?next=/vehicles", data={"email": "me@example.com",
+                                                         "password": "correct horse battery"})
+    assert response.headers["Location"] == "/vehicles"
+
+
+def test_remember_me_sets_a_remember_cookie(client, make_user):
+    make_user("me@example.com")
+    client.post("/login", data={"email": "me@example.com", "password": "correct horse battery", "remember": "y"})
+    assert client.get_cookie("remember_token") is not None
+
+
+def test_logout_ends_the_session(client, make_user, login):
+    login(make_user())
+    assert client.post("/logout").status_code == 303
+    response = client.get("/vehicles")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("path", ["/map", "/vehicles", "/bookings", "/account", "/bookings/HP-AAAAAA", "/admin"])
+def test_pages_need_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_expired_login_on_htmx_request_answers_401_with_redirect(client):
+    response = client.get("/map?q=x", headers={"HX-Request": "true", "HX-Target": "place-list"})
+    assert response.status_code == 401
+    assert "/login" in response.headers["HX-Redirect"]
+
+
+def test_login_rate_limited_per_account(client, make_user):
+    make_user("victim@example.com")
+    wrong = {"email": "victim@example.com", "password": "nope nope nope"}
+    for _ in range(5):
+        assert client.post("/login", data=wrong).status_code == 422
+    response = client.post("/login", data={"email": "victim@example.com", "password": "correct horse battery"})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    # another account from the same address is still allowed
+    make_user("other@example.com")
+    assert client.post("/login", data={"email": "other@example.com",
+                                       "password": "correct horse battery"}).status_code == 303
+
+
+def test_login_rate_limited_per_ip(app, make_user):
+    app.config["LOGIN_LIMIT_PER_IP"] = "3 per 10 minutes"
+    client = app.test_client()
+    for n in range(3):
+        client.post("/login", data={"email": f"x{n}@example.com", "password": "nope nope nope"})
+    response = client.post("/login", data={"email": "fresh@example.com", "password": "nope nope nope"})
+    assert response.status_code == 429
+
+
+def test_create_admin_command_asks_for_password(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create-admin", "boss@example.com"],
+                           input="admin password 1\nadmin password 1\n")
+    assert result.exit_code == 0, result.output
+    assert accounts.find_user_by_email("boss@example.com").is_admin
+
+
+def test_create_admin_command_refuses_short_password(app):
+    result = app.test_cli_runner().invoke(args=["users", "create-admin", "boss@example.com"], input="short\nshort\n")
+    assert result.exit_code != 0
+    assert accounts.find_user_by_email("boss@example.com") is None

@@ -1,0 +1,56 @@
+import pytest
+
+
+@pytest.mark.parametrize("path", ["/admin", "/admin?q=ABC-123", "/admin/bookings/HP-AAAAAA"])
+def test_drivers_get_403_on_admin_pages(client, make_user, login, path):
+    login(make_user())
+    assert client.get(path).status_code == 403
+
+
+@pytest.fixture
+def admin_client(client, make_user, login):
+    login(make_user("boss@example.com", role="admin"))
+    return client
+
+
+@pytest.fixture
+def booking(make_user, make_booking):
+    driver = make_user("Driver@Example.com", phone="+358 40 123 4567")
+    return make_booking(driver, plate="ABC-123", provider_ref="D8AF256C-B090")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["ABC-123", "abc123", "driver@example.com", "+358 40 123 4567", "0401234567", "D8AF256C-B090"],
+)
+def test_admin_finds_booking_by_plate_email_phone_or_provider_ref(admin_client, booking, query):
+    html = admin_client.get("/admin", query_string={"q": query}).get_data(as_text=True)
+    assert booking.public_ref in html
+
+
+def test_admin_finds_booking_by_our_reference(admin_client, booking):
+    html = admin_client.get("/admin", query_string={"q": booking.public_ref.lower()}).get_data(as_text=True)
+    assert booking.public_ref in html
+
+
+def test_admin_search_without_match_says_so(admin_client, booking):
+    html = admin_client.get("/admin", query_string={"q": "ZZZ-999"}).get_data(as_text=True)
+    assert "No booking matches" in html and booking.public_ref not in html
+
+
+def test_admin_search_over_htmx_returns_results_block(admin_client, booking):
+    response = admin_client.get("/admin", query_string={"q": "ABC-123"}, headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="results"') and booking.public_ref in html
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_admin_booking_page_shows_contact_and_codes(admin_client, booking):
+    from webapp.bookings.history import record_event
+    from webapp.extensions import db
+
+    record_event(booking, "system", "provider_call", outcome="error", provider_code="1204", message="cancel: 1204")
+    db.session.commit()
+    html = admin_client.get(f"/admin/bookings/{booking.public_ref}").get_data(as_text=True)
+    assert "driver@example.com" in html and "+358 40 123 4567" in html
+    assert "<code>1204</code>" in html and "cancel: 1204" in html

@@ -1,0 +1,295 @@
+"""Seoul lots for drivers and admins: list, lot page, calculator, live block, map layer, admin pages, CLI."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.seoul.support import INFRA_ID, KEY, SECRET_HEX, push_client, register_lot
+from webapp.core.clock import utcnow
+from webapp.extensions import db
+from webapp.maps.layers import registered_layers
+from webapp.seoul import ingest as seoul_ingest
+from webapp.seoul.models import SeoulLot, SeoulOccupancySample, SeoulOperatorKey
+from webapp.seoul.operator import feed as seoul_feed
+from webapp.seoul.operator.demo_data import DEMO_KEY
+
+FEES = "1,000원 / 30분, then 500원 / 10분, day max 12,000원"
+
+
+@pytest.fixture
+def lot_id(app):
+    return register_lot(app)
+
+
+@pytest.fixture
+def driver(client, make_user, login):
+    login(make_user())
+    return client
+
+
+@pytest.fixture
+def admin(client, make_user, login):
+    login(make_user("boss@example.com", role="admin"))
+    return client
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# --- list and lot page ---------------------------------------------------------------------
+
+
+def test_list_shows_free_spaces_fees_and_korean_names(driver, lot_id):
+    html = driver.get("/seoul/lots").get_data(as_text=True)
+    assert '<strong lang="ko">세종로 공영주차장</strong>' in html
+    text = _text(html)
+    assert "67 of 124 free" in text and FEES in text and "Visitors welcome" in text
+
+
+def test_stale_sample_shows_no_live_data_with_its_age(app, driver, lot_id):
+    old = utcnow() - timedelta(minutes=40)
+    seoul_ingest.receive_push("ParkStatPost", {"key": [KEY], "infra_id": [INFRA_ID], "current_parking": ["10"]},
+                              now=old)
+    lot = db.session.get(SeoulLot, lot_id)
+    lot.current_at = old  # the registration's own sample was newer
+    db.session.commit()
+    text = _text(driver.get(f"/seoul/lots/{lot_id}").get_data(as_text=True))
+    assert "No live data" in text and "last report 40 minutes ago" in text
+    assert "of 124 free" not in text
+
+
+def test_lot_page_shows_tariff_passes_discounts_floors_and_chart(driver, lot_id):
+    html = driver.get(f"/seoul/lots/{lot_id}").get_data(as_text=True)
+    text = _text(html)
+    assert '<h1 lang="ko">세종로 공영주차장</h1>' in html
+    for expected in (FEES, "68,000원", "36,000원", "Compact car: −50%", "National merit: −30%",
+                     "Two-day rotation", "08:00–22:30", "09:00–21:40", "08:30–21:30",
+                     "Basement 1 (B1): 4 free, 2 occupied", "Basement 2 (B2): 3 free, 0 occupied",
+                     "B1-003: occupied", "B1-001: free"):
+        assert expected in text, expected
+    svg = re.search(r"<svg class=\"occupancy-chart\".*?</svg>", html, re.S).group(0)
+    assert "<title id=\"chart-title\">Cars parked over the last 24 hours</title>" in svg and "<polyline" in svg
+    assert "the latest count is 57" in text
+
+
+def test_chart_of_a_day_of_minute_samples_is_thinned_to_five_minute_points(app, driver, lot_id):
+    now = utcnow()
+    db.session.add_all(SeoulOccupancySample(lot_id=lot_id, at=now - timedelta(minutes=m), received_at=now,
+                                            method="ParkStatPost", current_parking=m % 120) for m in range(1, 1440))
+    db.session.commit()
+    html = driver.get(f"/seoul/lots/{lot_id}").get_data(as_text=True)
+    points = re.search(r'<polyline points="([^"]+)"', html).group(1).split()
+    assert 280 <= len(points) <= 290
+
+
+def test_calculator_prices_the_stay_without_javascript(driver, lot_id):
+    text = _text(driver.get(f"/seoul/lots/{lot_id}?hours=1&minutes=5").get_data(as_text=True))
+    assert "1 h 5 min: 3,000원" in text and "4 extra units × 500원 = 2,000원" in text
+
+
+def test_calculator_applies_the_day_maximum_and_a_discount(driver, lot_id):
+    text = _text(driver.get(f"/seoul/lots/{lot_id}?hours=25&minutes=0&discount=compact").get_data(as_text=True))
+    assert "25 h: 7,500원" in text and "Day 1 capped at the day maximum: 12,000원" in text
+    assert "Discount −50%: −7,500원" in text
+
+
+def test_calculator_over_htmx_returns_only_the_price_block(driver, lot_id):
+    response = driver.get(f"/seoul/lots/{lot_id}?hours=2&minutes=0",
+                          headers={"HX-Request": "true", "HX-Target": "price-quote"})
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="price-quote"') and "2 h: 5,500원" in _text(html)
+    assert "<h1" not in html and "HX-Request" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("hours=-1", "Number must be between 0 and 720"),
+    ("hours=2&discount=bogus", "This lot does not offer that discount."),
+])
+def test_calculator_refuses_bad_input_with_422(driver, lot_id, query, message):
+    response = driver.get(f"/seoul/lots/{lot_id}?{query}", headers={"HX-Request": "true", "HX-Target": "price-quote"})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+def test_live_block_refreshes_itself_and_has_a_plain_link(driver, lot_id):
+    page = driver.get(f"/seoul/lots/{lot_id}").get_data(as_text=True)
+    assert 'hx-trigger="every 30s"' in page and f'href="/seoul/lots/{lot_id}#live-figures"' in page
+    push_client(driver.application).park_stat(KEY, INFRA_ID, 100)
+    response = driver.get(f"/seoul/lots/{lot_id}/live", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<section id="live-figures"') and "24 of 124 free" in _text(html)
+    plain = driver.get(f"/seoul/lots/{lot_id}/live")
+    assert plain.status_code == 303 and plain.headers["Location"].endswith(f"/seoul/lots/{lot_id}#live-figures")
+
+
+def test_lot_not_yet_described_by_its_operator_is_404(app, driver):
+    from webapp.seoul import admin as seoul_admin
+
+    seoul_admin.add_key("EMPTYKEY")
+    lot = seoul_admin.add_lot("EMPTYKEY", "1", SECRET_HEX)
+    assert driver.get(f"/seoul/lots/{lot.id}").status_code == 404
+    assert driver.get("/seoul/lots/999").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/seoul/lots", "/seoul/lots/1"])
+def test_pages_need_a_login(client, path):
+    assert client.get(path).status_code == 302
+
+
+# --- the map layer -----------------------------------------------------------------------------
+
+
+def test_map_layer_has_one_point_per_lot_with_an_escaped_popup(app, driver, lot_id):
+    register_lot(app, infra_id="171703", write={"parking_lot_name": "<b>Evil</b> 주차장"})
+    with app.test_request_context():
+        layer = next(layer for layer in registered_layers() if layer.key == "seoul")
+        features = {f.title: f for f in layer.features("en")}
+    feature = features["세종로 공영주차장"]
+    assert feature.geometry == {"type": "Point", "coordinates": [126.9769, 37.573]}
+    assert feature.title_lang == "ko" and feature.url == f"/seoul/lots/{lot_id}"
+    with app.test_request_context():
+        popup = _text(feature.popup())
+        evil = features["<b>Evil</b> 주차장"].popup()
+    for expected in (FEES, "67 of 124 free", "updated just now", "Visitors welcome", "Disabled drivers: 4",
+                     "EV charging: 6", "Compact cars: 12", "Women: 12", "Lot details and prices"):
+        assert expected in popup, expected
+    assert "Open now" in popup or "Closed now" in popup
+    assert "&lt;b&gt;Evil&lt;/b&gt;" in evil and "<b>Evil" not in evil
+
+
+def test_map_lists_seoul_lots_in_korean_and_focus_centres_on_seoul(driver, lot_id):
+    html = driver.get("/map?focus=seoul").get_data(as_text=True)
+    assert '<strong lang="ko">세종로 공영주차장</strong>' in html and "Seoul parking lots" in html
+    assert "37.54" in html and "126.99" in html  # the folium map opens over Seoul
+
+
+# --- admin pages ----------------------------------------------------------------------------
+
+
+ADMIN_PATHS = [("get", "/admin/seoul/keys"), ("get", "/admin/seoul/lots"), ("post", "/admin/seoul/keys"),
+               ("post", "/admin/seoul/lots"), ("post", "/admin/seoul/keys/1/suspend"),
+               ("post", "/admin/seoul/keys/1/reactivate")]
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_PATHS)
+def test_drivers_get_403_on_seoul_admin_pages(driver, lot_id, method, path):
+    assert getattr(driver, method)(path).status_code == 403
+
+
+def test_admin_lists_keys_with_todays_usage_and_limit(admin, lot_id):
+    text = _text(admin.get("/admin/seoul/keys").get_data(as_text=True))
+    assert f"{KEY} 4 / 10,000" in text and "active" in text
+
+
+def test_admin_issues_suspends_and_reactivates_a_key(admin):
+    response = admin.post("/admin/seoul/keys", data={"key": "NEWKEY01", "request_limit": "500"})
+    assert response.status_code == 303
+    key = db.session.scalar(select(SeoulOperatorKey).where(SeoulOperatorKey.key == "NEWKEY01"))
+    assert key.request_limit == 500 and key.status == "issued"
+    assert admin.post(f"/admin/seoul/keys/{key.id}/suspend").status_code == 303
+    db.session.expire_all()
+    assert key.status == "suspended"
+    assert "suspended" in admin.get("/admin/seoul/keys").get_data(as_text=True)
+    admin.post(f"/admin/seoul/keys/{key.id}/reactivate")
+    db.session.expire_all()
+    assert key.status == "issued"
+
+
+def test_admin_refuses_a_taken_key_with_422(admin, lot_id):
+    response = admin.post("/admin/seoul/keys", data={"key": KEY})
+    assert response.status_code == 422 and "This key exists already." in response.get_data(as_text=True)
+
+
+def test_admin_registers_a_lot_and_never_shows_the_secret_again(admin, lot_id):
+    response = admin.post("/admin/seoul/lots", data={"key": KEY, "infra_id": "171799", "secret": "ab" * 16})
+    assert response.status_code == 303
+    page = admin.get("/admin/seoul/lots").get_data(as_text=True)
+    assert "171799" in page and "ab" * 16 not in page
+    assert "Lot 171799 registered" in page
+    stored = db.session.scalar(select(SeoulLot.sealed_secret).where(SeoulLot.infra_id == "171799"))
+    assert "ab" * 16 not in stored
+
+
+def test_admin_lot_form_error_does_not_echo_the_secret(admin, lot_id):
+    response = admin.post("/admin/seoul/lots", data={"key": KEY, "infra_id": "17170", "secret": "cd" * 15 + "zz"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "32 hexadecimal digits" in html and "cd" * 15 not in html
+
+
+def test_admin_lot_list_shows_the_last_push_result(admin, app, lot_id):
+    push_client(app).park_stat(KEY, INFRA_ID, 99999)
+    text = _text(admin.get("/admin/seoul/lots").get_data(as_text=True))
+    assert "ParkStatPost 0100" in text and "current_parking must be a number of at most 4 digits" in text
+
+
+# --- CLI ----------------------------------------------------------------------------------
+
+
+def test_cli_adds_suspends_keys_and_adds_a_lot(app):
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["seoul", "key", "add", "CLIKEY01", "--limit", "50"])
+    assert out.exit_code == 0 and "CLIKEY01 issued, 50 requests a day" in out.output
+    out = runner.invoke(args=["seoul", "lot", "add", "--key", "CLIKEY01", "--infra-id", "9", "--secret", SECRET_HEX])
+    assert out.exit_code == 0 and SECRET_HEX not in out.output
+    out = runner.invoke(args=["seoul", "key", "suspend", "CLIKEY01"])
+    assert out.exit_code == 0 and "suspended" in out.output
+    out = runner.invoke(args=["seoul", "key", "suspend", "NOSUCHKEY"])
+    assert out.exit_code != 0
+
+
+def test_cli_lot_add_asks_for_the_secret_without_echo(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seoul", "key", "add", "CLIKEY02"])
+    out = runner.invoke(args=["seoul", "lot", "add", "--key", "CLIKEY02", "--infra-id", "9"], input=SECRET_HEX + "\n")
+    assert out.exit_code == 0 and SECRET_HEX not in out.output
+
+
+def test_cli_push_round_trips_in_process(app, lot_id):
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["seoul", "push", "ParkStatPost", "--key", KEY, "--infra-id", INFRA_ID,
+                              "current_parking=12"])
+    assert out.exit_code == 0 and out.output.startswith("0000")
+    out = runner.invoke(args=["seoul", "push", "ParkWritePost", "--key", KEY, "--infra-id", INFRA_ID,
+                              "--secret", SECRET_HEX, "parking_lot_name=세종로", "capacity=124",
+                              "sync_time=2026-11-23 10:00:20.320"])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(args=["seoul", "push", "ParkSpacePost", "--key", KEY, "--infra-id", INFRA_ID, "count=2",
+                              "floor_class=B", "floor_number=1", "parking_space_id=B1-001", "parking_space_status=I"])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(args=["seoul", "push", "ParkStatPost", "--key", "WRONGKEY", "--infra-id", INFRA_ID,
+                              "current_parking=12"])
+    assert out.exit_code == 1 and "0020 Unregistered key" in out.output
+    db.session.expire_all()
+    lot = db.session.get(SeoulLot, lot_id)
+    assert (lot.name, lot.current_parking) == ("세종로", 12)
+
+
+def test_demo_lots_are_registered_through_the_protocol_once(app):
+    assert seoul_feed.load_demo(history_hours=2, history_step=60) >= 30
+    assert seoul_feed.load_demo() == 0  # idempotent
+    db.session.expire_all()
+    lots = db.session.scalars(select(SeoulLot).join(SeoulOperatorKey).where(SeoulOperatorKey.key == DEMO_KEY)).all()
+    assert len(lots) >= 30
+    # every lot was described by pushes: lot info with its sync time, tariffs, samples and a floor grid
+    assert all(lot.name and lot.sync_time and lot.operation and lot.space_count for lot in lots)
+    assert {lot.last_method for lot in lots} == {"ParkSpacePost"}
+    districts = {"종로구", "중구", "강남구", "서초구", "마포구", "용산구", "송파구", "영등포구"}
+    assert districts <= {d for lot in lots for d in districts if d in lot.operation.notify_memo}
+    samples = db.session.scalar(select(func.count()).select_from(SeoulOccupancySample))
+    assert samples == len(lots) * 3  # two hourly history samples and the live one
+
+
+def test_cli_simulate_drives_arrivals_departures_totals_and_grids(app):
+    seoul_feed.load_demo(history_hours=0)
+    before = db.session.scalar(select(func.max(SeoulOccupancySample.id))) or 0
+    out = app.test_cli_runner().invoke(args=["seoul", "simulate", "--minutes", "2", "--speed", "0", "--seed", "7"])
+    assert out.exit_code == 0, out.output
+    assert "refused" in out.output and "0000 ×" in out.output and "0010" not in out.output
+    methods = dict(db.session.execute(
+        select(SeoulOccupancySample.method, func.count()).where(SeoulOccupancySample.id > before)
+        .group_by(SeoulOccupancySample.method)).all())
+    assert methods["ParkStatPost"] == 2 * 36 and methods.get("ParkStatPost2", 0) > 0

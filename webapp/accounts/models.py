@@ -1,0 +1,64 @@
+"""Accounts: drivers and admins, and their vehicles (plates)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.core.clock import UTCDateTime, utcnow
+from webapp.extensions import db
+
+ROLE_DRIVER = "driver"
+ROLE_ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    """A person with an account. Email is stored lower-cased and unique."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="", index=True)
+    language: Mapped[str | None] = mapped_column(String(5))
+    role: Mapped[str] = mapped_column(String(16), default=ROLE_DRIVER)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # bumped on password change so other sessions' remember-me cookies stop working
+    session_epoch: Mapped[int] = mapped_column(default=0)
+
+    vehicles = relationship("Vehicle", back_populates="owner", cascade="all, delete-orphan",
+                            order_by="Vehicle.id")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ROLE_ADMIN
+
+    def get_id(self) -> str:
+        # the epoch makes cookies issued before a password change invalid
+        return f"{self.id}:{self.session_epoch}"
+
+
+class Vehicle(db.Model):
+    """A plate registered in one country, owned by one user."""
+
+    __tablename__ = "vehicles"
+    __table_args__ = (UniqueConstraint("user_id", "country", "plate", name="uq_vehicles_owner_plate"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    plate: Mapped[str] = mapped_column(String(16))
+    country: Mapped[str] = mapped_column(String(2))
+    nickname: Mapped[str] = mapped_column(String(40), default="")
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    owner = relationship("User", back_populates="vehicles")
+
+    @property
+    def label(self) -> str:
+        return f"{self.nickname} ({self.plate})" if self.nickname else self.plate

@@ -1,0 +1,17 @@
+"""APDS car parks: we are a service provider of the APDS platform (seed 003)."""
+
+from webapp.core.provider import ApiSpec, ProviderSpec
+
+SPEC = ProviderSpec(
+    name="apds",
+    booking_kind="apds_session",
+    reference_prefix="AP",
+    api=ApiSpec(
+        name="apds",
+        credentials={"token": "PROVIDER_APDS_TOKEN"},
+        demo_credentials={"token": "apds-demo-token"},
+        sandbox_base_url="https://apds.sandbox/",
+        client="webapp.apds.client:client_from_settings",
+        sandbox="webapp.apds.sandbox:create_sandbox",
+    ),
+)

@@ -1,0 +1,56 @@
+"""What the booking core knows of the features that book: kinds, reference prefixes, adapters.
+
+Features register at app creation (``create_app`` calls ``register_feature``
+for each ``ProviderSpec``); the core never imports a feature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from webapp.core.provider import ProviderSpec, resolve
+
+#: prefix of a reference whose kind no feature claims
+FALLBACK_PREFIX = "BK"
+
+
+@dataclass(frozen=True)
+class BookingKind:
+    """One kind of booking and the feature behind it."""
+
+    kind: str
+    feature: str
+    provider: str
+    reference_prefix: str
+    adapter: object | None
+
+
+def register_feature(app: Flask, spec: ProviderSpec) -> None:
+    """Record ``spec``'s booking kind and adapter on ``app`` (no-op for a feature that does not book)."""
+    if not spec.booking_kind:
+        return
+    adapter = resolve(spec.adapter)() if spec.adapter else None
+    kinds = app.extensions.setdefault("booking_kinds", {})
+    kinds[spec.booking_kind] = BookingKind(
+        kind=spec.booking_kind, feature=spec.name, provider=spec.api.name if spec.api else spec.name,
+        reference_prefix=spec.reference_prefix or FALLBACK_PREFIX, adapter=adapter,
+    )
+
+
+def booking_kinds() -> dict[str, BookingKind]:
+    """The current app's booking kinds."""
+    return current_app.extensions.get("booking_kinds", {})
+
+
+def reference_prefix(kind: str) -> str:
+    """The reference prefix of ``kind`` (``BK`` for a kind no feature claims)."""
+    entry = booking_kinds().get(kind)
+    return entry.reference_prefix if entry else FALLBACK_PREFIX
+
+
+def adapter_for(kind: str):
+    """The ``BookingAdapter`` of ``kind``, or None when its feature has none yet."""
+    entry = booking_kinds().get(kind)
+    return entry.adapter if entry else None

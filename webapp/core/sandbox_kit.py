@@ -1,0 +1,122 @@
+"""What every sandbox shares: the fault switch, the SQLite store opener, the in-process transport.
+
+A sandbox imports nothing of the app but this module (a client tested against
+itself proves nothing).
+
+The fault switch: latency, 5xx, dropped replies.
+
+Off unless a test (``app.extensions["faults"]``) or the HTTP control endpoint
+``POST /_sandbox/faults`` turns it on. The state lives in the sandbox app
+object, so it is per process: tests drive it in-process, and the CLI flag sets
+it for a sandbox served on its own port.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from flask import Flask, Response, jsonify, request
+from sqlalchemy import Engine, create_engine, event
+
+
+class DroppedReplyError(Exception):
+    """Raised after the sandbox committed, to emulate a reply lost on the way.
+
+    The app's transport wiring turns it into ``httpx.ReadTimeout`` for the
+    in-process transport; over a real socket the sandbox sleeps instead.
+    """
+
+
+@dataclass
+class FaultSwitch:
+    """What the sandbox should do wrong on the next requests.
+
+    Attributes:
+        latency: seconds to sleep before handling each request.
+        status: if set, answer every request with this HTTP status.
+        drop_after_commit: number of state-changing requests whose reply is
+            dropped after their change was committed.
+        served_over_http: set when served on a port; a dropped reply then
+            sleeps past any client's timeout instead of raising.
+    """
+
+    latency: float = 0.0
+    status: int | None = None
+    drop_after_commit: int = 0
+    served_over_http: bool = False
+    hang_seconds: float = 30.0
+    counters: dict[str, int] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        """Turn every fault off."""
+        self.latency = 0.0
+        self.status = None
+        self.drop_after_commit = 0
+
+    def before_request(self) -> Response | None:
+        """Apply latency and forced status; called by the sandbox app."""
+        if request.path.startswith("/_sandbox/"):
+            return None
+        if self.latency:
+            time.sleep(self.latency)
+        if self.status:
+            return jsonify({"error": "sandbox fault", "status": self.status}), self.status
+        return None
+
+    def after_commit(self) -> None:
+        """Call after a state change is committed; drops the reply if asked."""
+        if self.drop_after_commit <= 0:
+            return
+        self.drop_after_commit -= 1
+        if self.served_over_http:
+            time.sleep(self.hang_seconds)
+        raise DroppedReplyError("sandbox dropped the reply after commit")
+
+
+def install_faults(app: Flask) -> FaultSwitch:
+    """Attach a fault switch and its control endpoint to a sandbox app."""
+    switch = FaultSwitch()
+    app.extensions["faults"] = switch
+    app.before_request(switch.before_request)
+
+    @app.post("/_sandbox/faults")
+    def set_faults():
+        body = request.get_json(silent=True) or {}
+        switch.reset()
+        switch.latency = float(body.get("latency", 0) or 0)
+        switch.status = int(body["status"]) if body.get("status") else None
+        switch.drop_after_commit = int(body.get("drop_after_commit", 0) or 0)
+        return jsonify({"latency": switch.latency, "status": switch.status,
+                        "drop_after_commit": switch.drop_after_commit})
+
+    return switch
+
+
+def open_sqlite(path: Path) -> Engine:
+    """An engine on ``path`` with WAL journaling and a busy timeout on every connection."""
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    return engine
+
+
+class SandboxTransport(httpx.WSGITransport):
+    """``httpx.WSGITransport`` onto a sandbox, with dropped replies as timeouts."""
+
+    def __init__(self, sandbox_app: Flask) -> None:
+        super().__init__(app=sandbox_app)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return super().handle_request(request)
+        except DroppedReplyError as exc:
+            raise httpx.ReadTimeout("sandbox dropped the reply", request=request) from exc

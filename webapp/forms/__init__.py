@@ -1,1 +1,0 @@
-"""WTForms classes, one module per area."""

@@ -1,0 +1,434 @@
+"""Client of the City of Helsinki mobile parking payment API v1 (seed 002).
+
+We are a mobile-parking operator: we authenticate with a username and
+password for a JWT (seed §3.1), read areas and day types, and create, change
+and cancel parkings. Only this module and ``helsinki_types`` (which reads the
+answers into dataclasses) know the city's JSON field names.
+
+Quirks handled here, with their seed sections:
+
+* coordinates arrive latitude first (§2.5) and are turned into RFC 7946
+  (lon, lat) shapes; we send points back in the seed's order;
+* the after-regret update names the area ``areaId`` (§6.7.3) while the rest of
+  the API is snake_case: ``change_stop`` sends both spellings;
+* ``visible_to_user`` is optional in error bodies (§6.9.1.1 examples); the
+  "Näkyvä käyttäjälle" column of §6.9.2 is the fallback;
+* timestamps are documented without offset but sent with one (§6.5.3).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import httpx
+
+from webapp.core.errors import (
+    ProviderAuthError,
+    ProviderBadResponseError,
+    ProviderError,
+    ProviderNotFoundError,
+    ProviderRateLimitedError,
+    ProviderRejectedError,
+    ProviderUnavailableError,
+)
+from webapp.core.http import send
+from webapp.helsinki.wire import (
+    HELSINKI,
+    Area,
+    DayType,
+    EntryPoint,
+    Link,
+    Parking,
+    RateLimit,
+    area_from_json,
+    format_timestamp,
+    parking_from_json,
+    parse_timestamp,
+)
+
+__all__ = ["HELSINKI", "HelsinkiClient", "api_language", "error_from_response", "parse_timestamp"]
+
+PROVIDER = "helsinki"
+JSON_TYPE = "application/json"
+
+# Paths are relative to the client's base URL, which is the API host root
+# (the seed's examples all start with /api/v1, §5).
+AUTHENTICATE = "api/v1/authenticate"
+ENTRY_POINT = "api/v1"
+AREAS = "api/v1/areas"
+DAY_TYPES = "api/v1/day_types"
+PARKINGS = "api/v1/parkings"
+
+#: codes whose message the seed marks "Näkyvä käyttäjälle" (§6.9.2)
+VISIBLE_CODES = frozenset({1110, 1200, 1204, 1205, 9999})
+NO_RESULTS = 1110
+TOKEN_INVALID = 1104
+PARSE_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, InvalidOperation)
+
+
+def api_language(language: str | None) -> str:
+    """The city's language for one of ours: fi/sv/en as is, anything else English."""
+    primary = (language or "").replace("_", "-").split("-")[0].strip().lower()
+    return primary if primary in {"fi", "sv", "en"} else "en"
+
+
+def error_from_response(response: httpx.Response) -> ProviderError:
+    """Map an error answer to the matching ``ProviderError`` subclass.
+
+    401/1104 → auth; 429/1001 → rate limited; 1200 → not found; 9999 or 5xx →
+    unavailable; a body that is not the seed's error format → bad response
+    (unavailable for 5xx); every other code → rejected.
+    """
+    status = response.status_code
+    try:
+        first = json.loads(response.content)["errors"][0]
+        code = int(first["code"])
+    except (*PARSE_ERRORS, json.JSONDecodeError):
+        detail = f"HTTP {status} without the seed's error body: {response.text[:200]!r}"
+        if status >= 500:
+            return ProviderUnavailableError(PROVIDER, str(status), detail, status_code=status)
+        return ProviderBadResponseError(PROVIDER, str(status), detail, status_code=status)
+    message = str(first.get("message") or "").strip()
+    field = first.get("field")
+    visible = first.get("visible_to_user")
+    kwargs = {
+        "detail": f"HTTP {status} code {code}{f' field {field}' if field else ''}: {message}",
+        "user_message": message or None,
+        "visible_to_user": visible if isinstance(visible, bool) else code in VISIBLE_CODES,
+        "status_code": status,
+        "field": field if isinstance(field, str) else None,
+    }
+    if code == TOKEN_INVALID or status == 401:
+        return ProviderAuthError(PROVIDER, str(code), **kwargs)
+    if code == 1001 or status == 429:
+        retry_after = response.headers.get("Retry-After")
+        seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
+        return ProviderRateLimitedError(PROVIDER, str(code), retry_after=seconds, **kwargs)
+    if code == 1200:
+        return ProviderNotFoundError(PROVIDER, str(code), **kwargs)
+    if code == 9999 or status >= 500:
+        return ProviderUnavailableError(PROVIDER, str(code), **kwargs)
+    return ProviderRejectedError(PROVIDER, str(code), **kwargs)
+
+
+class HelsinkiClient:
+    """Typed client of the Helsinki parking API for one operator account.
+
+    Args:
+        http: client from ``webapp.core.http.build_http_client``; its base
+            URL is the API host root.
+        username: operator account name.
+        password: operator password.
+        language: default language of messages (fi/sv/en; others become en).
+        operator_id: ``operator_id`` sent with parkings; the username by default.
+
+    Raises:
+        ValueError: a credential is missing.
+    """
+
+    def __init__(self, http: httpx.Client, username: str, password: str, *, language: str = "en",
+                 operator_id: str | None = None) -> None:
+        if not username or not password:
+            raise ValueError("Helsinki client needs a username and a password")
+        self._http = http
+        self._username = username
+        self._password = password
+        self._language = api_language(language)
+        self._operator_id = operator_id or username
+        self._token: str | None = None
+
+    # -- transport -------------------------------------------------------------
+
+    def _headers(self, language: str | None, with_body: bool, with_token: bool) -> dict[str, str]:
+        headers = {"Accept": JSON_TYPE, "Accept-Language": api_language(language or self._language)}
+        if with_body:
+            headers["Content-Type"] = f"{JSON_TYPE}; charset=utf-8"
+        if with_token and self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        return headers
+
+    def _call(self, method: str, path: str, *, params: Mapping[str, str] | None = None, body: dict | None = None,
+              language: str | None = None, authenticated: bool = True) -> httpx.Response:
+        content = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
+        for attempt in (1, 2):
+            if authenticated and self._token is None:
+                self._authenticate(language)
+            request = self._http.build_request(method, path, params=params, content=content,
+                                               headers=self._headers(language, content is not None, authenticated))
+            response = send(self._http, PROVIDER, request)
+            if authenticated and attempt == 1 and response.status_code == 401:
+                # token expired or revoked: log in again once, then retry once
+                self._token = None
+                continue
+            if response.status_code >= 400:
+                raise error_from_response(response)
+            return response
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    def _authenticate(self, language: str | None) -> None:
+        response = self._call("POST", AUTHENTICATE, body={"username": self._username, "password": self._password},
+                              language=language, authenticated=False)
+        token = self._decode(response).get("token")
+        if not isinstance(token, str) or not token:
+            raise ProviderBadResponseError(PROVIDER, "no_token", "authenticate answered without a token")
+        self._token = token
+
+    @staticmethod
+    def _decode(response: httpx.Response) -> dict:
+        try:
+            body = json.loads(response.content, parse_float=Decimal)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ProviderBadResponseError(PROVIDER, "json", f"HTTP {response.status_code}: not JSON",
+                                           status_code=response.status_code) from exc
+        if not isinstance(body, dict):
+            raise ProviderBadResponseError(PROVIDER, "json", "answer is not a JSON object",
+                                           status_code=response.status_code)
+        return body
+
+    def _parse(self, response: httpx.Response, parse):
+        body = self._decode(response)
+        try:
+            return parse(body)
+        except PARSE_ERRORS as exc:
+            raise ProviderBadResponseError(PROVIDER, "shape", f"unexpected answer: {exc!r}",
+                                           status_code=response.status_code) from exc
+
+    # -- resources ------------------------------------------------------------------
+
+    def entry_point(self, language: str | None = None) -> EntryPoint:
+        """Read the entry point with our token: links, rate limits, account status (seed §6.1).
+
+        Returns:
+            The entry point; ``rate_limits`` tell how many calls remain.
+
+        Raises:
+            ProviderError: any refusal or transport failure (see ``error_from_response``).
+        """
+        response = self._call("GET", ENTRY_POINT, language=language)
+        return self._parse(response, lambda body: EntryPoint(
+            version=str(body["version"]),
+            status=body.get("status"),
+            links=tuple(Link(str(row["href"]), str(row["method"]), str(row["rel"]), str(row.get("title") or ""))
+                        for row in body.get("links") or ()),
+            rate_limits=tuple(RateLimit(str(row["resource"]), int(row["limit"]), int(row["remaining"]),
+                                        int(row["reset"])) for row in body.get("rate_limits") or ()),
+        ))
+
+    def areas(self, language: str | None = None) -> tuple[Area, ...]:
+        """All parking areas with tariffs; names come in all three languages (seed §6.3).
+
+        Args:
+            language: language of error messages only.
+
+        Returns:
+            The areas, geometry in RFC 7946 (lon, lat) order.
+
+        Raises:
+            ProviderError: any refusal or transport failure.
+        """
+        response = self._call("GET", AREAS, language=language)
+        return self._parse(response, lambda body: tuple(area_from_json(row) for row in body["areas"]))
+
+    def area(self, area_id: str, language: str | None = None) -> Area:
+        """One parking area by id (seed §6.3).
+
+        Returns:
+            The area (the city wraps it in an ``areas`` list; a bare object is accepted too).
+
+        Raises:
+            ProviderNotFoundError: no such area (the city answers 1110 "no results").
+            ProviderError: any other refusal or transport failure.
+        """
+        try:
+            response = self._call("GET", f"{AREAS}/{area_id}", language=language)
+        except ProviderRejectedError as exc:
+            if exc.code == str(NO_RESULTS):
+                raise ProviderNotFoundError(PROVIDER, exc.code, exc.detail, exc.user_message, exc.visible_to_user,
+                                            status_code=exc.status_code, field=exc.field) from exc
+            raise
+        return self._parse(response, lambda body: area_from_json(body["areas"][0] if "areas" in body else body))
+
+    def day_types(self, start: date | None = None, end: date | None = None,
+                  language: str | None = None) -> tuple[DayType, ...]:
+        """Day types per date; public holidays are SUNDAY (seed §6.4).
+
+        Args:
+            start: first date; ``None`` lets the city start today.
+            end: last date; ``None`` lets the city choose its horizon.
+
+        Returns:
+            One ``DayType`` per date, in date order.
+
+        Raises:
+            ProviderRejectedError: bad dates (1201).
+            ProviderError: any other refusal or transport failure.
+        """
+        params = {}
+        if start is not None:
+            params["start_date"] = start.isoformat()
+        if end is not None:
+            params["end_date"] = end.isoformat()
+        response = self._call("GET", DAY_TYPES, params=params, language=language)
+        return self._parse(response, lambda body: tuple(
+            DayType(date.fromisoformat(str(row["date"])), str(row["day_type"])) for row in body["day_types"]))
+
+    def parkings(self, area_id: str | None = None, register_number: str | None = None, status: str | None = None,
+                 start: datetime | None = None, stop: datetime | None = None,
+                 language: str | None = None) -> tuple[Parking, ...]:
+        """Our parkings matching every given filter (seed §6.5).
+
+        Args:
+            area_id: only this area.
+            register_number: only this vehicle.
+            status: "valid" or "not_valid" (evaluated by the city now).
+            start: parkings still running at or after this instant.
+            stop: parkings started at or before this instant.
+
+        Returns:
+            The matching parkings; empty when the city answers 1110 "no results".
+
+        Raises:
+            ProviderRejectedError: no filter at all (1201) or a bad filter value.
+            ProviderError: any other refusal or transport failure.
+        """
+        params = {"area_id": area_id, "register_number": register_number, "status": status,
+                  "start_parking_date_time": format_timestamp(start) if start else None,
+                  "stop_parking_date_time": format_timestamp(stop) if stop else None}
+        try:
+            response = self._call("GET", PARKINGS, params={k: v for k, v in params.items() if v},
+                                  language=language)
+        except ProviderRejectedError as exc:
+            if exc.code == str(NO_RESULTS):
+                return ()
+            raise
+        return self._parse(response, lambda body: tuple(parking_from_json(row) for row in body["parkings"]))
+
+    def _parking_body(self, *, area_id: str, register_number: str, start: datetime, stop: datetime, zone: int,
+                      device_id: str, point: tuple[float, float], timestamp: datetime | None,
+                      address: Mapping[str, str] | None, resident_parking_code: str | None,
+                      special_parking_code: str | None) -> dict:
+        lon, lat = point
+        location: dict = {"geometry": {"type": "Point", "coordinates": [lat, lon]}}  # seed §2.5 order
+        if address:
+            location["address"] = dict(address)
+        body = {
+            "area_id": area_id, "device_id": device_id, "location": location, "operator_id": self._operator_id,
+            "register_number": register_number, "start_parking_date_time": format_timestamp(start),
+            "stop_parking_date_time": format_timestamp(stop),
+            "timestamp": format_timestamp(timestamp or datetime.now(HELSINKI)), "zone": zone,
+        }
+        if resident_parking_code:
+            body["resident_parking_code"] = resident_parking_code
+        if special_parking_code:
+            body["special_parking_code"] = special_parking_code
+        return body
+
+    def start_parking(self, *, area_id: str, register_number: str, start: datetime, stop: datetime, zone: int,
+                      device_id: str, point: tuple[float, float], timestamp: datetime | None = None,
+                      address: Mapping[str, str] | None = None, resident_parking_code: str | None = None,
+                      special_parking_code: str | None = None, language: str | None = None) -> Parking:
+        """Create a parking at the city (seed §6.6).
+
+        Not retried on a timeout: the city may have stored it; reconcile with
+        ``parkings(register_number=...)`` instead.
+
+        Args:
+            area_id: the area's id.
+            register_number: the vehicle's plate, e.g. "ABC-123".
+            start: aware start instant.
+            stop: aware stop instant (not before ``start``).
+            zone: the area's payment zone.
+            device_id: the driver's device.
+            point: where the car is, as (lon, lat).
+            timestamp: time of the request; now by default.
+            address: optional {street_address, postal_code, city}.
+            resident_parking_code: resident code used, if any.
+            special_parking_code: special code used (e.g. "CD"), if any.
+            language: language of error messages.
+
+        Returns:
+            The created parking with the city's ``parking_id`` and status.
+
+        Raises:
+            ProviderRejectedError: 1201 (area/field), 1203 (plate), 1206/1207 (times) ...
+            ProviderTimeoutError: no answer; the parking may exist.
+            ProviderError: any other refusal or transport failure.
+        """
+        body = self._parking_body(area_id=area_id, register_number=register_number, start=start, stop=stop,
+                                  zone=zone, device_id=device_id, point=point, timestamp=timestamp, address=address,
+                                  resident_parking_code=resident_parking_code,
+                                  special_parking_code=special_parking_code)
+        response = self._call("POST", PARKINGS, body=body, language=language)
+        return self._parse(response, parking_from_json)
+
+    def update_parking(self, parking_id: str, *, area_id: str, register_number: str, start: datetime,
+                       stop: datetime, zone: int, device_id: str, point: tuple[float, float],
+                       timestamp: datetime | None = None, address: Mapping[str, str] | None = None,
+                       resident_parking_code: str | None = None, special_parking_code: str | None = None,
+                       language: str | None = None) -> Parking:
+        """Replace every field of a parking; allowed within the 2-minute regret time (seed §6.7).
+
+        Args: as ``start_parking``, plus ``parking_id``.
+
+        Returns:
+            The updated parking.
+
+        Raises:
+            ProviderRejectedError: 1204 after the regret time (use ``change_stop``),
+                1205 not our parking, 1207 stop in the past, ...
+            ProviderNotFoundError: unknown parking (1200).
+            ProviderError: any other refusal or transport failure.
+        """
+        body = self._parking_body(area_id=area_id, register_number=register_number, start=start, stop=stop,
+                                  zone=zone, device_id=device_id, point=point, timestamp=timestamp, address=address,
+                                  resident_parking_code=resident_parking_code,
+                                  special_parking_code=special_parking_code)
+        response = self._call("PUT", f"{PARKINGS}/{parking_id}", body=body, language=language)
+        return self._parse(response, parking_from_json)
+
+    def change_stop(self, parking_id: str, area_id: str, stop: datetime, timestamp: datetime | None = None,
+                    language: str | None = None) -> Parking:
+        """Move the stop time: the only change allowed after the regret time (seed §6.7.3).
+
+        Args:
+            parking_id: the city's id of the parking.
+            area_id: the parking's area (required by the city; not changeable).
+            stop: new aware stop instant, not in the past.
+            timestamp: time of the request; now by default.
+            language: language of error messages.
+
+        Returns:
+            The updated parking.
+
+        Raises:
+            ProviderRejectedError: 1207 stop in the past, 1204 area differs, 1205 not ours.
+            ProviderNotFoundError: unknown parking (1200).
+            ProviderError: any other refusal or transport failure.
+        """
+        body = {
+            # §6.7.3 spells the field areaId, everything else in the API is
+            # snake_case: send both so either reading of the seed is satisfied.
+            "area_id": area_id, "areaId": area_id,
+            "stop_parking_date_time": format_timestamp(stop),
+            "timestamp": format_timestamp(timestamp or datetime.now(HELSINKI)),
+        }
+        response = self._call("PUT", f"{PARKINGS}/{parking_id}", body=body, language=language)
+        return self._parse(response, parking_from_json)
+
+    def cancel_parking(self, parking_id: str, language: str | None = None) -> None:
+        """Cancel (delete) a parking within the 2-minute regret time (seed §6.8).
+
+        Raises:
+            ProviderRejectedError: 1204 regret time over, 1205 not our parking, 1202 bad id.
+            ProviderNotFoundError: unknown parking (1200).
+            ProviderError: any other refusal or transport failure.
+        """
+        self._call("DELETE", f"{PARKINGS}/{parking_id}", language=language)
+
+
+def client_from_settings(http: httpx.Client, credentials: dict[str, str], base_url: str) -> HelsinkiClient:
+    """Build the client from the app's provider settings (``core.provider.ApiSpec.client``)."""
+    return HelsinkiClient(http, credentials["username"], credentials["password"])

@@ -1,0 +1,68 @@
+"""Helsinki street parking: the city's areas and day types cached locally, and parking details."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.core.clock import UTCDateTime
+from webapp.extensions import db
+
+
+class HelsinkiArea(db.Model):
+    """A city parking area as last fetched from ``/areas`` (so the map does not call the city per view).
+
+    Texts are kept in all three languages; ``geometry`` is RFC 7946 GeoJSON
+    (longitude first), already turned round from the seed's latitude-first order.
+    """
+
+    __tablename__ = "helsinki_areas"
+
+    area_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    zone: Mapped[int | None]
+    name: Mapped[dict] = mapped_column(JSON)  # {"fi": …, "sv": …, "en": …}
+    street: Mapped[dict] = mapped_column(JSON)
+    postal_code: Mapped[str] = mapped_column(String(10), default="")
+    geometry: Mapped[dict | None] = mapped_column(JSON)
+    centre_lon: Mapped[float | None]
+    centre_lat: Mapped[float | None]
+    max_capacity: Mapped[int | None]
+    max_time_in_minutes: Mapped[int | None]
+    resident_parking_codes: Mapped[list] = mapped_column(JSON, default=list)
+    special_parking_codes: Mapped[list] = mapped_column(JSON, default=list)
+    tariffs: Mapped[list] = mapped_column(JSON, default=list)  # [{day_type, name, from, until, hourly_price}]
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def text(self, field: str, language: str) -> str:
+        """A localized field in ``language`` (fi/sv/en), falling back to English, then Finnish."""
+        values = getattr(self, field) or {}
+        return values.get(language) or values.get("en") or values.get("fi") or ""
+
+
+class HelsinkiDayType(db.Model):
+    """The city's day type of one date (holidays are SUNDAY), from ``/day_types``."""
+
+    __tablename__ = "helsinki_day_types"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    day_type: Mapped[str] = mapped_column(String(16))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StreetParking(db.Model):
+    """What a street-parking booking needs beyond the common booking columns.
+
+    ``area_id`` is a column because reconciliation looks the parking up at
+    the city by plate and area after a lost reply.
+    """
+
+    __tablename__ = "street_parkings"
+
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True)
+    area_id: Mapped[str] = mapped_column(String(40), index=True)
+    zone: Mapped[int | None]
+    device_id: Mapped[str] = mapped_column(String(64))
+
+    booking = relationship("Booking", backref=db.backref("street_parking", uselist=False, cascade="all, delete-orphan"))

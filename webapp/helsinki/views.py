@@ -1,0 +1,216 @@
+"""Helsinki street parking: start (with a live price preview), the session page, extend, stop, cancel."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, flash, redirect, request, url_for
+from flask_babel import format_currency, format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from webapp.accounts import vehicles
+from webapp.core.clock import utcnow
+from webapp.core.errors import ConflictError, ValidationError
+from webapp.helsinki import areas as helsinki_areas
+from webapp.helsinki import parkings as parking
+from webapp.helsinki.forms import ExtendParkingForm, SessionActionForm, StartParkingForm
+from webapp.web.form_errors import apply_errors
+from webapp.web.hypermedia import page_or_block, see_other
+from webapp.web.locale import current_language
+
+bp = Blueprint("parkings", __name__, url_prefix="/parking")
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+def init_app(app: Flask) -> None:
+    """The active-session banner on every page, and the template helpers."""
+    app.context_processor(_active_sessions)
+    app.jinja_env.globals["format_minutes"] = helsinki_areas.format_minutes
+
+
+def _active_sessions():
+    if not current_user.is_authenticated:
+        return {}
+    return {"active_sessions": parking.active_parkings(current_user.id), "banner_now": utcnow()}
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=HELSINKI) if value is not None and value.tzinfo is None else value
+
+
+def _requested_end(form: StartParkingForm, now: datetime) -> datetime | None:
+    """The end the form asks for: a duration from now, or the picked local time."""
+    if form.duration.data == "custom":
+        return _local(form.end_at.data)
+    try:
+        return now + timedelta(minutes=int(form.duration.data or 0))
+    except ValueError:
+        return None
+
+
+def _start_form(area_id: str, formdata=None) -> tuple[StartParkingForm, object, list]:
+    area = helsinki_areas.get_area(area_id)
+    own = vehicles.list_vehicles(current_user.id)
+    form = StartParkingForm(formdata=formdata)
+    form.set_choices(own, area.max_time_in_minutes)
+    if formdata is None:
+        form.idempotency_key.data = secrets.token_urlsafe(24)
+        if own:
+            form.vehicle_id.data = own[0].id
+    return form, area, own
+
+
+def _render_start(form, area, own, quote=None, status=200, block=None):
+    language = current_language()
+    return page_or_block(
+        "parkings/start.html", block, ("price_preview",), status=status, form=form, area=area, vehicles=own,
+        tariffs=helsinki_areas.area_tariffs(area, language), quote=quote, language=language,
+    )
+
+
+def _quote_for(form, area):
+    now = utcnow()
+    end = _requested_end(form, now)
+    if end is None:
+        form.end_at.errors = [_("Choose when the parking ends.")]
+        return None
+    try:
+        return parking.preview_start(area.area_id, end, now)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return None
+
+
+@bp.get("/areas/<area_id>")
+@login_required
+def start(area_id: str):
+    form, area, own = _start_form(area_id)
+    return _render_start(form, area, own, quote=_quote_for(form, area))
+
+
+@bp.get("/areas/<area_id>/quote")
+@login_required
+def quote(area_id: str):
+    """The price preview as the driver changes the end time (htmx block, or the whole page)."""
+    form, area, own = _start_form(area_id, formdata=request.args)
+    form.idempotency_key.data = request.args.get("idempotency_key", "")
+    price = _quote_for(form, area)
+    return _render_start(form, area, own, quote=price, status=200 if price else 422, block="price_preview")
+
+
+@bp.post("/areas/<area_id>")
+@login_required
+def begin(area_id: str):
+    form, area, own = _start_form(area_id, formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            booking = parking.start_parking(
+                current_user.id, area.area_id, form.vehicle_id.data, _requested_end(form, utcnow()),
+                form.idempotency_key.data, contact_email=current_user.email,
+                contact_phone=current_user.phone or None, language=current_language())
+        except ValidationError as error:
+            apply_errors(form, error)
+        except parking.ProviderFailedError as error:
+            form.form_errors.append(error.message)
+        else:
+            if booking.status == "pending":
+                flash(_("We are still waiting for the city to confirm this parking. Check again in a moment."),
+                      "warning")
+            elif booking.status == "active":
+                flash(_("Parking started. Reference %(ref)s.", ref=booking.public_ref), "success")
+            return redirect(url_for("parkings.session", ref=booking.public_ref), code=303)
+    return _render_start(form, area, own, quote=_quote_for(form, area) if not form.form_errors else None, status=422)
+
+
+def _render_session(ref: str, extend_form=None, status=200, preview=None, block=None):
+    view = parking.session_view(current_user.id, ref)
+    booking = view.booking
+    if extend_form is None:
+        extend_form = ExtendParkingForm(formdata=None, version=booking.version,
+                                        end_at=(booking.ends_at + timedelta(hours=1)).astimezone(HELSINKI)
+                                        .replace(tzinfo=None, second=0, microsecond=0))
+    return page_or_block("parkings/session.html", block, ("session_status", "extension_preview"), status=status,
+                         view=view, booking=booking, extend_form=extend_form, preview=preview,
+                         action_form=SessionActionForm(formdata=None, version=booking.version), now=utcnow())
+
+
+@bp.get("/<ref>")
+@login_required
+def session(ref: str):
+    block = "session_status" if request.headers.get("HX-Target") == "session-status" else None
+    return _render_session(ref, block=block)
+
+
+@bp.get("/<ref>/extend/quote")
+@login_required
+def extension_quote(ref: str):
+    form = ExtendParkingForm(formdata=request.args, meta={"csrf": False})
+    preview = None
+    if form.validate():
+        try:
+            preview = parking.preview_extension(current_user.id, ref, _local(form.end_at.data))
+        except ValidationError as error:
+            apply_errors(form, error)
+    return _render_session(ref, extend_form=form, preview=preview, status=200 if preview else 422,
+                           block="extension_preview")
+
+
+@bp.post("/<ref>/extend")
+@login_required
+def extend(ref: str):
+    form = ExtendParkingForm()
+    if form.validate_on_submit():
+        try:
+            booking = parking.extend_parking(current_user.id, ref, _local(form.end_at.data), form.version.data,
+                                             language=current_language())
+        except ValidationError as error:
+            apply_errors(form, error)
+        except (ConflictError, parking.ProviderFailedError) as error:
+            flash(error.message, "error")
+            return see_other(url_for("parkings.session", ref=ref))
+        else:
+            flash(_("Parking extended until %(end)s.", end=_clock(booking.ends_at)), "success")
+            return see_other(url_for("parkings.session", ref=ref))
+    return _render_session(ref, extend_form=form, status=422)
+
+
+@bp.post("/<ref>/stop")
+@login_required
+def stop(ref: str):
+    return _session_action(ref, parking.stop_parking, _("Parking stopped. You paid %(amount)s."))
+
+
+@bp.post("/<ref>/cancel")
+@login_required
+def cancel(ref: str):
+    return _session_action(ref, parking.cancel_parking, _("Parking cancelled. Nothing is charged."))
+
+
+@bp.post("/<ref>/check")
+@login_required
+def check(ref: str):
+    booking = parking.reconcile_parking(current_user.id, ref)
+    if booking.status == "pending":
+        flash(_("The city has not confirmed this parking yet. Please check again in a moment."), "warning")
+    return redirect(url_for("parkings.session", ref=ref), code=303)
+
+
+def _session_action(ref: str, action, success_message: str):
+    form = SessionActionForm()
+    if not form.validate_on_submit():
+        flash(_("Reload the page and try again."), "error")
+        return see_other(url_for("parkings.session", ref=ref))
+    try:
+        booking = action(current_user.id, ref, form.version.data, language=current_language())
+    except (ConflictError, parking.ProviderFailedError) as error:
+        flash(error.message, "error")
+    else:
+        flash(success_message % {"amount": format_currency(booking.amount, booking.currency)}, "success")
+    return see_other(url_for("parkings.session", ref=ref))
+
+
+def _clock(value: datetime) -> str:
+    return format_datetime(value, "short")

@@ -1,0 +1,108 @@
+"""The lot page's 24-hour occupancy chart as plain numbers for an inline SVG.
+
+Server-rendered so it reads without JavaScript; the template adds a
+``<title>``/``<desc>``, a sentence and an hourly table for screen readers.
+Samples are thinned to the last one of every 5 minutes (at most 288 points),
+which keeps a day of one-minute samples light in the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from webapp.seoul.tariffs import SEOUL
+
+WIDTH, HEIGHT = 360, 190
+LEFT, RIGHT, TOP, BOTTOM = 34, 8, 10, 24
+BUCKET = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class HourRow:
+    label: str  # "14:00" Seoul time
+    average: int | None
+    peak: int | None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Coordinates in a ``WIDTH`` x ``HEIGHT`` viewBox and the figures of the text summary."""
+
+    width: int
+    height: int
+    line: str  # polyline points "x,y x,y …"
+    area: str  # closed path under the line
+    x_ticks: tuple[tuple[float, str], ...]
+    y_ticks: tuple[tuple[float, int], ...]
+    capacity_y: float | None
+    plot: tuple[float, float, float, float]  # left, top, right, bottom
+    lowest: int
+    highest: int
+    latest: int
+    busiest_at: str
+    samples: int
+    hours: tuple[HourRow, ...]
+
+
+def _thin(series, start: datetime) -> list[tuple[datetime, int]]:
+    buckets: dict[int, tuple[datetime, int]] = {}
+    for at, cars in series:
+        buckets[int((at - start) / BUCKET)] = (at, cars)  # the bucket's last sample wins
+    return [buckets[k] for k in sorted(buckets)]
+
+
+def occupancy_chart(series, capacity: int | None, now: datetime,
+                    window: timedelta = timedelta(hours=24)) -> Chart | None:
+    """Build the chart of ``series`` ((time, cars) oldest first) over ``window`` up to ``now``.
+
+    Returns:
+        The chart, or None when there is no sample to draw.
+    """
+    if not series:
+        return None
+    start = now - window
+    top_value = max(capacity or 0, max(cars for _at, cars in series), 1)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(at: datetime) -> float:
+        return round(LEFT + plot_w * min(1.0, max(0.0, (at - start) / window)), 1)
+
+    def y(cars: int) -> float:
+        return round(TOP + plot_h * (1 - cars / top_value), 1)
+
+    points = [(x(at), y(cars)) for at, cars in _thin(series, start)]
+    line = " ".join(f"{px},{py}" for px, py in points)
+    base = TOP + plot_h
+    area = f"M{points[0][0]},{base} " + " ".join(f"L{px},{py}" for px, py in points) + f" L{points[-1][0]},{base} Z"
+    first_tick = (start.astimezone(SEOUL) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    x_ticks = []
+    tick = first_tick
+    while tick <= now:
+        if tick.hour % 6 == 0:
+            x_ticks.append((x(tick), tick.strftime("%H:%M")))
+        tick += timedelta(hours=1)
+    y_values = sorted({0, top_value // 2, top_value})
+    busiest = max(series, key=lambda sample: sample[1])
+    return Chart(
+        width=WIDTH, height=HEIGHT, line=line, area=area, x_ticks=tuple(x_ticks),
+        y_ticks=tuple((y(v), v) for v in y_values), capacity_y=y(capacity) if capacity else None,
+        plot=(LEFT, TOP, WIDTH - RIGHT, base), lowest=min(c for _a, c in series), highest=busiest[1],
+        latest=series[-1][1], busiest_at=busiest[0].astimezone(SEOUL).strftime("%H:%M"), samples=len(series),
+        hours=_hourly(series, start),
+    )
+
+
+def _hourly(series, start: datetime) -> tuple[HourRow, ...]:
+    # one pass: each sample into its Seoul clock hour (the first row is the hour containing ``start``)
+    first = start.astimezone(SEOUL).replace(minute=0, second=0, microsecond=0)
+    buckets: list[list[int]] = [[] for _ in range(25)]
+    for at, cars in series:
+        index = int((at - first) / timedelta(hours=1))
+        if 0 <= index < 25:
+            buckets[index].append(cars)
+    return tuple(
+        HourRow((first + timedelta(hours=h)).strftime("%H:%M"),
+                round(sum(values) / len(values)) if values else None, max(values) if values else None)
+        for h, values in enumerate(buckets) if h > 0 or values
+    )

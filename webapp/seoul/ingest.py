@@ -1,0 +1,334 @@
+"""The ``ParklandWRT.svc`` receiver use case: one operator push, one transaction.
+
+Steps, in the order ``services.seoul_protocol`` expects:
+
+1. ``parse_push`` -> 0011 (field absent) / 0100 (bad value);
+2. the key: 0020 unregistered, 0021 suspended, 0010 over its daily limit;
+3. which lot sent it: ``resolve_infra_id`` over the key's lots (their sealed
+   secrets are opened only for ParkWritePost/ParkOperPost) -> 0200 / 0100;
+4. store, and note the outcome on the lot.
+
+The answer is the seed's JSON (2.2.1.x 출력결과). Our own failures are 0001
+(database or sealing trouble) and 0990 (anything else): logged with their
+traceback, never shown in the answer.
+
+Counting requests (0010): the count lives in ``seoul_request_counters``, one
+row per key and Seoul day, bumped by ``UPDATE … SET n = n + 1`` as the
+transaction's *first* statement. On PostgreSQL the row lock orders concurrent
+pushes of one key; on SQLite a transaction that starts with a write waits for
+the write lock (busy timeout) instead of failing the way a read-then-write
+transaction does when another worker committed in between. Every request
+with a live key counts, refused ones included, as with any quota.
+
+Time of a sample: ParkStatPost carries none, so it is the receive time.
+ParkStatPost2 reports the totals right after the entry/exit at
+``occur_time``; an operator replaying events buffered during an outage sends
+old ``occur_time``s, so a past ``occur_time`` dates the sample (a future one,
+clock skew, is clamped to now). The lot's live figure only moves forward: an
+older sample goes into the history alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from webapp.core.clock import utcnow
+from webapp.core.sealing import SealingError, unseal
+from webapp.extensions import db
+from webapp.seoul.fields import (
+    KEY_UNAVAILABLE,
+    METHODS,
+    OK,
+    OVER_LIMIT,
+    PARK_OPER,
+    PARK_SPACE,
+    PARK_STAT,
+    PARK_STAT2,
+    PARK_WRITE,
+    SYSTEM_ERROR,
+    UNDEFINED_ERROR,
+    UNREGISTERED_KEY,
+)
+from webapp.seoul.mac import SEALING_PURPOSE
+from webapp.seoul.models import (
+    KEY_ISSUED,
+    SeoulLot,
+    SeoulLotOperation,
+    SeoulOccupancySample,
+    SeoulOperatorKey,
+    SeoulRequestCounter,
+    SeoulSpace,
+)
+from webapp.seoul.protocol import (
+    ParkOper,
+    ParkSpace,
+    ParkStat,
+    ParkStat2,
+    ParkWrite,
+    ParsedPush,
+    SeoulProtocolError,
+    needs_lot_secrets,
+    parse_push,
+    resolve_infra_id,
+    result_body,
+)
+from webapp.seoul.tariffs import SEOUL
+
+log = logging.getLogger(__name__)
+
+#: requests per key and Seoul day when an admin gives no limit (the seed's 2.1 quotes 25,000
+#: for its search API and 100,000 for its map API; a lot pushing once a minute needs 1,440)
+DEFAULT_REQUEST_LIMIT = 100_000
+
+HTTP_OK = 200
+HTTP_OUR_FAULT = 500  # 0001/0990: the body is still the protocol's JSON
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    """What the receiver answers: the seed's JSON body and an HTTP status."""
+
+    body: dict[str, str]
+    status: int = HTTP_OK
+
+    @property
+    def result_state(self) -> str:
+        return self.body["result_state"]
+
+
+def is_method(name: str) -> bool:
+    """Whether ``name`` is one of the five ``ParklandWRT.svc`` methods (else the route is a 404)."""
+    return name in METHODS
+
+
+def seoul_day(now: datetime):
+    """The Seoul calendar day of ``now``: the window a key's request limit counts in."""
+    return now.astimezone(SEOUL).date()
+
+
+def receive_push(method: str, form: Mapping, now: datetime | None = None) -> PushOutcome:
+    """Handle one push to ``/WCFB/ParklandWRT.svc/<method>`` and commit it.
+
+    Args:
+        method: one of the five method names (check with ``is_method`` first).
+        form: the decoded form, name -> list of values in the order received.
+        now: the receive time (tests pass a fixed one).
+
+    Returns:
+        The answer: ``{"result_state": "0000"}`` or a code with a message.
+        Nothing is raised: every failure is a result code.
+    """
+    now = now or utcnow()
+    try:
+        parsed = parse_push(method, form)
+    except SeoulProtocolError as error:
+        _note_refused_clear_push(method, form, error, now)
+        return PushOutcome(error.body())
+    try:
+        outcome = _receive(parsed, now)
+        db.session.commit()
+        return outcome
+    except SeoulProtocolError as error:
+        # the quota count and the lot's outcome are kept; nothing else was written
+        db.session.commit()
+        return PushOutcome(error.body())
+    except (SQLAlchemyError, SealingError):
+        db.session.rollback()
+        log.exception("Seoul %s push from key %s failed on our side", method, parsed.key[:8])
+        return PushOutcome(result_body(SYSTEM_ERROR), HTTP_OUR_FAULT)
+    except Exception:
+        db.session.rollback()
+        log.exception("Seoul %s push from key %s failed unexpectedly", method, parsed.key[:8])
+        return PushOutcome(result_body(UNDEFINED_ERROR), HTTP_OUR_FAULT)
+
+
+def _receive(parsed: ParsedPush, now: datetime) -> PushOutcome:
+    key = _count_request(parsed.key, seoul_day(now))
+    lots_of_key = select(SeoulLot).where(SeoulLot.key_id == key.id).order_by(SeoulLot.id)
+    if needs_lot_secrets(parsed.method):
+        # the protected infra_id names no lot: try every lot's secret (seed 2.2.1.1 나-마)
+        lots = list(db.session.scalars(lots_of_key))
+        candidates = [(lot.infra_id, _secret_of(lot)) for lot in lots]
+    else:
+        lots = list(db.session.scalars(lots_of_key.where(SeoulLot.infra_id == parsed.infra_id)))
+        candidates = [(lot.infra_id, None) for lot in lots]
+    infra_id = resolve_infra_id(parsed, candidates)
+    lot = next(lot for lot in lots if lot.infra_id == infra_id)
+    _STORE[parsed.method](lot, parsed, now)
+    _note_result(lot, parsed.method, OK, None, now)
+    log.debug("Seoul %s stored for lot %s", parsed.method, lot.id)
+    return PushOutcome(result_body())
+
+
+def _count_request(key_text: str, day) -> SeoulOperatorKey:
+    """Look the key up and count this request against it (0020/0021/0010 as SeoulProtocolError)."""
+    live_key = select(SeoulOperatorKey.id).where(SeoulOperatorKey.key == key_text,
+                                                 SeoulOperatorKey.status == KEY_ISSUED).scalar_subquery()
+    bump = (update(SeoulRequestCounter)
+            .where(SeoulRequestCounter.key_id == live_key, SeoulRequestCounter.day == day)
+            .values(n=SeoulRequestCounter.n + 1)
+            .returning(SeoulRequestCounter.n)
+            .execution_options(synchronize_session=False))
+    count = db.session.scalar(bump)  # first statement: see the module docstring
+    key = db.session.scalar(select(SeoulOperatorKey).where(SeoulOperatorKey.key == key_text))
+    if key is None:
+        raise SeoulProtocolError(UNREGISTERED_KEY, field="key")
+    if key.status != KEY_ISSUED:
+        raise SeoulProtocolError(KEY_UNAVAILABLE, field="key")
+    if count is None:
+        count = _first_request_of_day(key.id, day)
+    if count > key.request_limit:
+        raise SeoulProtocolError(OVER_LIMIT, field="key")
+    return key
+
+
+def _first_request_of_day(key_id: int, day) -> int:
+    try:
+        with db.session.begin_nested():
+            db.session.add(SeoulRequestCounter(key_id=key_id, day=day, n=1))
+        return 1
+    except IntegrityError:
+        # another worker inserted the day's row first: count on it
+        return db.session.scalar(
+            update(SeoulRequestCounter)
+            .where(SeoulRequestCounter.key_id == key_id, SeoulRequestCounter.day == day)
+            .values(n=SeoulRequestCounter.n + 1)
+            .returning(SeoulRequestCounter.n)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _secret_of(lot: SeoulLot) -> bytes:
+    config = current_app.config
+    return unseal(lot.sealed_secret, config["SECRET_KEY"], SEALING_PURPOSE,
+                  fallback_keys=config.get("SECRET_KEY_FALLBACKS") or ())
+
+
+def _note_result(lot: SeoulLot, method: str, state: str, message: str | None, now: datetime) -> None:
+    lot.last_method, lot.last_result_state, lot.last_push_at = method, state, now
+    lot.last_message = (message or "")[:200] or None
+
+
+def _note_refused_clear_push(method: str, form: Mapping, error: SeoulProtocolError, now: datetime) -> None:
+    """Record a malformed push on its lot when the lot can be told from a clear infra_id.
+
+    Only a best effort for the admin pages (an operator sending bad values
+    wants to see why); it never changes the answer and never counts.
+    """
+    if method not in METHODS or METHODS[method].encrypted_infra_id:
+        return
+    key_text, infra_id = _first(form, "key", "Key"), _first(form, "infra_id", "Infra_id")
+    if not key_text or not infra_id:
+        return
+    try:
+        lot = db.session.scalar(
+            select(SeoulLot).join(SeoulOperatorKey)
+            .where(SeoulOperatorKey.key == key_text, SeoulLot.infra_id == infra_id)
+        )
+        if lot is not None:
+            _note_result(lot, method, error.result_code, error.message, now)
+            db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("could not record a refused Seoul push", exc_info=True)
+
+
+def _first(form: Mapping, *names: str) -> str | None:
+    for name in names:
+        values = form.get(name)
+        if values:
+            return values if isinstance(values, str) else values[0]
+    return None
+
+
+# --- storing each method ---------------------------------------------------------
+
+
+def _store_write(lot: SeoulLot, push: ParkWrite, now: datetime) -> None:
+    lot.name, lot.in_charge, lot.phone = push.parking_lot_name, push.in_charge, push.phone
+    for name in ("capacity", "bike_racks", "compact", "women", "disabled", "electcar", "nanumcar", "motorbike", "bus"):
+        setattr(lot, name, getattr(push, name))
+    lot.longitude, lot.latitude = push.position_longitude, push.position_latitude
+    lot.sync_time, lot.info_updated_at = push.sync_time, now
+
+
+def _minutes(value) -> int | None:
+    return None if value is None else value.minutes
+
+
+def _store_oper(lot: SeoulLot, push: ParkOper, now: datetime) -> None:
+    operation = lot.operation or SeoulLotOperation(lot=lot)
+    values = {
+        "visitor_access": push.visitor_access, "position_class": push.position_class,
+        "night_free_open": push.night_free_open,
+        "weekday_begin": push.weekday_begin_time.minutes, "weekday_end": push.weekday_end_time.minutes,
+        "weekend_begin": _minutes(push.weekend_begin_time), "weekend_end": _minutes(push.weekend_end_time),
+        "holiday_begin": _minutes(push.holiday_begin_time), "holiday_end": _minutes(push.holiday_end_time),
+        "rates": push.rates, "time_rate": push.time_rate, "add_rates": push.add_rates,
+        "add_time_rate": push.add_time_rate, "day_maximum": push.day_maximum,
+        "day_monthly": push.day_monthly, "night_monthly": push.night_monthly,
+        "all_day_monthly": push.all_day_monthly, "rotation_code": push.no_driving_rotation_system,
+        "discount_compact": push.compact_car, "discount_disabled": push.disabled,
+        "discount_national_merit": push.national_merit, "discount_many_children": push.many_children,
+        "store_discount": push.store_discount, "notify_memo": push.notify_memo,
+        "sync_time": push.sync_time, "updated_at": now,
+    }
+    for name, value in values.items():
+        setattr(operation, name, value)
+    db.session.add(operation)
+
+
+#: ParkStatPost2's occur_time may run ahead of our clock by this much before it is clamped
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _add_sample(lot: SeoulLot, at: datetime, now: datetime, method: str, current: int, **extra) -> None:
+    db.session.add(SeoulOccupancySample(lot_id=lot.id, at=at, received_at=now, method=method,
+                                        current_parking=current, **extra))
+    if lot.current_at is None or at >= lot.current_at:
+        lot.current_parking, lot.current_at = current, at
+
+
+def _store_stat(lot: SeoulLot, push: ParkStat, now: datetime) -> None:
+    _add_sample(lot, now, now, PARK_STAT, push.current_parking)
+
+
+def _store_stat2(lot: SeoulLot, push: ParkStat2, now: datetime) -> None:
+    at = now
+    if push.occur_time is not None:
+        at = min(push.occur_time, now) if push.occur_time <= now + CLOCK_SKEW else now
+    _add_sample(lot, at, now, PARK_STAT2, push.current_parking, disabled_parking=push.disabled_parking,
+                regular_parking=push.regular_parking, nanum_parking=push.nanum_parking,
+                elect_parking=push.elect_parking, garden_parking=push.garden_parking, inout=push.inout_gubun)
+
+
+def _store_space(lot: SeoulLot, push: ParkSpace, now: datetime) -> None:
+    # The seed's sample lists 3 spaces with count=40: a push updates the spaces it names and
+    # leaves the others as they were; an unknown (empty) floor or status keeps the stored one.
+    lot.space_count = push.count
+    if not push.spaces:
+        return
+    existing = {s.space_id: s for s in db.session.scalars(select(SeoulSpace).where(SeoulSpace.lot_id == lot.id))}
+    for state in push.spaces:
+        space = existing.get(state.parking_space_id)
+        if space is None:
+            space = SeoulSpace(lot_id=lot.id, space_id=state.parking_space_id)
+            db.session.add(space)
+        if state.floor_class is not None:
+            space.floor_class = state.floor_class
+        if state.floor_number is not None:
+            space.floor_number = state.floor_number
+        if state.occupied is not None:
+            space.occupied = state.occupied
+        space.updated_at = now
+
+
+_STORE = {PARK_WRITE: _store_write, PARK_OPER: _store_oper, PARK_STAT: _store_stat, PARK_SPACE: _store_space,
+          PARK_STAT2: _store_stat2}

@@ -1,0 +1,186 @@
+"""Seoul parking lots fed by operator pushes (``ParklandWRT.svc``, seed 000).
+
+An operator holds an API key; under it we register lots, each with the
+``infra_id`` we issued and its 16-byte secret key (stored sealed, see
+``webapp.core.sealing``). Everything else arrives through the protocol:
+lot information (ParkWritePost), operation and tariffs (ParkOperPost),
+occupancy samples (ParkStatPost/ParkStatPost2) and per-space states
+(ParkSpacePost).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.core.clock import UTCDateTime, utcnow
+from webapp.extensions import db
+
+KEY_ISSUED = "issued"
+KEY_SUSPENDED = "suspended"
+KEY_STATUSES = (KEY_ISSUED, KEY_SUSPENDED)
+
+
+class SeoulOperatorKey(db.Model):
+    """An operator's API key (seed 2.1 "key"); ``request_limit`` is per Seoul calendar day."""
+
+    __tablename__ = "seoul_operator_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=KEY_ISSUED)
+    request_limit: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lots = relationship("SeoulLot", back_populates="operator_key", order_by="SeoulLot.id")
+
+
+class SeoulRequestCounter(db.Model):
+    """Requests made with one key on one Seoul day; bumped with ``UPDATE … SET n = n + 1`` so
+    every worker and every machine counts against the same row."""
+
+    __tablename__ = "seoul_request_counters"
+
+    key_id: Mapped[int] = mapped_column(ForeignKey("seoul_operator_keys.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+
+
+class SeoulLot(db.Model):
+    """A lot registered under a key, with what ParkWritePost last said about it.
+
+    Lot-info columns stay empty until the operator's first ParkWritePost. The
+    latest occupancy (``current_parking`` at ``current_at``) is kept here as
+    well as in the samples so the map reads one row per lot; ``last_*`` is the
+    outcome of the lot's most recent push, for the admin pages.
+    """
+
+    __tablename__ = "seoul_lots"
+    __table_args__ = (UniqueConstraint("key_id", "infra_id", name="uq_seoul_lots_key_id_infra_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("seoul_operator_keys.id", ondelete="CASCADE"), index=True)
+    infra_id: Mapped[str] = mapped_column(String(16))
+    sealed_secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # ParkWritePost (seed 2.2.1.1)
+    name: Mapped[str | None] = mapped_column(String(128))
+    in_charge: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(16))
+    capacity: Mapped[int | None]
+    bike_racks: Mapped[int | None]
+    compact: Mapped[int | None]
+    women: Mapped[int | None]
+    disabled: Mapped[int | None]
+    electcar: Mapped[int | None]
+    nanumcar: Mapped[int | None]
+    motorbike: Mapped[int | None]
+    bus: Mapped[int | None]
+    longitude: Mapped[float | None]
+    latitude: Mapped[float | None]
+    sync_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    info_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # ParkSpacePost's "count"
+    space_count: Mapped[int | None]
+    # the newest occupancy sample
+    current_parking: Mapped[int | None]
+    current_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the most recent push for this lot
+    last_method: Mapped[str | None] = mapped_column(String(16))
+    last_result_state: Mapped[str | None] = mapped_column(String(4))
+    last_message: Mapped[str | None] = mapped_column(String(200))
+    last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    operator_key = relationship("SeoulOperatorKey", back_populates="lots")
+    operation = relationship("SeoulLotOperation", uselist=False, back_populates="lot", cascade="all, delete-orphan")
+
+
+class SeoulLotOperation(db.Model):
+    """ParkOperPost (seed 2.2.1.2): hours as minutes after midnight (0..1440), fees in KRW."""
+
+    __tablename__ = "seoul_lot_operations"
+
+    lot_id: Mapped[int] = mapped_column(ForeignKey("seoul_lots.id", ondelete="CASCADE"), primary_key=True)
+    visitor_access: Mapped[bool]
+    position_class: Mapped[int | None] = mapped_column(SmallInteger)
+    night_free_open: Mapped[bool | None]
+    weekday_begin: Mapped[int] = mapped_column(SmallInteger)
+    weekday_end: Mapped[int] = mapped_column(SmallInteger)
+    weekend_begin: Mapped[int | None] = mapped_column(SmallInteger)
+    weekend_end: Mapped[int | None] = mapped_column(SmallInteger)
+    holiday_begin: Mapped[int | None] = mapped_column(SmallInteger)
+    holiday_end: Mapped[int | None] = mapped_column(SmallInteger)
+    rates: Mapped[int]
+    time_rate: Mapped[int]
+    add_rates: Mapped[int]
+    add_time_rate: Mapped[int]
+    day_maximum: Mapped[int]
+    day_monthly: Mapped[int | None]
+    night_monthly: Mapped[int | None]
+    all_day_monthly: Mapped[int | None]
+    rotation_code: Mapped[int | None] = mapped_column(SmallInteger)
+    discount_compact: Mapped[int | None] = mapped_column(SmallInteger)
+    discount_disabled: Mapped[int | None] = mapped_column(SmallInteger)
+    discount_national_merit: Mapped[int | None] = mapped_column(SmallInteger)
+    discount_many_children: Mapped[int | None] = mapped_column(SmallInteger)
+    store_discount: Mapped[bool | None]
+    notify_memo: Mapped[str | None] = mapped_column(String(256))
+    sync_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lot = relationship("SeoulLot", back_populates="operation")
+
+
+class SeoulOccupancySample(db.Model):
+    """One ParkStatPost or ParkStatPost2 sample.
+
+    ``at`` is when the totals held: the receive time, or ParkStatPost2's
+    ``occur_time`` when that is in the past (see ``services.seoul_ingest``).
+    The car number of ParkStatPost2 is not kept: drivers never see it and we
+    do not need a log of who parked where.
+    """
+
+    __tablename__ = "seoul_occupancy_samples"
+    __table_args__ = (Index("ix_seoul_occupancy_samples_lot_id_at", "lot_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("seoul_lots.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    method: Mapped[str] = mapped_column(String(16))
+    current_parking: Mapped[int]
+    disabled_parking: Mapped[int | None]
+    regular_parking: Mapped[int | None]
+    nanum_parking: Mapped[int | None]
+    elect_parking: Mapped[int | None]
+    garden_parking: Mapped[int | None]
+    inout: Mapped[str | None] = mapped_column(String(1))
+
+
+class SeoulSpace(db.Model):
+    """One parking space as ParkSpacePost last reported it (seed 2.2.1.4)."""
+
+    __tablename__ = "seoul_spaces"
+    __table_args__ = (UniqueConstraint("lot_id", "space_id", name="uq_seoul_spaces_lot_id_space_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("seoul_lots.id", ondelete="CASCADE"), index=True)
+    space_id: Mapped[str] = mapped_column(String(32))
+    floor_class: Mapped[str | None] = mapped_column(String(1))  # F above ground, B underground
+    floor_number: Mapped[int | None] = mapped_column(SmallInteger)
+    occupied: Mapped[bool | None]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+__all__ = [
+    "KEY_ISSUED",
+    "KEY_SUSPENDED",
+    "SeoulLot",
+    "SeoulLotOperation",
+    "SeoulOccupancySample",
+    "SeoulOperatorKey",
+    "SeoulRequestCounter",
+    "SeoulSpace",
+]

@@ -1,0 +1,23 @@
+"""247Parking airport valet at Schiphol: we are a partner of the 247Parking API (seed 004)."""
+
+from webapp.core.provider import ApiSpec, ProviderSpec
+
+SPEC = ProviderSpec(
+    name="valet",
+    booking_kind="valet",
+    reference_prefix="VP",
+    api=ApiSpec(
+        # the API keeps its own name: PROVIDER_PARKING247_* and `sandbox serve parking247`
+        name="parking247",
+        credentials={"key": "PROVIDER_PARKING247_KEY", "secret": "PROVIDER_PARKING247_SECRET"},
+        # seed 004's example key and secret
+        demo_credentials={"key": "XxYEajBjyj&PQZiLGatPbKkoU3cg6NG9)ZrW6DWghAEiqv=lM",
+                          "secret": "YyZLGQZiGrW6oBjyj&WghAP9)ZEiqv=lMatPbK"},
+        # the signature covers the base URL, so the sandbox uses the real root
+        sandbox_base_url="https://api.247parking.nl/v1/",
+        client="webapp.valet.client:client_from_settings",
+        sandbox="webapp.valet.sandbox:create_sandbox",
+        # a request is signed with a single-use nonce: resending it is refused (seed 004 §2)
+        retries=0,
+    ),
+)

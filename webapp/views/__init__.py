@@ -1,1 +1,0 @@
-"""Blueprints, one per area; they parse input, call one service and render."""

@@ -1,0 +1,73 @@
+"""Error pages and the mapping of typed errors to responses.
+
+Expected failures (service errors, provider errors) become a page or an htmx
+alert with a sentence the user understands; details go to the log only. A 500
+rolls the session back so a half-done transaction never leaks into the next.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from webapp.core.errors import ProviderError, ServiceError, shown_message
+from webapp.extensions import db
+from webapp.web.hypermedia import is_htmx
+
+log = logging.getLogger(__name__)
+
+
+def _render(status: int, title: str, message: str):
+    template = "_partials/alert.html" if is_htmx() else "errors/error.html"
+    return render_template(template, status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install one handler per error family."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        log.info("CSRF rejected: %s", error.description)
+        return _render(400, _("Your session expired"),
+                       _("The form was open too long or came from elsewhere. Reload the page and try again."))
+
+    @app.errorhandler(429)
+    def rate_limited(_error):
+        return _render(429, _("Please wait a moment"),
+                       _("Too many attempts in a short time. Please wait a few minutes and try again."))
+
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError):
+        db.session.rollback()
+        if error.status_code == 404:
+            return _render(404, _("Not found"), _("We could not find that page."))
+        if error.status_code == 409:
+            return _render(409, _("Changed elsewhere"),
+                           error.message or _("This booking was changed in another window. Reload and try again."))
+        return _render(error.status_code, _("That did not work"), error.message or _("Please check and try again."))
+
+    @app.errorhandler(ProviderError)
+    def provider_error(error: ProviderError):
+        db.session.rollback()
+        log.warning("provider error reached the page: %s", error)
+        return _render(502, _("The service did not answer"), shown_message(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        titles = {403: _("No access"), 404: _("Not found"), 405: _("Not allowed"),
+                  413: _("Too large"), 400: _("Bad request")}
+        messages = {403: _("You do not have access to this page."), 404: _("We could not find that page."),
+                    413: _("What you sent is too large.")}
+        status = error.code or 500
+        return _render(status, titles.get(status, error.name),
+                       messages.get(status, _("Something was wrong with the request.")))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        log.exception("unhandled error")
+        return _render(500, _("Something went wrong"), _("Sorry, something went wrong on our side. Please try again."))

@@ -1,0 +1,17 @@
+"""Putting service validation messages back onto the form that caused them."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+from webapp.core.errors import ValidationError
+
+
+def apply_errors(form: FlaskForm, error: ValidationError) -> None:
+    """Attach each message to its field (unknown fields go to ``form.form_errors``)."""
+    for name, message in error.errors.items():
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+        else:
+            form.form_errors.append(message)

@@ -17,13 +17,16 @@ class ScriptedTransport(httpx.BaseTransport):
         step = self.script.pop(0)
         if isinstance(step, Exception):
             raise step
+        if isinstance(step, tuple):  # (status, headers)
+            return httpx.Response(step[0], headers=step[1], request=request)
         return httpx.Response(step, request=request)
 
 
-def _client(script, retries=2):
+def _client(script, retries=2, sleeps=None):
     inner = ScriptedTransport(script)
     settings = HttpSettings("demo", "https://demo.test/", retries=retries, backoff=0)
-    transport = LoggingRetryTransport(inner, settings, sleep=lambda s: None)
+    sleep = sleeps.append if sleeps is not None else (lambda s: None)
+    transport = LoggingRetryTransport(inner, settings, sleep=sleep)
     client = httpx.Client(base_url=settings.base_url, transport=transport)
     return client, inner
 
@@ -32,6 +35,35 @@ def test_get_is_retried_on_503_then_succeeds():
     client, inner = _client([503, 503, 200])
     assert client.get("/x").status_code == 200
     assert len(inner.calls) == 3
+
+
+def test_get_retried_after_the_wait_retry_after_asks_for():
+    sleeps = []
+    client, inner = _client([(429, {"Retry-After": "2"}), 200], sleeps=sleeps)
+    assert client.get("/x").status_code == 200
+    assert len(inner.calls) == 2 and sleeps == [2.0]
+
+
+def test_retry_after_as_http_date_in_the_past_retries_at_once():
+    sleeps = []
+    client, _ = _client([(503, {"Retry-After": "Sun, 06 Nov 1994 08:49:37 GMT"}), 200], sleeps=sleeps)
+    assert client.get("/x").status_code == 200
+    assert sleeps == [0.0]
+
+
+def test_invalid_retry_after_falls_back_to_backoff():
+    sleeps = []
+    client, _ = _client([(503, {"Retry-After": "soon"}), 200], sleeps=sleeps)
+    assert client.get("/x").status_code == 200
+    assert sleeps == [0]  # the backoff of these settings
+
+
+def test_retry_after_longer_than_a_call_may_wait_returns_the_answer_at_once():
+    sleeps = []
+    client, inner = _client([(429, {"Retry-After": "60"}), 200], sleeps=sleeps)
+    response = client.get("/x")
+    assert response.status_code == 429 and response.headers["Retry-After"] == "60"
+    assert len(inner.calls) == 1 and sleeps == []
 
 
 def test_post_is_never_retried():

@@ -10,6 +10,15 @@ generic sentence when ``visible_to_user`` is false) to the driver.
 
 from __future__ import annotations
 
+import email.utils
+import math
+from datetime import UTC, datetime
+
+#: The longest wait a ``Retry-After`` header can ask of us, in seconds. A
+#: longer hint is cut to one hour: nothing here (a page, a job, the sweeper)
+#: plans further ahead than that, and a runaway value must not park a job for days.
+MAX_RETRY_AFTER_SECONDS = 3600.0
+
 
 class ProviderError(Exception):
     """Base class: something went wrong talking to an external provider.
@@ -89,6 +98,143 @@ class ProviderRejectedError(ProviderError):
 
 class ProviderBadResponseError(ProviderError):
     """The provider answered something we could not understand."""
+
+
+# -- the one status table and the one Retry-After rule, shared by every client --
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None,
+                        cap: float = MAX_RETRY_AFTER_SECONDS) -> float | None:
+    """Read a ``Retry-After`` header value (RFC 9110 §10.2.3) as seconds to wait.
+
+    The header is either a number of seconds or an HTTP date. We also take a
+    fractional number of seconds, since some servers send one.
+
+    Args:
+        value: the header's raw value, or ``None`` when the header is absent.
+        now: the current instant (UTC if naive), used to turn a date into a delay; now by default.
+        cap: the longest wait returned; ``MAX_RETRY_AFTER_SECONDS`` by default.
+
+    Returns:
+        Seconds to wait, from 0 up to ``cap``. A date in the past gives 0.
+        ``None`` when the header is absent, empty or invalid (negative,
+        not a finite number, not a date), so callers fall back to their own backoff.
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = _seconds_until_http_date(text, now)
+        if seconds is None:
+            return None
+    else:
+        if not math.isfinite(seconds) or seconds < 0:
+            return None
+    return min(max(seconds, 0.0), cap)
+
+
+def _seconds_until_http_date(text: str, now: datetime | None) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):  # the stdlib's only ways of saying "not a date"
+        return None
+    if when.tzinfo is None:  # "-0000" zone: an HTTP date is always GMT
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return (when - now).total_seconds()
+
+
+def kind_for_status(status: int) -> type[ProviderError]:
+    """The error kind of an HTTP error status: the one table every client falls back to.
+
+    ======================  ===========================
+    status                  kind
+    ======================  ===========================
+    401, 403                ``ProviderAuthError``
+    404                     ``ProviderNotFoundError``
+    408, 504                ``ProviderTimeoutError``
+    429                     ``ProviderRateLimitedError``
+    other 5xx               ``ProviderUnavailableError``
+    other 4xx               ``ProviderRejectedError``
+    ======================  ===========================
+
+    408 and 504 are timeouts, not "unavailable": a 504 is a gateway that gave
+    up waiting for the provider, which may well have carried the call out (a
+    parking started, a booking made) — exactly what a read timeout in
+    ``core.http.send`` means, so both must lead to a look-up, never to
+    "failed". A 408 is kept with it so that every "timed out" answer is read
+    the same way; treating a call that did not happen as "maybe happened"
+    costs one look-up, the reverse costs a driver a parking we called failed.
+
+    Args:
+        status: an HTTP status from 400 to 599.
+
+    Returns:
+        The ``ProviderError`` subclass for ``status``.
+
+    Raises:
+        ValueError: ``status`` is not an error status (a caller's bug).
+    """
+    if not 400 <= status <= 599:
+        raise ValueError(f"HTTP {status} is not an error status")
+    if status in (401, 403):
+        return ProviderAuthError
+    if status == 404:
+        return ProviderNotFoundError
+    if status in (408, 504):
+        return ProviderTimeoutError
+    if status == 429:
+        return ProviderRateLimitedError
+    if status >= 500:
+        return ProviderUnavailableError
+    return ProviderRejectedError
+
+
+def error_for_status(
+    provider: str,
+    status: int,
+    *,
+    code: str | None = None,
+    detail: str = "",
+    user_message: str | None = None,
+    visible_to_user: bool = False,
+    field: str | None = None,
+    retry_after_header: str | None = None,
+    kind: type[ProviderError] | None = None,
+) -> ProviderError:
+    """Build the typed error for an HTTP error answer of a provider.
+
+    A client whose provider has its own error codes maps those first and
+    passes the kind it found as ``kind``; without one, ``kind_for_status``
+    decides from the status. Either way the error is built here, so every
+    rate-limited error reads ``Retry-After`` with ``retry_after_seconds``.
+
+    Args:
+        provider: short provider name ("helsinki", "apds", ...).
+        status: the HTTP status of the answer.
+        code: the provider's own error code; the status (as text) by default.
+        detail: technical description for logs and the audit trail.
+        user_message: a sentence the provider gave for the user, if any.
+        visible_to_user: whether the provider allows ``user_message`` to be shown.
+        field: the request field the provider blamed, if any.
+        retry_after_header: the raw ``Retry-After`` header, read for rate-limited errors.
+        kind: the error kind the caller's own code table chose, overriding the status table.
+
+    Returns:
+        An instance of ``kind`` or of the table's kind for ``status``.
+
+    Raises:
+        ValueError: no ``kind`` and ``status`` is not an error status.
+    """
+    kind = kind or kind_for_status(status)
+    kwargs = {"status_code": status, "field": field}
+    if issubclass(kind, ProviderRateLimitedError):
+        kwargs["retry_after"] = retry_after_seconds(retry_after_header)
+    return kind(provider, str(status) if code is None else code, detail, user_message, visible_to_user, **kwargs)
 
 
 def shown_message(error: ProviderError) -> str:

@@ -3,25 +3,29 @@
 Every provider client receives an ``httpx.Client`` made here, so timeouts,
 retries and call logging are the same for all five providers. Retries happen
 only for safe methods (GET/HEAD): repeating a POST that timed out could book a
-second parking; services reconcile those instead.
+second parking; services reconcile those instead. A ``Retry-After`` header is
+read with the one rule of ``core.errors.retry_after_seconds``.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import time
 from dataclasses import dataclass
 
 import httpx
 
-from webapp.core.errors import ProviderTimeoutError, ProviderUnavailableError
+from webapp.core.errors import ProviderTimeoutError, ProviderUnavailableError, retry_after_seconds
 
 log = logging.getLogger("webapp.providers")
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
-MAX_RETRY_AFTER_SECONDS = 5.0
+#: The longest the transport sleeps inside one call before retrying it. A
+#: provider asking for a longer pause gets it: the answer goes back to the
+#: client at once (a 429 becomes ``ProviderRateLimitedError.retry_after``)
+#: instead of holding a web worker, then retrying too early anyway.
+MAX_RETRY_SLEEP_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -43,18 +47,6 @@ class HttpSettings:
     read_timeout: float = 10.0
     retries: int = 2
     backoff: float = 0.2
-
-
-def _retry_after_seconds(response: httpx.Response, fallback: float) -> float:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return fallback
-    try:
-        seconds = float(value)
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        seconds = parsed.timestamp() - time.time() if parsed else fallback
-    return max(0.0, min(seconds, MAX_RETRY_AFTER_SECONDS))
 
 
 class LoggingRetryTransport(httpx.BaseTransport):
@@ -85,9 +77,12 @@ class LoggingRetryTransport(httpx.BaseTransport):
                 continue
             self._log(request, response.status_code, started)
             if attempt < attempts and response.status_code in RETRY_STATUSES:
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+                if wait is not None and wait > MAX_RETRY_SLEEP_SECONDS:
+                    return response  # the provider wants a longer pause than a call may take
                 response.read()
                 response.close()
-                self._sleep(_retry_after_seconds(response, delay))
+                self._sleep(delay if wait is None else wait)
                 delay *= 2
                 continue
             return response

@@ -167,18 +167,24 @@ def login(client):
 
 @pytest.fixture
 def make_booking(app):
-    from webapp.bookings import history as bookings
-    from webapp.bookings.models import STATUS_ACTIVE
+    from webapp.bookings.lifecycle import transition
+    from webapp.bookings.models import Action, Booking, Status
+    from webapp.bookings.operations import new_public_ref
 
     def factory(user, **fields):
-        booking = bookings.create_pending_booking(
-            user_id=user.id if user else None, kind=fields.pop("kind", "street_parking"),
+        kind = fields.pop("kind", "street_parking")
+        booking = Booking(
+            public_ref=new_public_ref(kind), user_id=user.id if user else None, kind=kind,
             provider=fields.pop("provider", "helsinki"), title=fields.pop("title", "Kamppi, Fredrikinkatu"),
             plate=fields.pop("plate", "ABC-123"), amount=fields.pop("amount", Decimal("4.20")),
             contact_email=fields.pop("contact_email", getattr(user, "email", None)),
             contact_phone=fields.pop("contact_phone", getattr(user, "phone", None) or None),
+            status=Status.PENDING,
         )
-        booking.status = fields.pop("status", STATUS_ACTIVE)
+        db.session.add(booking)
+        transition(booking, Action.CREATED, actor=f"user:{user.id}" if user else "system")
+        # a factory may put the booking in any state a test needs
+        booking.status = fields.pop("status", Status.ACTIVE)
         for key, value in fields.items():
             setattr(booking, key, value)
         db.session.commit()

@@ -46,10 +46,10 @@ def test_admin_search_over_htmx_returns_results_block(admin_client, booking):
 
 
 def test_admin_booking_page_shows_contact_and_codes(admin_client, booking):
-    from webapp.bookings.history import record_event
+    from webapp.bookings.operations import record
     from webapp.extensions import db
 
-    record_event(booking, "system", "provider_call", outcome="error", provider_code="1204", message="cancel: 1204")
+    record(booking, "provider_call", actor="system", outcome="error", provider_code="1204", message="cancel: 1204")
     db.session.commit()
     html = admin_client.get(f"/admin/bookings/{booking.public_ref}").get_data(as_text=True)
     assert "driver@example.com" in html and "+358 40 123 4567" in html

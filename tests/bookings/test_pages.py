@@ -1,4 +1,4 @@
-from webapp.bookings.history import record_event
+from webapp.bookings.operations import record
 from webapp.extensions import db
 
 
@@ -20,7 +20,7 @@ def test_history_lists_own_bookings_only(client, make_user, login, make_booking)
 def test_detail_shows_event_timeline(client, make_user, login, make_booking):
     me = make_user()
     booking = make_booking(me)
-    record_event(booking, "system", "provider_call", outcome="error", provider_code="1204",
+    record(booking, "provider_call", actor="system", outcome="error", provider_code="1204",
                  message="Cancellation is no longer possible")
     db.session.commit()
     login(me)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from webapp.bookings import history as bookings
+from webapp.bookings import admin
 from webapp.web.access import admin_required
 from webapp.web.hypermedia import page_or_block
 
@@ -15,11 +15,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @admin_required
 def index():
     query = request.args.get("q", "")[:200]
-    results = bookings.search_bookings(query) if query else []
+    results = admin.search_bookings(query) if query else []
     return page_or_block("admin/bookings.html", "results", ("results",), query=query, results=results)
 
 
 @bp.get("/bookings/<ref>")
 @admin_required
 def booking(ref: str):
-    return render_template("admin/booking.html", booking=bookings.get_booking_for_admin(ref))
+    return render_template("admin/booking.html", booking=admin.get_booking_for_admin(ref))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
-from webapp.core.clock import UTCDateTime, utcnow
+from webapp.core.clock import utcnow
+from webapp.core.columns import UTCDateTime
 from webapp.extensions import db
 
 KIND_STREET_PARKING = "street_parking"
@@ -17,13 +21,95 @@ KIND_RENTAL = "rental"
 KIND_VALET = "valet"
 KINDS = (KIND_STREET_PARKING, KIND_APDS_SESSION, KIND_RENTAL, KIND_VALET)
 
-STATUS_PENDING = "pending"  # written before the provider call; settled by its outcome
-STATUS_ACTIVE = "active"
-STATUS_RESERVED = "reserved"
-STATUS_COMPLETED = "completed"
-STATUS_CANCELLED = "cancelled"
-STATUS_FAILED = "failed"
-STATUSES = (STATUS_PENDING, STATUS_ACTIVE, STATUS_RESERVED, STATUS_COMPLETED, STATUS_CANCELLED, STATUS_FAILED)
+
+class Status(enum.StrEnum):
+    """Where a booking is in its life (see ``bookings.lifecycle`` for the allowed moves)."""
+
+    PENDING = "pending"  # written and committed before the provider is called
+    UNKNOWN = "unknown"  # the provider's answer was lost: looked up again until settled or its deadline
+    ACTIVE = "active"
+    RESERVED = "reserved"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        """The status in the page's language."""
+        return str(_STATUS_LABELS[self])
+
+    @property
+    def settled(self) -> bool:
+        """Whether the provider's side is known (not pending, not unknown)."""
+        return self not in (Status.PENDING, Status.UNKNOWN)
+
+
+_STATUS_LABELS = {
+    Status.PENDING: _l("Pending"), Status.UNKNOWN: _l("Checking with the provider"), Status.ACTIVE: _l("Active"),
+    Status.RESERVED: _l("Reserved"), Status.COMPLETED: _l("Completed"), Status.CANCELLED: _l("Cancelled"),
+    Status.FAILED: _l("Failed"),
+}
+
+
+class Action(enum.StrEnum):
+    """What a ``BookingEvent`` records. Values are stored, so they never change."""
+
+    CREATED = "created"
+    PROVIDER_CALL = "provider_call"
+    RECONCILE = "reconcile"
+    EXTEND_REQUESTED = "extend requested"
+    EXTENDED = "extended"
+    STOP_REQUESTED = "stop requested"
+    STOPPED = "stopped"
+    CANCEL_REQUESTED = "cancel requested"
+    CANCELLED = "cancelled"
+
+
+class Outcome(enum.StrEnum):
+    """How a provider call or look-up ended."""
+
+    OK = "ok"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+
+
+# Plain words for the driver's timeline; an action whose label depends on the outcome maps each outcome.
+_ACTION_LABELS: dict[Action, object] = {
+    Action.CREATED: _l("Booking created"),
+    Action.PROVIDER_CALL: {Outcome.OK: _l("Confirmed by the provider"),
+                           Outcome.ERROR: _l("The provider refused the request"),
+                           Outcome.UNKNOWN: _l("No answer from the provider yet")},
+    Action.RECONCILE: {Outcome.OK: _l("Checked with the provider"),
+                       Outcome.ERROR: _l("Check with the provider failed"),
+                       Outcome.UNKNOWN: _l("The provider could not be reached to check")},
+    Action.EXTEND_REQUESTED: _l("Extension requested"), Action.EXTENDED: _l("Extended"),
+    Action.STOP_REQUESTED: _l("Stop requested"), Action.STOPPED: _l("Stopped"),
+    Action.CANCEL_REQUESTED: _l("Cancellation requested"), Action.CANCELLED: _l("Cancelled"),
+}
+
+
+def event_label(action: str, outcome: str) -> str:
+    """The timeline's words for an event (an action no label knows is shown as it is stored)."""
+    try:
+        label = _ACTION_LABELS[Action(action)]
+    except ValueError:
+        return action.replace("_", " ")
+    if isinstance(label, dict):
+        label = label.get(outcome, label[Outcome.OK])
+    return str(label)
+
+
+class StatusType(TypeDecorator):
+    """``Status`` stored as its string value (the column stays a plain VARCHAR)."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else Status(value).value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Status(value)
 
 
 class Booking(db.Model):
@@ -44,7 +130,7 @@ class Booking(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     provider: Mapped[str] = mapped_column(String(20))
     provider_ref: Mapped[str | None] = mapped_column(String(80), index=True)
-    status: Mapped[str] = mapped_column(String(16), default=STATUS_PENDING)
+    status: Mapped[Status] = mapped_column(StatusType(), default=Status.PENDING)
     title: Mapped[str] = mapped_column(String(200), default="")
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -54,12 +140,18 @@ class Booking(db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(254), index=True)
     contact_phone: Mapped[str | None] = mapped_column(String(32), index=True)
     provider_payload: Mapped[dict | None] = mapped_column(JSON)
-    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it once)
+    __table_args__ = (
+        # a key is one rendered form of one user: a double submit finds the first booking
+        UniqueConstraint("user_id", "idempotency_key", name="uq_bookings_user_idempotency_key"),
+        # one remote booking belongs to at most one of ours (reconciliation must never link it twice)
+        UniqueConstraint("provider", "provider_ref", name="uq_bookings_provider_ref"),
+    )
 
     events = relationship("BookingEvent", back_populates="booking", order_by="BookingEvent.id",
                           cascade="all, delete-orphan")
@@ -76,7 +168,7 @@ class BookingEvent(db.Model):
     actor: Mapped[str] = mapped_column(String(40))  # "user:12", "admin:3", "system"
     action: Mapped[str] = mapped_column(String(40))  # created, provider_call, status_change, ...
     outcome: Mapped[str] = mapped_column(String(16), default="ok")  # ok | error | unknown
-    status_after: Mapped[str | None] = mapped_column(String(16))
+    status_after: Mapped[Status | None] = mapped_column(StatusType())
     provider_code: Mapped[str | None] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict | None] = mapped_column(JSON)

@@ -21,6 +21,8 @@ import httpx
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import Engine, create_engine, event
 
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
 
 class DroppedReplyError(Exception):
     """Raised after the sandbox committed, to emulate a reply lost on the way.
@@ -39,6 +41,11 @@ class FaultSwitch:
         status: if set, answer every request with this HTTP status.
         drop_after_commit: number of state-changing requests whose reply is
             dropped after their change was committed.
+        late_commit: number of state-changing requests carried out *late*:
+            after the client gave up. In-process the request is kept and its
+            reply dropped, and ``commit_late`` carries it out when a test says
+            so; over HTTP the sandbox sleeps ``hang_seconds`` first, then
+            handles it — the client has timed out by then.
         served_over_http: set when served on a port; a dropped reply then
             sleeps past any client's timeout instead of raising.
     """
@@ -46,15 +53,18 @@ class FaultSwitch:
     latency: float = 0.0
     status: int | None = None
     drop_after_commit: int = 0
+    late_commit: int = 0
     served_over_http: bool = False
     hang_seconds: float = 30.0
     counters: dict[str, int] = field(default_factory=dict)
+    deferred: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
 
     def reset(self) -> None:
         """Turn every fault off."""
         self.latency = 0.0
         self.status = None
         self.drop_after_commit = 0
+        self.late_commit = 0
 
     def before_request(self) -> Response | None:
         """Apply latency and forced status; called by the sandbox app."""
@@ -64,7 +74,24 @@ class FaultSwitch:
             time.sleep(self.latency)
         if self.status:
             return jsonify({"error": "sandbox fault", "status": self.status}), self.status
+        if self.late_commit > 0 and request.method in STATE_CHANGING:
+            self.late_commit -= 1
+            if self.served_over_http:
+                time.sleep(self.hang_seconds)
+                return None  # handled now, after the client's timeout: a late commit
+            self.deferred.append((request.method, request.full_path, dict(request.headers), request.get_data()))
+            raise DroppedReplyError("sandbox will carry this request out late")
         return None
+
+    def commit_late(self, app: Flask) -> int:
+        """Carry out the requests kept by ``late_commit`` (in-process); returns how many."""
+        done = 0
+        client = app.test_client()
+        while self.deferred:
+            method, path, headers, body = self.deferred.pop(0)
+            client.open(path, method=method, headers=headers, data=body)
+            done += 1
+        return done
 
     def after_commit(self) -> None:
         """Call after a state change is committed; drops the reply if asked."""
@@ -89,8 +116,12 @@ def install_faults(app: Flask) -> FaultSwitch:
         switch.latency = float(body.get("latency", 0) or 0)
         switch.status = int(body["status"]) if body.get("status") else None
         switch.drop_after_commit = int(body.get("drop_after_commit", 0) or 0)
+        switch.late_commit = int(body.get("late_commit", 0) or 0)
+        if body.get("hang_seconds"):
+            switch.hang_seconds = float(body["hang_seconds"])
         return jsonify({"latency": switch.latency, "status": switch.status,
-                        "drop_after_commit": switch.drop_after_commit})
+                        "drop_after_commit": switch.drop_after_commit, "late_commit": switch.late_commit,
+                        "hang_seconds": switch.hang_seconds})
 
     return switch
 

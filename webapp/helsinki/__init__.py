@@ -19,4 +19,5 @@ SPEC = ProviderSpec(
     map_layer="webapp.helsinki.map_layer:helsinki_layer",
     cli="webapp.helsinki.cli:helsinki_cli",
     demo_data="webapp.helsinki.cli:load_demo_areas",
+    adapter="webapp.helsinki.adapter:StreetParkingAdapter",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
@@ -23,6 +23,8 @@ class StartParkingForm(FlaskForm):
     duration = RadioField(_l("How long?"), default="60")
     end_at = DateTimeLocalField(_l("Or choose the end time"), format=DATETIME_LOCAL, validators=[Optional()])
     idempotency_key = HiddenField()
+    # set when the driver saw the plate's other bookings for this time and parks anyway
+    confirm_overlap = BooleanField(_l("Park anyway: I know this vehicle has another booking for this time"))
 
     def set_choices(self, vehicles, max_minutes: int | None) -> None:
         """Offer the user's vehicles and the durations the area allows."""

@@ -1,10 +1,10 @@
 """Helsinki street parking sessions: start, extend, stop, cancel, reconcile.
 
 Every session is a ``Booking`` (kind ``street_parking``) with a
-``StreetParking`` detail row. The booking is written as *pending* and
-committed before the city is called, so a call that times out or loses its
-reply still leaves a record; the city is then asked (by plate and area)
-whether the parking exists before the driver is told anything.
+``StreetParking`` detail row, written through the booking core
+(``bookings.operations``): pending and committed before the city is called,
+unknown when the city's answer is lost, and settled only with the city's
+parking whose ``device_id`` carries our reference (see ``adapter.py``).
 
 Concurrent changes of one session (two tabs) are serialised by the booking's
 version: a change first *claims* the version it was shown (committing a
@@ -20,43 +20,34 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.accounts.vehicles import get_vehicle
-from webapp.bookings import history as bookings
-from webapp.bookings.models import (
-    KIND_STREET_PARKING,
-    STATUS_ACTIVE,
-    STATUS_CANCELLED,
-    STATUS_COMPLETED,
-    STATUS_FAILED,
-    STATUS_PENDING,
-    Booking,
-)
+from webapp.bookings import history, operations
+from webapp.bookings.lifecycle import transition
+from webapp.bookings.models import KIND_STREET_PARKING, Action, Booking, Outcome, Status
+from webapp.bookings.operations import PlateConflictError  # noqa: F401 - views catch it from here
+from webapp.bookings.reconcile import reconcile
 from webapp.core.clock import utcnow
 from webapp.core.errors import (
     ConflictError,
     NotFoundError,
     ProviderError,
-    ProviderTimeoutError,
-    ProviderUnavailableError,
     ServiceError,
     ValidationError,
     shown_message,
 )
 from webapp.core.provider import provider_client
 from webapp.extensions import db
+from webapp.helsinki.adapter import REGRET_TIME, device_id_for, parking_payload
 from webapp.helsinki.areas import get_area, quote_area_stay
 from webapp.helsinki.models import StreetParking
 from webapp.helsinki.tariffs import PriceQuote
 
 log = logging.getLogger(__name__)
 
-REGRET_TIME = timedelta(minutes=2)  # seed 002 §6.7/§6.8: counted from the parking's start
 # a stop time must not be in the past when the city checks it
 STOP_GRACE = timedelta(seconds=5)
-# how far apart our start and the city's may be for a looked-up parking to be ours
+# how far the city's stop may be from the one we asked for, when a change's answer was lost
 MATCH_TOLERANCE = timedelta(minutes=2)
 
 
@@ -80,10 +71,6 @@ class SessionView:
 
 def _city():
     return provider_client("helsinki")
-
-
-def _actor(user_id: int) -> str:
-    return f"user:{user_id}"
 
 
 def regret_until(booking: Booking) -> datetime:
@@ -110,19 +97,22 @@ def _quote_from_now(area, end: datetime, now: datetime) -> PriceQuote:
 
 def start_parking(user_id: int, area_id: str, vehicle_id: int | None, end: datetime | None, idempotency_key: str,
                   contact_email: str | None = None, contact_phone: str | None = None, language: str = "en",
-                  now: datetime | None = None) -> Booking:
+                  now: datetime | None = None, confirm_overlap: bool = False) -> Booking:
     """Start a parking at the city for one of the user's vehicles.
 
     Args:
         idempotency_key: one per rendered form; a second submit with the same
             key returns the first booking instead of parking twice.
+        confirm_overlap: the driver saw the plate's other bookings for this
+            time and parks anyway.
 
     Returns:
-        The booking: active, or pending when the city's answer was lost and
-        could not be confirmed yet (see ``reconcile_parking``).
+        The booking: active, or unknown when the city's answer was lost and
+        the city does not show the parking yet (the sweeper keeps looking).
 
     Raises:
-        ValidationError: no vehicle, unknown area, bad end time (nothing is sent).
+        ValidationError: no vehicle, unknown area, bad end time or form key (nothing is sent).
+        PlateConflictError: the plate has an overlapping booking and ``confirm_overlap`` is false.
         ProviderFailedError: the city refused; the booking is recorded as failed.
     """
     now = now or utcnow()
@@ -133,7 +123,8 @@ def start_parking(user_id: int, area_id: str, vehicle_id: int | None, end: datet
         errors["end_at"] = str(_l("Choose when the parking ends."))
     if errors:
         raise ValidationError(errors)
-    existing = _by_idempotency_key(user_id, idempotency_key)
+    key = operations.check_idempotency_key(idempotency_key)
+    existing = operations.find_by_key(user_id, key)
     if existing is not None:
         return existing
     try:
@@ -142,67 +133,45 @@ def start_parking(user_id: int, area_id: str, vehicle_id: int | None, end: datet
         raise ValidationError({"vehicle_id": str(_l("Choose one of your vehicles."))}) from None
     area = get_area(area_id, now)
     quote = _quote_from_now(area, end, now)
-    booking = bookings.create_pending_booking(
-        user_id=user_id, kind=KIND_STREET_PARKING, provider="helsinki",
-        title=f"{area.text('name', language)} ({area.area_id})", plate=vehicle.plate, starts_at=now, ends_at=end,
-        amount=quote.total, currency=quote.currency, contact_email=contact_email, contact_phone=contact_phone,
-        idempotency_key=idempotency_key,
+    draft = operations.Draft(
+        kind=KIND_STREET_PARKING, provider="helsinki", title=f"{area.text('name', language)} ({area.area_id})",
+        plate=vehicle.plate, starts_at=now, ends_at=end, amount=quote.total, currency=quote.currency,
+        contact_email=contact_email, contact_phone=contact_phone,
     )
-    db.session.add(StreetParking(booking=booking, area_id=area.area_id, zone=area.zone,
-                                 device_id=f"parkgo-web-{user_id}"))
-    try:
-        db.session.commit()  # the record exists before the city hears of it
-    except IntegrityError:
-        db.session.rollback()  # a double click won the race: return its booking
-        existing = _by_idempotency_key(user_id, idempotency_key)
-        if existing is None:
-            raise
-        return existing
+
+    def add_detail(booking: Booking) -> None:
+        db.session.add(StreetParking(booking=booking, area_id=area.area_id, zone=area.zone,
+                                                device_id=device_id_for(booking)))
+
+    booking, created = operations.open_pending(user_id, draft, key, confirm_overlap=confirm_overlap,
+                                               add_details=add_detail)
+    if not created:
+        return booking
     point = (area.centre_lon, area.centre_lat)
     try:
-        parking = _city().start_parking(area_id=area.area_id, register_number=vehicle.plate, start=now, stop=end,
-                                        zone=area.zone, device_id=booking.street_parking.device_id, point=point,
-                                        language=language)
-    except (ProviderTimeoutError, ProviderUnavailableError) as error:
-        bookings.record_event(booking, "system", "provider_call", outcome="unknown", provider_code=error.code,
-                              message=f"start: {error.detail}")
-        db.session.commit()
-        return reconcile_parking(user_id, booking.public_ref, now=now)
+        parking = operations.call(booking, "start", lambda: _city().start_parking(
+            area_id=area.area_id, register_number=vehicle.plate, start=now, stop=end, zone=area.zone,
+            device_id=booking.street_parking.device_id, point=point, language=language))
     except ProviderError as error:
-        _fail(booking, error, "start")
+        if booking.status == Status.UNKNOWN:
+            # ask the city before telling the driver anything
+            return reconcile(booking, now=utcnow())
         raise ProviderFailedError(shown_message(error)) from error
-    _settle_started(booking, parking, "start")
+    _copy_city_times(booking, parking)
+    operations.settle(booking, parking.parking_id, Status.ACTIVE, payload=parking_payload(parking),
+                      message=f"start: parking {parking.parking_id} is {parking.status}")
     db.session.commit()
     return booking
 
 
 def reconcile_parking(user_id: int | None, public_ref: str, now: datetime | None = None) -> Booking:
-    """Settle a pending parking by asking the city whether it exists.
+    """Ask the city whether a pending or unknown parking exists, and settle it if it does.
 
-    Found (same plate, area and times) → active; the city answers none →
-    failed; the city cannot be asked → stays pending, to be checked again.
+    Found (its ``device_id`` carries our reference) → active; not found → stays
+    unknown until the city's deadline, then failed; the city cannot be asked →
+    stays as it is, to be checked again (by the driver or the sweeper).
     """
-    booking = _load(user_id, public_ref)
-    if booking.status != STATUS_PENDING:
-        return booking
-    detail = booking.street_parking
-    try:
-        found = _city().parkings(register_number=booking.plate, area_id=detail.area_id)
-    except ProviderError as error:
-        bookings.record_event(booking, "system", "reconcile", outcome="unknown", provider_code=error.code,
-                              message=f"lookup failed: {error.detail}")
-        db.session.commit()
-        return booking
-    match = next((p for p in found if abs(p.start - booking.starts_at) <= MATCH_TOLERANCE
-                  and abs(p.stop - booking.ends_at) <= MATCH_TOLERANCE), None)
-    if match is None:
-        booking.status = STATUS_FAILED
-        bookings.record_event(booking, "system", "reconcile", outcome="ok", status_after=STATUS_FAILED,
-                              message="the city has no such parking: it was not started")
-    else:
-        _settle_started(booking, match, "reconcile")
-    db.session.commit()
-    return booking
+    return reconcile(_load(user_id, public_ref), now=now or utcnow())
 
 
 def session_view(user_id: int, public_ref: str, now: datetime | None = None) -> SessionView:
@@ -210,11 +179,11 @@ def session_view(user_id: int, public_ref: str, now: datetime | None = None) -> 
     now = now or utcnow()
     booking = _load(user_id, public_ref)
     area = get_area(booking.street_parking.area_id, now)
-    running = booking.status == STATUS_ACTIVE and booking.ends_at > now
+    running = booking.status == Status.ACTIVE and booking.ends_at > now
     so_far = Decimal("0.00")
     if running and now > booking.starts_at:
         so_far = quote_area_stay(area, booking.starts_at, now).total
-    elif booking.status in (STATUS_ACTIVE, STATUS_COMPLETED):
+    elif booking.status in (Status.ACTIVE, Status.COMPLETED):
         so_far = booking.amount or Decimal("0.00")
     return SessionView(booking=booking, area_name=booking.title, price_so_far=so_far,
                        regret_until=regret_until(booking), can_cancel=running and now < regret_until(booking),
@@ -244,25 +213,15 @@ def extend_parking(user_id: int, public_ref: str, new_end: datetime, expected_ve
     Raises:
         ConflictError: another tab changed the parking first (reload), or it ended.
         ValidationError: the new end is not later, or beyond the area's maximum.
-        ProviderFailedError: the city refused; nothing changed.
+        ProviderFailedError: the city refused or could not confirm; nothing changed on our side.
     """
     now = now or utcnow()
     quote, _difference = preview_extension(user_id, public_ref, new_end, now)
-    booking = _claim(user_id, public_ref, expected_version, "extend requested")
-    try:
-        parking = _city().change_stop(booking.provider_ref, booking.street_parking.area_id, new_end,
-                                      language=language)
-    except (ProviderTimeoutError, ProviderUnavailableError) as error:
-        _note_failure(booking, error, "extend", outcome="unknown")
-        parking = _city_copy(booking)
-        if parking is None or abs(parking.stop - new_end) > MATCH_TOLERANCE:
-            raise ProviderFailedError(shown_message(error)) from error
-    except ProviderError as error:
-        _note_failure(booking, error, "extend")
-        raise ProviderFailedError(shown_message(error)) from error
+    booking = _claim(user_id, public_ref, expected_version, Action.EXTEND_REQUESTED)
+    parking = _change_stop(booking, new_end, "extend", language)
     booking.ends_at, booking.amount = parking.stop, quote.total
-    bookings.record_event(booking, _actor(user_id), "extended", message=f"new end {parking.stop.isoformat()}",
-                          payload=_payload(parking))
+    operations.record(booking, Action.EXTENDED, actor=operations.actor_for(user_id),
+                      message=f"new end {parking.stop.isoformat()}", payload=parking_payload(parking))
     db.session.commit()
     return booking
 
@@ -277,24 +236,13 @@ def stop_parking(user_id: int, public_ref: str, expected_version: int, language:
     """
     now = now or utcnow()
     _running(user_id, public_ref, now)
-    booking = _claim(user_id, public_ref, expected_version, "stop requested")
-    stop = max(now, booking.starts_at) + STOP_GRACE
-    try:
-        parking = _city().change_stop(booking.provider_ref, booking.street_parking.area_id, stop, language=language)
-    except (ProviderTimeoutError, ProviderUnavailableError) as error:
-        _note_failure(booking, error, "stop", outcome="unknown")
-        parking = _city_copy(booking)
-        if parking is None or abs(parking.stop - stop) > MATCH_TOLERANCE:
-            raise ProviderFailedError(shown_message(error)) from error
-    except ProviderError as error:
-        _note_failure(booking, error, "stop")
-        raise ProviderFailedError(shown_message(error)) from error
+    booking = _claim(user_id, public_ref, expected_version, Action.STOP_REQUESTED)
+    parking = _change_stop(booking, max(now, booking.starts_at) + STOP_GRACE, "stop", language)
     area = get_area(booking.street_parking.area_id, now)
     booking.ends_at = parking.stop
     booking.amount = quote_area_stay(area, booking.starts_at, parking.stop).total
-    booking.status = STATUS_COMPLETED
-    bookings.record_event(booking, _actor(user_id), "stopped", status_after=STATUS_COMPLETED,
-                          message=f"stopped at {parking.stop.isoformat()}", payload=_payload(parking))
+    transition(booking, Action.STOPPED, to=Status.COMPLETED, actor=operations.actor_for(user_id),
+                          message=f"stopped at {parking.stop.isoformat()}", payload=parking_payload(parking))
     db.session.commit()
     return booking
 
@@ -311,24 +259,25 @@ def cancel_parking(user_id: int, public_ref: str, expected_version: int, languag
     booking = _running(user_id, public_ref, now)
     if now >= regret_until(booking):
         raise ConflictError(str(_l("The 2-minute cancellation time is over. You can stop the parking instead.")))
-    booking = _claim(user_id, public_ref, expected_version, "cancel requested")
+    booking = _claim(user_id, public_ref, expected_version, Action.CANCEL_REQUESTED)
     try:
         _city().cancel_parking(booking.provider_ref, language=language)
     except ProviderError as error:
         _note_failure(booking, error, "cancel")
         raise ProviderFailedError(shown_message(error)) from error
-    booking.status, booking.amount, booking.ends_at = STATUS_CANCELLED, Decimal("0.00"), now
-    bookings.record_event(booking, _actor(user_id), "cancelled", status_after=STATUS_CANCELLED)
+    booking.amount, booking.ends_at = Decimal("0.00"), now
+    transition(booking, Action.CANCELLED, to=Status.CANCELLED, actor=operations.actor_for(user_id))
     db.session.commit()
     return booking
 
 
 def active_parkings(user_id: int, now: datetime | None = None) -> list[Booking]:
-    """The user's running street parkings (and pending ones), soonest end first."""
+    """The user's running street parkings (and those still being confirmed), soonest end first."""
     now = now or utcnow()
     rows = db.session.scalars(
         select(Booking).where(Booking.user_id == user_id, Booking.kind == KIND_STREET_PARKING,
-                              Booking.status.in_((STATUS_ACTIVE, STATUS_PENDING)), Booking.ends_at > now)
+                              Booking.status.in_((Status.ACTIVE, Status.PENDING, Status.UNKNOWN)),
+                              Booking.ends_at > now)
         .order_by(Booking.ends_at)
     )
     return list(rows)
@@ -337,16 +286,9 @@ def active_parkings(user_id: int, now: datetime | None = None) -> list[Booking]:
 # -- internals ------------------------------------------------------------------------
 
 
-def _by_idempotency_key(user_id: int, key: str) -> Booking | None:
-    if not key:
-        return None
-    booking = db.session.scalar(select(Booking).where(Booking.idempotency_key == key[:64]))
-    return booking if booking is not None and booking.user_id == user_id else None
-
-
 def _load(user_id: int | None, public_ref: str) -> Booking:
-    booking = (bookings.get_booking_for_user(user_id, public_ref) if user_id is not None
-               else bookings.get_booking_for_admin(public_ref))
+    booking = (history.get_booking_for_user(user_id, public_ref) if user_id is not None
+               else history.get_booking_for_admin(public_ref))
     if booking.kind != KIND_STREET_PARKING:
         raise NotFoundError("not a street parking")
     return booking
@@ -354,50 +296,47 @@ def _load(user_id: int | None, public_ref: str) -> Booking:
 
 def _running(user_id: int, public_ref: str, now: datetime) -> Booking:
     booking = _load(user_id, public_ref)
-    if booking.status != STATUS_ACTIVE or booking.ends_at <= now:
+    if booking.status != Status.ACTIVE or booking.ends_at <= now:
         raise ConflictError(str(_l("This parking is not running any more.")))
     return booking
 
 
-def _claim(user_id: int, public_ref: str, expected_version: int, action: str) -> Booking:
+def _claim(user_id: int, public_ref: str, expected_version: int, action: Action) -> Booking:
     """Commit a version bump if the booking is still at ``expected_version``; else ConflictError."""
     booking = _load(user_id, public_ref)
-    if booking.version != expected_version:
-        raise ConflictError(str(_l("This parking was changed in another window. Reload the page to see it.")))
-    bookings.record_event(booking, _actor(user_id), action)
-    booking.updated_at = utcnow()
     try:
-        db.session.commit()  # UPDATE … WHERE version = expected: only one tab gets through
-    except StaleDataError:
-        db.session.rollback()
-        raise ConflictError(str(_l("This parking was changed in another window. Reload the page to see it."))) \
+        return operations.claim(booking, expected_version, action, operations.actor_for(user_id))
+    except ConflictError:
+        raise ConflictError(str(_l("This parking was changed in another window. Reload the page to see it.")))\
             from None
-    return booking
 
 
-def _settle_started(booking: Booking, parking, how: str) -> None:
-    booking.provider_ref = parking.parking_id
+def _change_stop(booking: Booking, stop: datetime, what: str, language: str):
+    """Move the city's stop time; after a lost answer, follow the city's copy of the parking.
+
+    Raises:
+        ProviderFailedError: the city refused, or the change cannot be confirmed.
+    """
+    try:
+        return _city().change_stop(booking.provider_ref, booking.street_parking.area_id, stop, language=language)
+    except ProviderError as error:
+        unknown = operations.is_unknown_outcome(error)
+        _note_failure(booking, error, what, outcome=Outcome.UNKNOWN if unknown else Outcome.ERROR)
+        parking = _city_copy(booking) if unknown else None
+        if parking is None or abs(parking.stop - stop) > MATCH_TOLERANCE:
+            raise ProviderFailedError(shown_message(error)) from error
+        return parking
+
+
+def _copy_city_times(booking: Booking, parking) -> None:
     booking.starts_at, booking.ends_at = parking.start, parking.stop
-    booking.status = STATUS_ACTIVE
-    booking.provider_payload = _payload(parking)
-    bookings.record_event(booking, "system", "provider_call" if how == "start" else "reconcile",
-                          status_after=STATUS_ACTIVE, payload=_payload(parking),
-                          message=f"{how}: parking {parking.parking_id} is {parking.status}")
 
 
-def _fail(booking: Booking, error: ProviderError, action: str) -> None:
-    booking.status = STATUS_FAILED
-    bookings.record_event(booking, "system", "provider_call", outcome="error", status_after=STATUS_FAILED,
-                          provider_code=error.code, message=f"{action}: {error.detail}")
+def _note_failure(booking: Booking, error: ProviderError, what: str, outcome: Outcome = Outcome.ERROR) -> None:
+    operations.record(booking, Action.PROVIDER_CALL, outcome=outcome, provider_code=error.code,
+                      message=f"{what}: {error.detail}")
     db.session.commit()
-    log.info("helsinki %s refused for %s: %s", action, booking.public_ref, error)
-
-
-def _note_failure(booking: Booking, error: ProviderError, action: str, outcome: str = "error") -> None:
-    bookings.record_event(booking, "system", "provider_call", outcome=outcome, provider_code=error.code,
-                          message=f"{action}: {error.detail}")
-    db.session.commit()
-    log.info("helsinki %s refused for %s: %s", action, booking.public_ref, error)
+    log.info("helsinki %s refused for %s: %s", what, booking.public_ref, error)
 
 
 def _city_copy(booking: Booking):
@@ -412,9 +351,3 @@ def _city_copy(booking: Booking):
         log.warning("helsinki lookup after a lost answer failed for %s: %s", booking.public_ref, error)
         return None
     return next((p for p in found if p.parking_id == booking.provider_ref), None)
-
-
-def _payload(parking) -> dict:
-    return {"parking_id": parking.parking_id, "area_id": parking.area_id, "status": parking.status,
-            "start": parking.start.isoformat(), "stop": parking.stop.isoformat(), "zone": parking.zone,
-            "register_number": parking.register_number}

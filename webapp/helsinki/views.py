@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, flash, redirect, request, url_for
 from flask_babel import format_currency, format_datetime
@@ -12,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.accounts import vehicles
-from webapp.core.clock import utcnow
+from webapp.core.clock import HELSINKI, utcnow
 from webapp.core.errors import ConflictError, ValidationError
 from webapp.helsinki import areas as helsinki_areas
 from webapp.helsinki import parkings as parking
@@ -22,13 +21,11 @@ from webapp.web.hypermedia import page_or_block, see_other
 from webapp.web.locale import current_language
 
 bp = Blueprint("parkings", __name__, url_prefix="/parking")
-HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 def init_app(app: Flask) -> None:
-    """The active-session banner on every page, and the template helpers."""
+    """The active-session banner on every page (amounts and durations: ``web.locale`` filters)."""
     app.context_processor(_active_sessions)
-    app.jinja_env.globals["format_minutes"] = helsinki_areas.format_minutes
 
 
 def _active_sessions():
@@ -63,11 +60,11 @@ def _start_form(area_id: str, formdata=None) -> tuple[StartParkingForm, object, 
     return form, area, own
 
 
-def _render_start(form, area, own, quote=None, status=200, block=None):
+def _render_start(form, area, own, quote=None, status=200, block=None, conflicts=()):
     language = current_language()
     return page_or_block(
         "parkings/start.html", block, ("price_preview",), status=status, form=form, area=area, vehicles=own,
-        tariffs=helsinki_areas.area_tariffs(area, language), quote=quote, language=language,
+        tariffs=helsinki_areas.area_tariffs(area, language), quote=quote, language=language, conflicts=conflicts,
     )
 
 
@@ -110,13 +107,17 @@ def begin(area_id: str):
             booking = parking.start_parking(
                 current_user.id, area.area_id, form.vehicle_id.data, _requested_end(form, utcnow()),
                 form.idempotency_key.data, contact_email=current_user.email,
-                contact_phone=current_user.phone or None, language=current_language())
+                contact_phone=current_user.phone or None, language=current_language(),
+                confirm_overlap=form.confirm_overlap.data)
         except ValidationError as error:
             apply_errors(form, error)
+        except parking.PlateConflictError as error:
+            # nothing was sent: show the other bookings, and ask before parking again
+            return _render_start(form, area, own, quote=_quote_for(form, area), status=409, conflicts=error.others)
         except parking.ProviderFailedError as error:
             form.form_errors.append(error.message)
         else:
-            if booking.status == "pending":
+            if not booking.status.settled:
                 flash(_("We are still waiting for the city to confirm this parking. Check again in a moment."),
                       "warning")
             elif booking.status == "active":
@@ -193,7 +194,7 @@ def cancel(ref: str):
 @login_required
 def check(ref: str):
     booking = parking.reconcile_parking(current_user.id, ref)
-    if booking.status == "pending":
+    if not booking.status.settled:
         flash(_("The city has not confirmed this parking yet. Please check again in a moment."), "warning")
     return redirect(url_for("parkings.session", ref=ref), code=303)
 

@@ -46,6 +46,7 @@ run: demo
 
 ## test: the same set-up, then the whole suite (DATABASE_URL=postgresql+psycopg://… for PostgreSQL)
 test: install
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 lint: install

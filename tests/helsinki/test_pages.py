@@ -318,3 +318,41 @@ def test_history_and_detail_show_the_parking(client, login, driver, area):
     assert booking.public_ref in client.get("/bookings").get_data(as_text=True)
     html = client.get(f"/bookings/{booking.public_ref}").get_data(as_text=True)
     assert f'href="/parking/{booking.public_ref}"' in html
+
+
+# --- the booking core's guards, through the start form ------------------------------------------
+
+
+def _start_form_data(client, area):
+    html = client.get(f"/parking/areas/{area.area_id}").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', html).group(1)
+    vehicle = re.search(r'<option selected value="(\d+)"', html) or re.search(r'<option value="(\d+)"', html)
+    return {"vehicle_id": vehicle.group(1), "duration": "60", "idempotency_key": key}
+
+
+def test_second_parking_of_the_same_plate_shows_the_first_and_asks_to_confirm(client, login, driver, area,
+                                                                               city_client):
+    login(driver)
+    first = client.post(f"/parking/areas/{area.area_id}", data=_start_form_data(client, area))
+    assert first.status_code == 303
+    booking = db.session.scalar(db.select(Booking))
+    response = client.post(f"/parking/areas/{area.area_id}", data=_start_form_data(client, area))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert booking.public_ref in html and 'name="confirm_overlap"' in html
+    assert len(city_client.parkings(register_number="ABC-123")) == 1  # nothing was sent
+    data = {**_start_form_data(client, area), "confirm_overlap": "y"}
+    assert client.post(f"/parking/areas/{area.area_id}", data=data).status_code == 303
+    assert len(city_client.parkings(register_number="ABC-123")) == 2
+
+
+@pytest.mark.parametrize("key", ["", "k" * 65, "<script>"])
+def test_a_bad_form_key_is_refused_in_words_with_a_fresh_key(client, login, driver, area, city_client, key):
+    login(driver)
+    data = {**_start_form_data(client, area), "idempotency_key": key}
+    response = client.post(f"/parking/areas/{area.area_id}", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert html.count("This form has expired") == 1
+    assert re.search(r'name="idempotency_key" type="hidden" value="[A-Za-z0-9_-]{20,}"', html)
+    assert city_client.parkings(register_number="ABC-123") == ()

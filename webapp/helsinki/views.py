@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Flask, flash, redirect, request, url_for
@@ -11,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.accounts import vehicles
+from webapp.bookings.operations import new_idempotency_key
 from webapp.core.clock import HELSINKI, utcnow
 from webapp.core.errors import ConflictError, ValidationError
 from webapp.helsinki import areas as helsinki_areas
@@ -54,7 +54,7 @@ def _start_form(area_id: str, formdata=None) -> tuple[StartParkingForm, object, 
     form = StartParkingForm(formdata=formdata)
     form.set_choices(own, area.max_time_in_minutes)
     if formdata is None:
-        form.idempotency_key.data = secrets.token_urlsafe(24)
+        form.idempotency_key.data = new_idempotency_key()
         if own:
             form.vehicle_id.data = own[0].id
     return form, area, own
@@ -111,6 +111,8 @@ def begin(area_id: str):
                 confirm_overlap=form.confirm_overlap.data)
         except ValidationError as error:
             apply_errors(form, error)
+            if "idempotency_key" in error.errors:
+                form.idempotency_key.data = new_idempotency_key()  # the reloaded form can be sent again
         except parking.PlateConflictError as error:
             # nothing was sent: show the other bookings, and ask before parking again
             return _render_start(form, area, own, quote=_quote_for(form, area), status=409, conflicts=error.others)

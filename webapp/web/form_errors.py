@@ -8,10 +8,12 @@ from webapp.core.errors import ValidationError
 
 
 def apply_errors(form: FlaskForm, error: ValidationError) -> None:
-    """Attach each message to its field (unknown fields go to ``form.form_errors``)."""
+    """Attach each message to its field (unknown and hidden fields go to ``form.form_errors``,
+    since a hidden field has nowhere to show its message)."""
     for name, message in error.errors.items():
         field = getattr(form, name, None) if name else None
-        if field is not None and hasattr(field, "errors"):
+        hidden = getattr(getattr(field, "widget", None), "input_type", None) == "hidden"
+        if field is not None and hasattr(field, "errors") and not hidden:
             field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
         else:
             form.form_errors.append(message)

@@ -408,3 +408,27 @@ def test_timestamps_and_languages_are_read_robustly():
     with pytest.raises(ValueError):
         parse_timestamp("yesterday")
     assert [api_language(code) for code in ("fi", "sv-SE", "en_GB", "ko", None)] == ["fi", "sv", "en", "en", "en"]
+
+
+@pytest.mark.parametrize(("response", "kind", "code"), [
+    # a gateway that gave up may have let the parking through: look it up, never call it failed
+    (httpx.Response(504, json={"errors": [{"code": 9999, "message": "Hetkellinen häiriö"}]}),
+     ProviderTimeoutError, "9999"),
+    (httpx.Response(502, text="<html>bad gateway</html>"), ProviderUnavailableError, "502"),
+    (httpx.Response(429, text="slow down", headers={"Retry-After": "Sun, 06 Nov 1994 08:49:37 GMT"}),
+     ProviderRateLimitedError, "429"),
+    (httpx.Response(404, json={"errors": [{"code": 4242, "message": "?"}]}), ProviderNotFoundError, "4242"),
+    (httpx.Response(403, json={"errors": [{"code": 1205, "message": "Peruuttaminen ei ole sallittu"}]}),
+     ProviderRejectedError, "1205"),
+    (httpx.Response(401, text="<html>login</html>"), ProviderAuthError, "401"),
+    (httpx.Response(409, text="<html>conflict</html>"), ProviderBadResponseError, "409"),
+])
+def test_statuses_fall_back_on_the_shared_table(response, kind, code):
+    error = error_from_response(response)
+    assert type(error) is kind and error.code == code and error.status_code == response.status_code
+
+
+def test_rate_limit_retry_after_as_http_date_in_the_past_means_retry_now():
+    response = httpx.Response(429, json={"errors": [{"code": 1001, "message": "Käyttöoikeusraja on ylitetty"}]},
+                              headers={"Retry-After": "Sun, 06 Nov 1994 08:49:37 GMT"})
+    assert error_from_response(response).retry_after == 0.0

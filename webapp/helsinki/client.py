@@ -2,18 +2,22 @@
 
 We are a mobile-parking operator: we authenticate with a username and
 password for a JWT (seed §3.1), read areas and day types, and create, change
-and cancel parkings. Only this module and ``helsinki_types`` (which reads the
-answers into dataclasses) know the city's JSON field names.
+and cancel parkings. Only this module and ``wire`` (the pydantic models that
+validate the answers) know the city's JSON field names.
 
 Quirks handled here, with their seed sections:
 
 * coordinates arrive latitude first (§2.5) and are turned into RFC 7946
-  (lon, lat) shapes; we send points back in the seed's order;
+  (lon, lat) shapes by ``wire``; we send points back in the seed's order;
 * the after-regret update names the area ``areaId`` (§6.7.3) while the rest of
   the API is snake_case: ``change_stop`` sends both spellings;
 * ``visible_to_user`` is optional in error bodies (§6.9.1.1 examples); the
   "Näkyvä käyttäjälle" column of §6.9.2 is the fallback;
 * timestamps are documented without offset but sent with one (§6.5.3).
+
+An answer that does not validate against ``wire`` (not JSON, a field missing
+or of the wrong type) is a ``ProviderBadResponseError``; nothing else is
+caught, so a bug of ours surfaces as itself, not as the city's fault.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from typing import TypeVar
 
 import httpx
+from pydantic import TypeAdapter, ValidationError
 
 from webapp.core.errors import (
     ProviderAuthError,
@@ -33,19 +39,22 @@ from webapp.core.errors import (
     ProviderRateLimitedError,
     ProviderRejectedError,
     ProviderUnavailableError,
+    error_for_status,
 )
 from webapp.core.http import send
 from webapp.helsinki.wire import (
     HELSINKI,
     Area,
+    AreasReply,
     DayType,
+    DayTypesReply,
     EntryPoint,
-    Link,
+    ErrorReply,
+    OneAreaReply,
     Parking,
-    RateLimit,
-    area_from_json,
+    ParkingsReply,
+    TokenReply,
     format_timestamp,
-    parking_from_json,
     parse_timestamp,
 )
 
@@ -66,7 +75,24 @@ PARKINGS = "api/v1/parkings"
 VISIBLE_CODES = frozenset({1110, 1200, 1204, 1205, 9999})
 NO_RESULTS = 1110
 TOKEN_INVALID = 1104
-PARSE_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, InvalidOperation)
+
+#: every code of the seed's table (§6.9.2) with the error kind it means; it
+#: decides before the HTTP status because the city puts several meanings on one
+#: status: a 403 is "no right" (1000), "wrong protocol" (1112) or "not your
+#: parking" (1205) — refusals, not a wrong password as the status table reads 403.
+SEED_CODE_KINDS: dict[int, type[ProviderError]] = {
+    1000: ProviderRejectedError, 1001: ProviderRateLimitedError,
+    TOKEN_INVALID: ProviderAuthError, 1105: ProviderRejectedError, 1106: ProviderRejectedError,
+    1107: ProviderRejectedError, NO_RESULTS: ProviderRejectedError, 1111: ProviderRejectedError,
+    1112: ProviderRejectedError,
+    1200: ProviderNotFoundError, **dict.fromkeys(range(1201, 1208), ProviderRejectedError),
+    9999: ProviderUnavailableError,
+}
+#: 4xx statuses that mean one thing whoever sent them (the city, a proxy) and whatever the body says
+UNAMBIGUOUS_STATUSES = frozenset({401, 408, 429})
+
+Reply = TypeVar("Reply")
+_ONE_AREA: TypeAdapter[OneAreaReply | Area] = TypeAdapter(OneAreaReply | Area)
 
 
 def api_language(language: str | None) -> str:
@@ -76,42 +102,43 @@ def api_language(language: str | None) -> str:
 
 
 def error_from_response(response: httpx.Response) -> ProviderError:
-    """Map an error answer to the matching ``ProviderError`` subclass.
+    """Map an error answer of the city to the matching ``ProviderError`` subclass.
 
-    401/1104 → auth; 429/1001 → rate limited; 1200 → not found; 9999 or 5xx →
-    unavailable; a body that is not the seed's error format → bad response
-    (unavailable for 5xx); every other code → rejected.
+    A 5xx, 401, 408 or 429 is read with the status table of ``core.errors`` whatever
+    the body says (a 504 is a timeout: the city may have stored the parking;
+    ``Retry-After`` is read by the one rule there), keeping the city's code.
+    Any other status is read by the seed's code (``SEED_CODE_KINDS``: 1104 →
+    auth, 1001 → rate limited, 1200 → not found, 9999 → unavailable, the rest
+    → rejected); a code the seed does not list falls back on the status table.
+    A 4xx without the seed's error body did not come from the API, which
+    explains every refusal (§6.9): a bad response.
+
+    Args:
+        response: an answer with a status of 400 or more.
+
+    Returns:
+        The error to raise.
     """
     status = response.status_code
+    retry_after = response.headers.get("Retry-After")
+    by_status = status >= 500 or status in UNAMBIGUOUS_STATUSES
     try:
-        first = json.loads(response.content)["errors"][0]
-        code = int(first["code"])
-    except (*PARSE_ERRORS, json.JSONDecodeError):
+        first = ErrorReply.model_validate_json(response.content).errors[0]
+    except ValidationError:
         detail = f"HTTP {status} without the seed's error body: {response.text[:200]!r}"
-        if status >= 500:
-            return ProviderUnavailableError(PROVIDER, str(status), detail, status_code=status)
+        if by_status:
+            return error_for_status(PROVIDER, status, detail=detail, retry_after_header=retry_after)
         return ProviderBadResponseError(PROVIDER, str(status), detail, status_code=status)
-    message = str(first.get("message") or "").strip()
-    field = first.get("field")
-    visible = first.get("visible_to_user")
-    kwargs = {
-        "detail": f"HTTP {status} code {code}{f' field {field}' if field else ''}: {message}",
-        "user_message": message or None,
-        "visible_to_user": visible if isinstance(visible, bool) else code in VISIBLE_CODES,
-        "status_code": status,
-        "field": field if isinstance(field, str) else None,
-    }
-    if code == TOKEN_INVALID or status == 401:
-        return ProviderAuthError(PROVIDER, str(code), **kwargs)
-    if code == 1001 or status == 429:
-        retry_after = response.headers.get("Retry-After")
-        seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
-        return ProviderRateLimitedError(PROVIDER, str(code), retry_after=seconds, **kwargs)
-    if code == 1200:
-        return ProviderNotFoundError(PROVIDER, str(code), **kwargs)
-    if code == 9999 or status >= 500:
-        return ProviderUnavailableError(PROVIDER, str(code), **kwargs)
-    return ProviderRejectedError(PROVIDER, str(code), **kwargs)
+    message = first.message.strip()
+    field = f" field {first.field}" if first.field else ""
+    return error_for_status(
+        PROVIDER, status, code=str(first.code),
+        detail=f"HTTP {status} code {first.code}{field}: {message}",
+        user_message=message or None,
+        visible_to_user=first.code in VISIBLE_CODES if first.visible_to_user is None else first.visible_to_user,
+        field=first.field, retry_after_header=retry_after,
+        kind=None if by_status else SEED_CODE_KINDS.get(first.code),
+    )
 
 
 class HelsinkiClient:
@@ -171,30 +198,31 @@ class HelsinkiClient:
     def _authenticate(self, language: str | None) -> None:
         response = self._call("POST", AUTHENTICATE, body={"username": self._username, "password": self._password},
                               language=language, authenticated=False)
-        token = self._decode(response).get("token")
-        if not isinstance(token, str) or not token:
-            raise ProviderBadResponseError(PROVIDER, "no_token", "authenticate answered without a token")
-        self._token = token
+        self._token = self._parse(response, TokenReply).token
 
     @staticmethod
-    def _decode(response: httpx.Response) -> dict:
+    def _parse(response: httpx.Response, model: type[Reply] | TypeAdapter[Reply]) -> Reply:
+        """Validate the answer against a ``wire`` model.
+
+        JSON numbers with a fraction are decoded as ``Decimal`` from their text
+        (pydantic's own JSON reader goes through a binary float and would turn
+        a price of ``1.10`` into ``1.1``, or lose digits past the 16th).
+
+        Raises:
+            ProviderBadResponseError: the answer is not JSON, or does not fit ``model``.
+        """
+        status = response.status_code
         try:
             body = json.loads(response.content, parse_float=Decimal)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ProviderBadResponseError(PROVIDER, "json", f"HTTP {response.status_code}: not JSON",
-                                           status_code=response.status_code) from exc
-        if not isinstance(body, dict):
-            raise ProviderBadResponseError(PROVIDER, "json", "answer is not a JSON object",
-                                           status_code=response.status_code)
-        return body
-
-    def _parse(self, response: httpx.Response, parse):
-        body = self._decode(response)
+            raise ProviderBadResponseError(PROVIDER, "json", f"HTTP {status}: not JSON: {exc}",
+                                           status_code=status) from exc
+        adapter = model if isinstance(model, TypeAdapter) else TypeAdapter(model)
         try:
-            return parse(body)
-        except PARSE_ERRORS as exc:
-            raise ProviderBadResponseError(PROVIDER, "shape", f"unexpected answer: {exc!r}",
-                                           status_code=response.status_code) from exc
+            return adapter.validate_python(body)
+        except ValidationError as exc:
+            raise ProviderBadResponseError(PROVIDER, "shape", f"HTTP {status}: unexpected answer: {exc}",
+                                           status_code=status) from exc
 
     # -- resources ------------------------------------------------------------------
 
@@ -208,14 +236,7 @@ class HelsinkiClient:
             ProviderError: any refusal or transport failure (see ``error_from_response``).
         """
         response = self._call("GET", ENTRY_POINT, language=language)
-        return self._parse(response, lambda body: EntryPoint(
-            version=str(body["version"]),
-            status=body.get("status"),
-            links=tuple(Link(str(row["href"]), str(row["method"]), str(row["rel"]), str(row.get("title") or ""))
-                        for row in body.get("links") or ()),
-            rate_limits=tuple(RateLimit(str(row["resource"]), int(row["limit"]), int(row["remaining"]),
-                                        int(row["reset"])) for row in body.get("rate_limits") or ()),
-        ))
+        return self._parse(response, EntryPoint)
 
     def areas(self, language: str | None = None) -> tuple[Area, ...]:
         """All parking areas with tariffs; names come in all three languages (seed §6.3).
@@ -230,7 +251,7 @@ class HelsinkiClient:
             ProviderError: any refusal or transport failure.
         """
         response = self._call("GET", AREAS, language=language)
-        return self._parse(response, lambda body: tuple(area_from_json(row) for row in body["areas"]))
+        return self._parse(response, AreasReply).areas
 
     def area(self, area_id: str, language: str | None = None) -> Area:
         """One parking area by id (seed §6.3).
@@ -249,7 +270,8 @@ class HelsinkiClient:
                 raise ProviderNotFoundError(PROVIDER, exc.code, exc.detail, exc.user_message, exc.visible_to_user,
                                             status_code=exc.status_code, field=exc.field) from exc
             raise
-        return self._parse(response, lambda body: area_from_json(body["areas"][0] if "areas" in body else body))
+        reply = self._parse(response, _ONE_AREA)
+        return reply.area if isinstance(reply, OneAreaReply) else reply
 
     def day_types(self, start: date | None = None, end: date | None = None,
                   language: str | None = None) -> tuple[DayType, ...]:
@@ -272,8 +294,7 @@ class HelsinkiClient:
         if end is not None:
             params["end_date"] = end.isoformat()
         response = self._call("GET", DAY_TYPES, params=params, language=language)
-        return self._parse(response, lambda body: tuple(
-            DayType(date.fromisoformat(str(row["date"])), str(row["day_type"])) for row in body["day_types"]))
+        return self._parse(response, DayTypesReply).day_types
 
     def parkings(self, area_id: str | None = None, register_number: str | None = None, status: str | None = None,
                  start: datetime | None = None, stop: datetime | None = None,
@@ -304,7 +325,7 @@ class HelsinkiClient:
             if exc.code == str(NO_RESULTS):
                 return ()
             raise
-        return self._parse(response, lambda body: tuple(parking_from_json(row) for row in body["parkings"]))
+        return self._parse(response, ParkingsReply).parkings
 
     def _parking_body(self, *, area_id: str, register_number: str, start: datetime, stop: datetime, zone: int,
                       device_id: str, point: tuple[float, float], timestamp: datetime | None,
@@ -362,7 +383,7 @@ class HelsinkiClient:
                                   resident_parking_code=resident_parking_code,
                                   special_parking_code=special_parking_code)
         response = self._call("POST", PARKINGS, body=body, language=language)
-        return self._parse(response, parking_from_json)
+        return self._parse(response, Parking)
 
     def update_parking(self, parking_id: str, *, area_id: str, register_number: str, start: datetime,
                        stop: datetime, zone: int, device_id: str, point: tuple[float, float],
@@ -387,7 +408,7 @@ class HelsinkiClient:
                                   resident_parking_code=resident_parking_code,
                                   special_parking_code=special_parking_code)
         response = self._call("PUT", f"{PARKINGS}/{parking_id}", body=body, language=language)
-        return self._parse(response, parking_from_json)
+        return self._parse(response, Parking)
 
     def change_stop(self, parking_id: str, area_id: str, stop: datetime, timestamp: datetime | None = None,
                     language: str | None = None) -> Parking:
@@ -416,7 +437,7 @@ class HelsinkiClient:
             "timestamp": format_timestamp(timestamp or datetime.now(HELSINKI)),
         }
         response = self._call("PUT", f"{PARKINGS}/{parking_id}", body=body, language=language)
-        return self._parse(response, parking_from_json)
+        return self._parse(response, Parking)
 
     def cancel_parking(self, parking_id: str, language: str | None = None) -> None:
         """Cancel (delete) a parking within the 2-minute regret time (seed §6.8).

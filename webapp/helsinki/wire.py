@@ -1,37 +1,192 @@
-"""Typed results of the Helsinki mobile parking client (seed 002) and their wire format.
+"""The Helsinki mobile parking API's JSON (seed 002) as frozen pydantic v2 models.
 
-Frozen dataclasses, plus the functions that read them from the city's JSON
-(kept here so ``helsinki.py`` stays about transport and errors). Geometry is
-held in RFC 7946 order (longitude, latitude) whatever order the city sent.
+Each model validates one object of the city's answers and exposes the typed
+attributes the rest of the app reads (``Parking.start``, ``Area.geojson`` …).
+``HelsinkiClient`` validates whole answers with the ``…Reply`` models; any
+``pydantic.ValidationError`` is a bad answer from the city, while an error in
+our own code is raised as itself (validators only ever raise ``ValueError``
+for bad data).
+
+Quirks of the seed read here:
+
+* coordinates arrive latitude first (§2.5, against RFC 7946) and are held as
+  (lon, lat), whatever order the city sent;
+* an area's geometry sits beside ``location`` in the §6.3.3 example but
+  inside it in the parkings' (§6.5.3): both are read;
+* the after-regret update spells the area ``areaId`` (§6.7.3): a parking
+  accepts both spellings;
+* timestamps are documented without offset (``YYYY-MM-DD'T' hh:mm:ss``) but
+  sent with one (§6.5.3 example); without one they are Helsinki time;
+* names are ``{fi, sv, en}`` objects, except parkings' addresses, which are
+  plain strings in the §6.5.3 example;
+* prices are read from the JSON text as ``Decimal`` (``4.20`` stays 4.20).
+
+Fields the seed does not list are ignored rather than refused: every answer
+carries HATEOAS ``links`` (§2.4) and the city may add fields to a v1
+resource; a missing required field or a value of the wrong type is refused.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+import datetime as dt
 from decimal import Decimal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
+
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    AliasPath,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    model_validator,
+)
 
 LANGUAGES = ("fi", "sv", "en")
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
-@dataclass(frozen=True)
-class LocalizedText:
-    """A text in the city's three languages (seed §4: names come as {fi, sv, en})."""
+# -- plain functions of the wire format (also used by the client when writing) --------
 
-    fi: str = ""
-    sv: str = ""
-    en: str = ""
+
+def parse_timestamp(value: object) -> dt.datetime:
+    """Parse the city's ISO 8601 timestamps robustly into aware datetimes.
+
+    Accepts offsets (``+03:00``, ``+0300``, ``Z``), fractions, a space instead
+    of ``T`` and stray spaces (the seed writes ``YYYY-MM-DD'T' hh:mm:ss``).
+    A timestamp without offset is Helsinki local time.
+
+    Args:
+        value: the text the city sent.
+
+    Returns:
+        An aware datetime.
+
+    Raises:
+        ValueError: not a timestamp.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"not a timestamp: {value!r}")
+    text = value.strip()
+    if "T" not in text.upper():
+        text = text.replace(" ", "T", 1)
+    text = text.replace(" ", "").replace("t", "T").replace("z", "Z")
+    parsed = dt.datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=HELSINKI)
+
+
+def format_timestamp(value: dt.datetime) -> str:
+    """An aware datetime in the seed's format, with its offset and whole seconds.
+
+    Args:
+        value: an aware datetime.
+
+    Returns:
+        ISO 8601 text such as ``2016-07-01T08:00:00+03:00``.
+
+    Raises:
+        ValueError: ``value`` is naive (its instant would be ambiguous).
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("timestamps sent to Helsinki must be timezone-aware")
+    return value.isoformat(timespec="seconds")
+
+
+def lon_lat(pair) -> tuple[float, float]:
+    """One coordinate pair of the city as (lon, lat).
+
+    Args:
+        pair: two numbers, in either order.
+
+    Returns:
+        ``(lon, lat)`` as floats.
+    """
+    first, second = float(pair[0]), float(pair[1])
+    # Seed §2.5 writes [60.19, 24.95]: latitude first. Everywhere in Finland the
+    # latitude (59.5-70.1) is larger than the longitude (19-31.6), so the larger
+    # value is taken as latitude; this keeps working if the city ever switches
+    # to RFC 7946 order (and makes re-validating our own (lon, lat) a no-op).
+    return (second, first) if first > second else (first, second)
+
+
+def _timestamp(value: object) -> dt.datetime:
+    # an aware datetime passes (models built in code); text goes through the seed's rules
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=HELSINKI)
+    return parse_timestamp(value)
+
+
+def _empty_if_none(value: object) -> object:
+    return "" if value is None else value
+
+
+def _no_items_if_none(value: object) -> object:
+    return () if value is None else value
+
+
+def _bool_or_none(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+Timestamp = Annotated[dt.datetime, PlainValidator(_timestamp)]
+#: optional text the city may send as null
+Text = Annotated[str, BeforeValidator(_empty_if_none)]
+#: a list the city may send as null
+Codes = Annotated[tuple[str, ...], BeforeValidator(_no_items_if_none)]
+#: a position, validated as two numbers, then turned round into RFC 7946 (lon, lat) order (seed §2.5)
+Position = Annotated[tuple[float, float], AfterValidator(lon_lat)]
+
+
+class WireModel(BaseModel):
+    """Base of the city's objects: frozen, unknown fields ignored, built by alias or by name."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", validate_by_alias=True, validate_by_name=True)
+
+
+# -- the city's objects ------------------------------------------------------------------
+
+
+class LocalizedText(WireModel):
+    """A text in the city's three languages (seed §4: names come as {fi, sv, en}).
+
+    A plain string (parkings' addresses, seed §6.5.3 example) stands for all
+    three languages; ``null`` is the empty text.
+    """
+
+    fi: Text = ""
+    sv: Text = ""
+    en: Text = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_wire(cls, value: object) -> object:
+        if value is None:
+            return {}
+        if isinstance(value, str):
+            return {"fi": value, "sv": value, "en": value}
+        return value
 
     def get(self, language: str) -> str:
-        """The text in ``language`` (fi/sv/en), falling back to English, then Finnish."""
+        """The text in ``language`` (fi/sv/en), falling back to English, then Finnish.
+
+        Args:
+            language: a language code.
+
+        Returns:
+            The text, or "" when the city sent none.
+        """
         value = getattr(self, language, "") if language in LANGUAGES else ""
         return value or self.en or self.fi or self.sv
 
 
-@dataclass(frozen=True)
-class Geometry:
+class Geometry(WireModel):
     """A GeoJSON Point or Polygon with coordinates in RFC 7946 (lon, lat) order.
 
     Attributes:
@@ -40,11 +195,24 @@ class Geometry:
             ``(lon, lat)`` pairs for a Polygon.
     """
 
-    type: str
-    coordinates: tuple
+    type: Literal["Point", "Polygon"]
+    coordinates: Position | tuple[tuple[Position, ...], ...]
+
+    @model_validator(mode="after")
+    def _shape_matches_type(self) -> Geometry:
+        is_point = len(self.coordinates) == 2 and all(isinstance(c, float) for c in self.coordinates)
+        if is_point != (self.type == "Point"):
+            raise ValueError(f"coordinates do not form a {self.type}")
+        if self.type == "Polygon" and not (self.coordinates and all(self.coordinates)):
+            raise ValueError("a polygon needs rings of positions")
+        return self
 
     def as_geojson(self) -> dict:
-        """This geometry as an RFC 7946 GeoJSON object (longitude first), e.g. for Leaflet/folium."""
+        """This geometry as an RFC 7946 GeoJSON object (longitude first), e.g. for Leaflet/folium.
+
+        Returns:
+            ``{"type": ..., "coordinates": ...}`` with lists, ready for JSON.
+        """
         if self.type == "Point":
             return {"type": "Point", "coordinates": list(self.coordinates)}
         return {"type": self.type, "coordinates": [[list(point) for point in ring] for ring in self.coordinates]}
@@ -59,48 +227,47 @@ class Geometry:
         return (sum(p[0] for p in corners) / len(corners), sum(p[1] for p in corners) / len(corners))
 
 
-@dataclass(frozen=True)
-class Address:
+class Address(WireModel):
     """Street address of an area or a parking."""
 
-    street_address: LocalizedText
-    postal_code: str
-    city: LocalizedText
+    street_address: LocalizedText = LocalizedText()
+    postal_code: Text = ""
+    city: LocalizedText = LocalizedText()
 
 
-@dataclass(frozen=True)
-class Tariff:
+class Tariff(WireModel):
     """One priced window of an area (seed §6.3.3 ``tariffs``).
 
     Attributes:
         day_type: BUSINESS_DAY, SATURDAY or SUNDAY.
         name: the tariff's name in three languages.
-        time_from: start hour as sent ("09").
-        time_until: end hour as sent ("21"; "24"/"00" mean midnight).
+        time_from: start hour as sent ("09"), from ``time.from``.
+        time_until: end hour as sent ("21"; "24"/"00" mean midnight), from ``time.until``.
         hourly_price: euros per hour.
     """
 
     day_type: str
-    name: LocalizedText
-    time_from: str
-    time_until: str
+    name: LocalizedText = LocalizedText()
+    time_from: str = Field(validation_alias=AliasPath("time", "from"))
+    time_until: str = Field(validation_alias=AliasPath("time", "until"))
     hourly_price: Decimal
 
 
-@dataclass(frozen=True)
-class Area:
+class Area(WireModel):
     """A parking area (seed §6.3)."""
 
     area_id: str
-    name: LocalizedText
-    zone: int | None
-    address: Address | None = None
-    geometry: Geometry | None = None
+    name: LocalizedText = Field(default=LocalizedText(), validation_alias="area_name")
+    zone: int | None = None
+    address: Address | None = Field(default=None, validation_alias=AliasPath("location", "address"))
+    # inside ``location`` as in the parkings (§6.5.3), or beside it as in the §6.3.3 example
+    geometry: Geometry | None = Field(default=None, validation_alias=AliasChoices(
+        AliasPath("location", "geometry"), "geometry"))
     max_capacity: int | None = None
     max_time_in_minutes: int | None = None
-    resident_parking_codes: tuple[str, ...] = ()
-    special_parking_codes: tuple[str, ...] = ()
-    tariffs: tuple[Tariff, ...] = ()
+    resident_parking_codes: Codes = ()
+    special_parking_codes: Codes = ()
+    tariffs: Annotated[tuple[Tariff, ...], BeforeValidator(_no_items_if_none)] = ()
 
     @property
     def geojson(self) -> dict:
@@ -114,30 +281,29 @@ class Area:
         }
 
 
-@dataclass(frozen=True)
-class DayType:
+class DayType(WireModel):
     """Day type of one date (seed §6.4)."""
 
-    date: date
+    date: dt.date
     day_type: str
 
 
-@dataclass(frozen=True)
-class Parking:
+class Parking(WireModel):
     """A parking at the city (seed §6.5.3); ``status`` as evaluated by the city at query time."""
 
     parking_id: str
-    area_id: str
+    # §6.7.3 spells it areaId; everything else in the seed is snake_case
+    area_id: str = Field(validation_alias=AliasChoices("area_id", "areaId"))
     register_number: str
-    start: datetime
-    stop: datetime
+    start: Timestamp = Field(validation_alias="start_parking_date_time")
+    stop: Timestamp = Field(validation_alias="stop_parking_date_time")
     status: str
-    zone: int | None
-    device_id: str = ""
-    operator_id: str = ""
-    timestamp: datetime | None = None
-    area_name: LocalizedText = field(default_factory=LocalizedText)
-    geometry: Geometry | None = None
+    zone: int | None = None
+    device_id: Text = ""
+    operator_id: Text = ""
+    timestamp: Timestamp | None = None
+    area_name: LocalizedText = LocalizedText()
+    geometry: Geometry | None = Field(default=None, validation_alias=AliasPath("location", "geometry"))
     resident_parking_code: str | None = None
     special_parking_code: str | None = None
 
@@ -147,18 +313,16 @@ class Parking:
         return self.status == "valid"
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(WireModel):
     """A HATEOAS link (seed §2.4)."""
 
     href: str
     method: str
     rel: str
-    title: str = ""
+    title: Text = ""
 
 
-@dataclass(frozen=True)
-class RateLimit:
+class RateLimit(WireModel):
     """One usage limit of the entry point (seed §6.1.3); ``reset`` in seconds."""
 
     resource: str
@@ -167,14 +331,13 @@ class RateLimit:
     reset: int
 
 
-@dataclass(frozen=True)
-class EntryPoint:
+class EntryPoint(WireModel):
     """The API entry point as seen with our token (seed §6.1)."""
 
     version: str
-    status: str | None
-    links: tuple[Link, ...] = ()
-    rate_limits: tuple[RateLimit, ...] = ()
+    status: str | None = None
+    links: Annotated[tuple[Link, ...], BeforeValidator(_no_items_if_none)] = ()
+    rate_limits: Annotated[tuple[RateLimit, ...], BeforeValidator(_no_items_if_none)] = ()
 
     @property
     def active(self) -> bool:
@@ -182,124 +345,59 @@ class EntryPoint:
         return self.status == "active"
 
 
-# -- reading the city's JSON ----------------------------------------------------------
+# -- whole answers, as the client validates them ---------------------------------------------
 
-def parse_timestamp(value: object) -> datetime:
-    """Parse the city's ISO 8601 timestamps robustly into aware datetimes.
 
-    Accepts offsets (``+03:00``, ``+0300``, ``Z``), fractions, a space instead
-    of ``T`` and stray spaces (the seed writes ``YYYY-MM-DD'T' hh:mm:ss``).
-    A timestamp without offset is Helsinki local time.
+class TokenReply(WireModel):
+    """The answer of ``POST /authenticate`` (seed §3.1.2)."""
 
-    Raises:
-        ValueError: not a timestamp.
+    token: str = Field(min_length=1)
+
+
+class AreasReply(WireModel):
+    """The answer of ``GET /areas`` (seed §6.3.2)."""
+
+    areas: tuple[Area, ...]
+
+
+class OneAreaReply(WireModel):
+    """The answer of ``GET /areas/{area_id}``: the city wraps the one area in an ``areas`` list."""
+
+    areas: tuple[Area, ...] = Field(min_length=1)
+
+    @property
+    def area(self) -> Area:
+        """The area asked for."""
+        return self.areas[0]
+
+
+class DayTypesReply(WireModel):
+    """The answer of ``GET /day_types`` (seed §6.4.2)."""
+
+    day_types: tuple[DayType, ...]
+
+
+class ParkingsReply(WireModel):
+    """The answer of ``GET /parkings`` (seed §6.5.2)."""
+
+    parkings: tuple[Parking, ...]
+
+
+class ErrorItem(WireModel):
+    """One element of an error answer's ``errors`` (seed §6.9.1.1).
+
+    ``field`` and ``visible_to_user`` are optional in the seed's examples;
+    a value of the wrong type there is read as absent rather than losing the
+    city's error code.
     """
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"not a timestamp: {value!r}")
-    text = value.strip()
-    if "T" not in text.upper():
-        text = text.replace(" ", "T", 1)
-    text = text.replace(" ", "").replace("t", "T").replace("z", "Z")
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=HELSINKI)
+
+    code: int
+    message: Text = ""
+    field: Annotated[str | None, BeforeValidator(_str_or_none)] = None
+    visible_to_user: Annotated[bool | None, BeforeValidator(_bool_or_none)] = None
 
 
-def format_timestamp(value: datetime) -> str:
-    """An aware datetime in the seed's format, with its offset and whole seconds.
+class ErrorReply(WireModel):
+    """An error answer: ``{"errors": [{code, message, field?, visible_to_user?}]}`` (seed §6.9)."""
 
-    Raises:
-        ValueError: ``value`` is naive (its instant would be ambiguous).
-    """
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("timestamps sent to Helsinki must be timezone-aware")
-    return value.isoformat(timespec="seconds")
-
-
-def lon_lat(pair) -> tuple[float, float]:
-    """One coordinate pair of the city as (lon, lat)."""
-    first, second = float(pair[0]), float(pair[1])
-    # Seed §2.5 writes [60.19, 24.95]: latitude first. Everywhere in Finland the
-    # latitude (59.5-70.1) is larger than the longitude (19-31.6), so the larger
-    # value is taken as latitude; this keeps working if the city ever switches
-    # to RFC 7946 order.
-    return (second, first) if first > second else (first, second)
-
-
-def geometry_from_json(value) -> Geometry | None:
-    """A city geometry (lat-first, seed §2.5) as a ``Geometry`` in RFC 7946 order."""
-    if not value:
-        return None
-    kind = value["type"]
-    if kind == "Point":
-        return Geometry("Point", lon_lat(value["coordinates"]))
-    if kind == "Polygon":
-        rings = tuple(tuple(lon_lat(point) for point in ring) for ring in value["coordinates"])
-        return Geometry("Polygon", rings)
-    raise ValueError(f"unsupported geometry type {kind!r}")
-
-
-def text_from_json(value) -> LocalizedText:
-    """A {fi, sv, en} object, or one plain string for all three."""
-    if value is None:
-        return LocalizedText()
-    if isinstance(value, str):  # parkings' addresses are plain strings (seed §6.5.3 example)
-        return LocalizedText(value, value, value)
-    return LocalizedText(fi=str(value.get("fi") or ""), sv=str(value.get("sv") or ""), en=str(value.get("en") or ""))
-
-
-def address_from_json(value) -> Address | None:
-    """An address object of an area or a parking."""
-    if not value:
-        return None
-    return Address(street_address=text_from_json(value.get("street_address")),
-                   postal_code=str(value.get("postal_code") or ""), city=text_from_json(value.get("city")))
-
-
-def _int_or_none(value) -> int | None:
-    return None if value is None else int(value)
-
-
-def tariff_from_json(value) -> Tariff:
-    """One row of an area's ``tariffs`` (seed §6.3.3)."""
-    return Tariff(day_type=str(value["day_type"]), name=text_from_json(value.get("name")),
-                  time_from=str(value["time"]["from"]), time_until=str(value["time"]["until"]),
-                  hourly_price=Decimal(str(value["hourly_price"])))
-
-
-def area_from_json(value) -> Area:
-    """One element of ``areas`` (seed §6.3.3)."""
-    location = value.get("location") or {}
-    geometry = location.get("geometry") or value.get("geometry")
-    return Area(
-        area_id=str(value["area_id"]),
-        name=text_from_json(value.get("area_name")),
-        zone=_int_or_none(value.get("zone")),
-        address=address_from_json(location.get("address")),
-        geometry=geometry_from_json(geometry),
-        max_capacity=_int_or_none(value.get("max_capacity")),
-        max_time_in_minutes=_int_or_none(value.get("max_time_in_minutes")),
-        resident_parking_codes=tuple(str(code) for code in value.get("resident_parking_codes") or ()),
-        special_parking_codes=tuple(str(code) for code in value.get("special_parking_codes") or ()),
-        tariffs=tuple(tariff_from_json(row) for row in value.get("tariffs") or ()),
-    )
-
-
-def parking_from_json(value) -> Parking:
-    """One parking resource (seed §6.5.3, §6.6.2)."""
-    location = value.get("location") or {}
-    return Parking(
-        parking_id=str(value["parking_id"]),
-        area_id=str(value["area_id"]),
-        register_number=str(value["register_number"]),
-        start=parse_timestamp(value["start_parking_date_time"]),
-        stop=parse_timestamp(value["stop_parking_date_time"]),
-        status=str(value["status"]),
-        zone=_int_or_none(value.get("zone")),
-        device_id=str(value.get("device_id") or ""),
-        operator_id=str(value.get("operator_id") or ""),
-        timestamp=parse_timestamp(value["timestamp"]) if value.get("timestamp") else None,
-        area_name=text_from_json(value.get("area_name")),
-        geometry=geometry_from_json(location.get("geometry")),
-        resident_parking_code=value.get("resident_parking_code"),
-        special_parking_code=value.get("special_parking_code"),
-    )
+    errors: tuple[ErrorItem, ...] = Field(min_length=1)

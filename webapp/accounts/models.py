@@ -8,7 +8,8 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.core.clock import UTCDateTime, utcnow
+from webapp.core.clock import utcnow
+from webapp.core.columns import UTCDateTime
 from webapp.extensions import db
 
 ROLE_DRIVER = "driver"

@@ -1,39 +1,67 @@
-"""Column types shared by the models."""
+"""Time: the current UTC instant, the zones of our providers, and durations as people read them.
+
+Pure (the standard library and babel only), so clients, wire models and pricing rules
+import it too; the database column type lives in ``core.columns``.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import reduce
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime
-from sqlalchemy.types import TypeDecorator
+from babel import Locale
+from babel.lists import format_list
+from babel.units import format_unit
 
-
-class UTCDateTime(TypeDecorator):
-    """An aware UTC datetime on every database.
-
-    SQLite drops the offset, so values are stored as naive UTC and given their
-    ``UTC`` tzinfo back on load; PostgreSQL stores ``timestamptz``.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored: give a timezone")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+#: The zones of the places we serve, defined once. Local times are shown and parsed in
+#: these; everything stored is UTC. (A sandbox keeps its own copy: it imports nothing of the app.)
+HELSINKI = ZoneInfo("Europe/Helsinki")
+SEOUL = ZoneInfo("Asia/Seoul")
+LONDON = ZoneInfo("Europe/London")
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def utcnow() -> datetime:
     """The current time as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def format_duration(value: timedelta | int | float | Decimal, locale: Locale | str) -> str:
+    """A duration as the language writes it in a short space: ``1 hr 30 mins`` (en),
+    ``1 t 30 min`` (fi), ``1 tim 30 min`` (sv), ``1시간 30분`` (ko).
+
+    The words come from CLDR through babel (its "short" unit names, joined with the
+    locale's narrow unit-list pattern, a space in all four languages), not from our
+    catalogs, so they are right in every language babel knows. Under a minute the
+    seconds are shown (``59 secs``); from a minute on, a started minute counts as a
+    whole one — as tariffs count it, and so a countdown never shows less than is
+    left — and whole days, hours and minutes are shown (24 hours is ``1 day``).
+    A negative duration (a deadline already past) reads as zero.
+
+    Args:
+        value: a ``timedelta``, or a number of minutes.
+        locale: a babel ``Locale`` or an identifier such as ``"fi"`` or ``"en_GB"``.
+
+    Returns:
+        The text, e.g. ``"2 days"``, ``"0 mins"``, ``"59초"``.
+    """
+    locale = Locale.parse(locale)
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value) * 60
+    seconds = max(0, math.ceil(round(seconds, 6)))  # round first: 90 min as a float is not 5400.000001 s
+    if 0 < seconds < 60:
+        return _unit(seconds, "second", locale)
+    days, minutes = divmod(math.ceil(seconds / 60), 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [_unit(count, unit, locale) for count, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))
+             if count]
+    if not parts:
+        return _unit(0, "minute", locale)
+    # pairwise: babel's own 3-item "unit-narrow" list data is incomplete for some locales (fi)
+    return reduce(lambda left, right: format_list([left, right], style="unit-narrow", locale=locale), parts)
+
+
+def _unit(count: int, unit: str, locale: Locale) -> str:
+    return format_unit(count, f"duration-{unit}", length="short", locale=locale)

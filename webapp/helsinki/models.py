@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.core.clock import UTCDateTime
+from webapp.core.columns import UTCDateTime
 from webapp.extensions import db
 
 

@@ -29,7 +29,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
+from webapp.core.clock import HELSINKI
+
 CURRENCY = "EUR"
 CENT = Decimal("0.01")
 DAY_TYPES = ("BUSINESS_DAY", "SATURDAY", "SUNDAY")

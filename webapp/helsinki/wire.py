@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -45,8 +44,9 @@ from pydantic import (
     model_validator,
 )
 
+from webapp.core.clock import HELSINKI
+
 LANGUAGES = ("fi", "sv", "en")
-HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 # -- plain functions of the wire format (also used by the client when writing) --------

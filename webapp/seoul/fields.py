@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+
+from webapp.core.clock import SEOUL
 
 SERVICE_PATH = "/WCFB/ParklandWRT.svc"
 
-#: Korea Standard Time, the zone of every time in the protocol; UTC+9 without DST since 1988.
-KST = timezone(timedelta(hours=9), "KST")
+#: Korea Standard Time, the zone of every time in the protocol (UTC+9 without DST since 1988).
+KST = SEOUL
 
 PARK_WRITE = "ParkWritePost"
 PARK_OPER = "ParkOperPost"

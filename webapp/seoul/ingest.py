@@ -39,7 +39,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from webapp.core.clock import utcnow
+from webapp.core.clock import SEOUL, utcnow
 from webapp.core.sealing import SealingError, unseal
 from webapp.extensions import db
 from webapp.seoul.fields import (
@@ -79,7 +79,6 @@ from webapp.seoul.protocol import (
     resolve_infra_id,
     result_body,
 )
-from webapp.seoul.tariffs import SEOUL
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from webapp.core.clock import utcnow
+from webapp.core.clock import SEOUL, utcnow
 from webapp.core.errors import NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.seoul.models import SeoulLot, SeoulLotOperation, SeoulOccupancySample, SeoulSpace
 from webapp.seoul.tariffs import (
-    SEOUL,
     OpeningHours,
     Quote,
     Tariff,

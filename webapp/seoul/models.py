@@ -15,7 +15,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.core.clock import UTCDateTime, utcnow
+from webapp.core.clock import utcnow
+from webapp.core.columns import UTCDateTime
 from webapp.extensions import db
 
 KEY_ISSUED = "issued"

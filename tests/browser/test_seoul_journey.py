@@ -49,12 +49,12 @@ def test_find_a_seoul_lot_and_price_a_stay(live_server, browser_page):
     shot(page, "seoul-02-lot")
 
     quote = page.locator("#price-quote")
-    assert "2 h: 12,000원" in quote.inner_text()  # location class 1: 1,000원 / 10분, then 500원 / 5분
+    assert "2 hrs: ₩12,000" in quote.inner_text()  # location class 1: ₩1,000/10 mins, then ₩500/5 mins
     page.get_by_label("Hours", exact=True).fill("0")
     page.get_by_label("Minutes", exact=True).fill("30")
-    expect(quote).to_contain_text("30 min: 3,000원")
+    expect(quote).to_contain_text("30 mins: ₩3,000")
     page.get_by_label("Discount", exact=True).select_option("disabled")
-    expect(quote).to_contain_text("30 min: 600원")
+    expect(quote).to_contain_text("30 mins: ₩600")
     assert page.url.endswith(tuple("0123456789"))  # htmx swapped the price; the page did not reload
     page.locator("#price").scroll_into_view_if_needed()
     shot(page, "seoul-03-price")

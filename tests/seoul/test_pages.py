@@ -17,7 +17,7 @@ from webapp.seoul.models import SeoulLot, SeoulOccupancySample, SeoulOperatorKey
 from webapp.seoul.operator import feed as seoul_feed
 from webapp.seoul.operator.demo_data import DEMO_KEY
 
-FEES = "1,000원 / 30분, then 500원 / 10분, day max 12,000원"
+FEES = "₩1,000/30 mins, then ₩500/10 mins, day max ₩12,000"
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_lot_page_shows_tariff_passes_discounts_floors_and_chart(driver, lot_id)
     html = driver.get(f"/seoul/lots/{lot_id}").get_data(as_text=True)
     text = _text(html)
     assert '<h1 lang="ko">세종로 공영주차장</h1>' in html
-    for expected in (FEES, "68,000원", "36,000원", "Compact car: −50%", "National merit: −30%",
+    for expected in (FEES, "₩68,000", "₩36,000", "Compact car: −50%", "National merit: −30%",
                      "Two-day rotation", "08:00–22:30", "09:00–21:40", "08:30–21:30",
                      "Basement 1 (B1): 4 free, 2 occupied", "Basement 2 (B2): 3 free, 0 occupied",
                      "B1-003: occupied", "B1-001: free"):
@@ -89,20 +89,20 @@ def test_chart_of_a_day_of_minute_samples_is_thinned_to_five_minute_points(app, 
 
 def test_calculator_prices_the_stay_without_javascript(driver, lot_id):
     text = _text(driver.get(f"/seoul/lots/{lot_id}?hours=1&minutes=5").get_data(as_text=True))
-    assert "1 h 5 min: 3,000원" in text and "4 extra units × 500원 = 2,000원" in text
+    assert "1 hr 5 mins: ₩3,000" in text and "4 extra units × ₩500 = ₩2,000" in text
 
 
 def test_calculator_applies_the_day_maximum_and_a_discount(driver, lot_id):
     text = _text(driver.get(f"/seoul/lots/{lot_id}?hours=25&minutes=0&discount=compact").get_data(as_text=True))
-    assert "25 h: 7,500원" in text and "Day 1 capped at the day maximum: 12,000원" in text
-    assert "Discount −50%: −7,500원" in text
+    assert "1 day 1 hr: ₩7,500" in text and "Day 1 capped at the day maximum: ₩12,000" in text
+    assert "Discount −50%: −₩7,500" in text
 
 
 def test_calculator_over_htmx_returns_only_the_price_block(driver, lot_id):
     response = driver.get(f"/seoul/lots/{lot_id}?hours=2&minutes=0",
                           headers={"HX-Request": "true", "HX-Target": "price-quote"})
     html = response.get_data(as_text=True)
-    assert html.lstrip().startswith('<div id="price-quote"') and "2 h: 5,500원" in _text(html)
+    assert html.lstrip().startswith('<div id="price-quote"') and "2 hrs: ₩5,500" in _text(html)
     assert "<h1" not in html and "HX-Request" in response.headers["Vary"]
 
 

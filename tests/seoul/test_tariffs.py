@@ -69,8 +69,8 @@ def test_base_fee_covers_the_day_without_extra_units():
 
 
 def test_fee_summary_reads_as_posted():
-    assert fee_summary(SAMPLE) == "1,000원 / 30분, then 500원 / 10분, day max 12,000원"
-    assert fee_summary(Tariff(2000, 60, 0, 0, 0)) == "2,000원 / 60분"
+    assert fee_summary(SAMPLE) == "₩1,000/30 mins, then ₩500/10 mins, day max ₩12,000"
+    assert fee_summary(Tariff(2000, 60, 0, 0, 0)) == "₩2,000/h"
     assert fee_summary(Tariff(0, 0, 0, 0, 0)) == "Free"
 
 

@@ -11,13 +11,13 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.core.clock import utcnow
+from webapp.core.clock import HELSINKI, format_duration, utcnow
 from webapp.core.errors import NotFoundError, ProviderError, ValidationError
 from webapp.core.provider import provider_client
 from webapp.extensions import db
@@ -26,7 +26,6 @@ from webapp.helsinki.tariffs import PriceQuote, StayTooLongError, TariffWindow, 
 
 log = logging.getLogger(__name__)
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 AREA_MAX_AGE = timedelta(hours=6)
 DAY_TYPE_HORIZON_DAYS = 400
 
@@ -166,14 +165,7 @@ def quote_area_stay(area: HelsinkiArea, start: datetime, end: datetime) -> Price
         return quote_stay(start, end, windows, _day_types(local_first, local_last),
                           max_time_in_minutes=area.max_time_in_minutes)
     except StayTooLongError as error:
+        longest = format_duration(error.max_minutes, get_locale() or "en_GB")
         raise ValidationError({"end_at": str(_l("This area allows at most %(time)s of parking.",
-                                                time=format_minutes(error.max_minutes)))}) from None
-
-
-def format_minutes(minutes: int) -> str:
-    """'2 h 30 min' style duration for messages."""
-    hours, rest = divmod(int(minutes), 60)
-    if hours and rest:
-        return f"{hours} h {rest} min"
-    return f"{hours} h" if hours else f"{rest} min"
+                                                time=longest))}) from None
 

@@ -30,12 +30,15 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
+from babel import Locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
-SEOUL = ZoneInfo("Asia/Seoul")
+from webapp.core.clock import SEOUL
+from webapp.core.money import format_money, format_money_per
+
 DAY_MINUTES = 24 * 60
 
 WEEKDAY, WEEKEND, HOLIDAY = "weekday", "weekend", "holiday"
@@ -105,32 +108,29 @@ class Quote:
         return any(day.capped for day in self.days)
 
 
-def format_won(amount: int) -> str:
-    """``12000`` -> ``"12,000원"`` (won are written after the number, with thousands commas)."""
-    return f"{amount:,}원"
-
-
-def format_minutes(minutes: int) -> str:
-    """``30`` -> ``"30분"``, as Seoul tariffs are posted."""
-    return f"{minutes:,}분"
-
-
 def format_hhmm(minutes: int) -> str:
     """Minutes after midnight as ``"08:30"``; 1440 is ``"24:00"``."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def fee_summary(tariff: Tariff) -> str:
-    """One line for lists and popups: "1,000원 / 30분, then 500원 / 10분, day max 12,000원"."""
+def fee_summary(tariff: Tariff, locale: Locale | str | None = None) -> str:
+    """One line for lists and popups, in the page's language unless ``locale`` is given:
+    "₩1,000/30 mins, then ₩500/10 mins, day max ₩12,000" (en), "1,000원/30분, …" (ko)."""
     if tariff.free:
         return _("Free")
-    base = _("%(fee)s / %(time)s", fee=format_won(tariff.rates), time=format_minutes(tariff.time_rate))
+    locale = locale or get_locale() or "en_GB"
+    base = _rate(tariff.rates, tariff.time_rate, locale)
     if tariff.add_time_rate > 0 and tariff.add_rates > 0:
-        extra = _("%(fee)s / %(time)s", fee=format_won(tariff.add_rates), time=format_minutes(tariff.add_time_rate))
+        extra = _rate(tariff.add_rates, tariff.add_time_rate, locale)
         base = _("%(base)s, then %(extra)s", base=base, extra=extra)
     if tariff.day_maximum > 0:
-        base = _("%(fees)s, day max %(maximum)s", fees=base, maximum=format_won(tariff.day_maximum))
+        base = _("%(fees)s, day max %(maximum)s", fees=base, maximum=format_money(tariff.day_maximum, "KRW", locale))
     return base
+
+
+def _rate(fee: int, minutes: int, locale: Locale | str) -> str:
+    # a base fee covering 0 minutes (the seed does not forbid it) is just the fee
+    return format_money_per(fee, "KRW", minutes, locale) if minutes > 0 else format_money(fee, "KRW", locale)
 
 
 def _units_started(first: int, step: int, since: int, until: int) -> int:

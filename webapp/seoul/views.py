@@ -14,13 +14,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from webapp.core.clock import utcnow
+from webapp.core.clock import SEOUL, utcnow
 from webapp.core.errors import ValidationError
 from webapp.maps.layers import MapFeature, MapLayer
 from webapp.seoul import lots as seoul_lots
 from webapp.seoul.chart import occupancy_chart
 from webapp.seoul.forms import StayForm
-from webapp.seoul.tariffs import SEOUL, format_won
 from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import is_htmx, page_or_block
 from webapp.web.locale import current_language
@@ -39,7 +38,6 @@ def init_app(app: Flask) -> None:
     """The template helpers of Seoul lots."""
     app.jinja_env.filters["seoul_time"] = seoul_time
     app.jinja_env.filters["sample_age"] = sample_age
-    app.jinja_env.filters["won"] = format_won
 
 
 def seoul_layer() -> MapLayer:

@@ -9,6 +9,8 @@ from webapp.apds.client import ApdsClient
 from webapp.apds.sandbox import create_sandbox
 from webapp.core.errors import (
     ProviderAuthError,
+    ProviderNotFoundError,
+    ProviderRateLimitedError,
     ProviderRejectedError,
     ProviderTimeoutError,
     ProviderUnavailableError,
@@ -120,3 +122,25 @@ def test_timeout_raises_timeout_error():
 def test_missing_token_fails_at_construction(http):
     with pytest.raises(ValueError):
         ApdsClient(http, "")
+
+
+@pytest.mark.parametrize(("status", "headers", "kind"), [
+    (403, {}, ProviderAuthError),
+    (404, {}, ProviderNotFoundError),
+    (409, {}, ProviderRejectedError),
+    (429, {"Retry-After": "120"}, ProviderRateLimitedError),
+    (504, {}, ProviderTimeoutError),  # the gateway gave up: the platform may have acted
+    (500, {}, ProviderUnavailableError),
+])
+def test_statuses_map_through_the_shared_table(status, headers, kind):
+    answer = {"status": "error", "code": status, "message": "no"}
+    http = build_http_client(HttpSettings("apds", "https://apds.sandbox/", retries=0),
+                             transport=httpx.MockTransport(lambda r: httpx.Response(status, json=answer,
+                                                                                    headers=headers)))
+
+    with pytest.raises(kind) as caught:
+        ApdsClient(http, DEMO["token"]).places_near(*MANCHESTER, 1000)
+
+    assert caught.value.status_code == status and "no" in caught.value.detail
+    if kind is ProviderRateLimitedError:
+        assert caught.value.retry_after == 120.0

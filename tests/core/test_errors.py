@@ -53,9 +53,10 @@ def test_gateway_timeout_is_a_timeout_because_the_call_may_have_happened():
 
 
 @pytest.mark.parametrize("status", [200, 204, 302, 399, 600])
-def test_a_status_that_is_not_an_error_is_a_callers_bug(status):
-    with pytest.raises(ValueError):
-        error_for_status("demo", status)
+def test_a_status_outside_4xx_and_5xx_is_a_bad_response(status):
+    error = error_for_status("demo", status)
+
+    assert type(error) is ProviderBadResponseError and error.status_code == status
 
 
 def test_vendor_code_message_and_field_are_kept():

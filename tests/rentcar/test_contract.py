@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from webapp.core.errors import (
     ProviderAuthError,
+    ProviderBadResponseError,
     ProviderNotFoundError,
     ProviderRateLimitedError,
     ProviderRejectedError,
+    ProviderTimeoutError,
     ProviderUnavailableError,
 )
 from webapp.core.http import HttpSettings, build_http_client
@@ -193,3 +196,25 @@ def test_parameter_error_names_the_field():
 def test_missing_credential_fails_at_construction(uid, passcode):
     with pytest.raises(ValueError):
         RentcarClient(None, uid, passcode)
+
+
+@pytest.mark.parametrize(("status", "kind"), [
+    (403, ProviderAuthError),
+    (404, ProviderBadResponseError),  # a wrong server address, not "no such reservation"
+    (400, ProviderRejectedError),
+    (429, ProviderRateLimitedError),
+    (504, ProviderTimeoutError),  # a gateway gave up: the company's server may have booked
+    (502, ProviderUnavailableError),
+    (302, ProviderBadResponseError),
+])
+def test_http_statuses_in_front_of_the_api_map_through_the_shared_table(status, kind):
+    answer = httpx.Response(status, text="<html>not the API</html>", headers={"Retry-After": "30"})
+    http = build_http_client(HttpSettings("rentcar", "https://rentcar.sandbox/", retries=0),
+                             transport=httpx.MockTransport(lambda request: answer))
+
+    with pytest.raises(kind) as caught:
+        RentcarClient(http, DEMO["uid"], DEMO["passcode"]).company_list()
+
+    assert caught.value.status_code == status and caught.value.code == str(status)
+    if kind is ProviderRateLimitedError:
+        assert caught.value.retry_after == 30.0

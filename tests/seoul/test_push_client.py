@@ -8,9 +8,11 @@ import pytest
 from flask import Flask, jsonify, request
 
 from webapp.core.errors import (
+    ProviderAuthError,
     ProviderBadResponseError,
     ProviderNotFoundError,
     ProviderRateLimitedError,
+    ProviderRejectedError,
     ProviderTimeoutError,
     ProviderUnavailableError,
 )
@@ -275,6 +277,29 @@ def test_transport_failures_raise_provider_errors(exc, error):
     client = SeoulPushClient(build_http_client(SETTINGS, transport=httpx.MockTransport(fail)))
     with pytest.raises(error):
         client.park_stat(KEY, "1", 3)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (401, ProviderAuthError),
+        (403, ProviderAuthError),
+        (400, ProviderRejectedError),
+        (408, ProviderTimeoutError),
+        (504, ProviderTimeoutError),  # the gateway gave up: the receiver may have stored the push
+        (429, ProviderRateLimitedError),
+    ],
+)
+def test_statuses_without_a_result_map_through_the_shared_table(status, error):
+    answer = httpx.Response(status, text="no result here", headers={"Retry-After": "45"})
+    client = SeoulPushClient(build_http_client(SETTINGS, transport=httpx.MockTransport(lambda request: answer)))
+
+    with pytest.raises(error) as caught:
+        client.park_stat(KEY, "1", 3)
+
+    assert caught.value.status_code == status and caught.value.code == str(status)
+    if error is ProviderRateLimitedError:
+        assert caught.value.retry_after == 45.0
 
 
 # --- client against the receiver's own parser -----------------------------------

@@ -5,9 +5,19 @@ from __future__ import annotations
 import itertools
 import time
 
+import httpx
 import pytest
 
-from webapp.core.errors import ProviderAuthError, ProviderUnavailableError, shown_message
+from webapp.core.errors import (
+    ProviderAuthError,
+    ProviderBadResponseError,
+    ProviderNotFoundError,
+    ProviderRateLimitedError,
+    ProviderRejectedError,
+    ProviderTimeoutError,
+    ProviderUnavailableError,
+    shown_message,
+)
 from webapp.core.http import HttpSettings, build_http_client
 from webapp.core.sandbox_kit import SandboxTransport
 from webapp.valet.client import AccessStatus, Parking247Client
@@ -125,3 +135,55 @@ def test_fault_503_raises_unavailable(sandbox, http):
 def test_missing_or_insecure_configuration_fails_at_construction(http, overrides):
     with pytest.raises(ValueError):
         client_for(http, **overrides)
+
+
+def mock_client(status: int, body: dict | str, headers: dict | None = None) -> Parking247Client:
+    """A client whose server answers every request with ``status`` and ``body``."""
+    def answer(request: httpx.Request) -> httpx.Response:
+        if isinstance(body, str):
+            return httpx.Response(status, text=body, headers=headers)
+        return httpx.Response(status, json=body, headers=headers)
+
+    http = build_http_client(HttpSettings("parking247", BASE_URL, retries=0), transport=httpx.MockTransport(answer))
+    return client_for(http)
+
+
+def error_envelope(code: int, message: str) -> dict:
+    return {"data": "", "meta": {"status": "error", "code": code, "message": message}}
+
+
+@pytest.mark.parametrize(("status", "kind"), [
+    (401, ProviderAuthError),
+    (403, ProviderAuthError),
+    (404, ProviderNotFoundError),
+    (409, ProviderRejectedError),
+    (429, ProviderRateLimitedError),
+    (504, ProviderTimeoutError),  # the gateway gave up: a reservation may have been made
+    (503, ProviderUnavailableError),
+])
+def test_statuses_map_through_the_shared_table(status, kind):
+    with pytest.raises(kind) as caught:
+        mock_client(status, error_envelope(status, "Nope"), {"Retry-After": "15"}).test_call()
+
+    assert caught.value.status_code == status and "Nope" in caught.value.detail
+    if kind is ProviderRateLimitedError:
+        assert caught.value.retry_after == 15.0
+
+
+def test_a_400_message_is_for_the_customer():
+    with pytest.raises(ProviderRejectedError) as caught:
+        mock_client(400, error_envelope(400, "De kortingscode is verlopen")).test_call()
+
+    assert shown_message(caught.value) == "De kortingscode is verlopen"
+
+
+def test_a_400_without_the_envelope_shows_nothing_of_it():
+    with pytest.raises(ProviderRejectedError) as caught:
+        mock_client(400, "<html>Bad Request</html>").test_call()
+
+    assert not caught.value.visible_to_user
+
+
+def test_a_success_status_without_success_meta_is_a_bad_response():
+    with pytest.raises(ProviderBadResponseError):
+        mock_client(200, error_envelope(200, "odd")).test_call()

@@ -8,7 +8,8 @@ Quirks handled here:
 - names are ``{"en": …}`` objects in the seed but ``[{language, string}]`` arrays
   in the spec (MultilingualString); both are read.
 - error bodies follow the spec's ResponseStatus ``{status, code, message}``;
-  anything else (a proxy's HTML page) is still mapped by HTTP status.
+  anything else (a proxy's HTML page) is still mapped by HTTP status, with
+  the shared table of ``core.errors`` (APDS has no error codes of its own).
 """
 
 from __future__ import annotations
@@ -18,15 +19,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from webapp.core.errors import (
-    ProviderAuthError,
-    ProviderBadResponseError,
-    ProviderError,
-    ProviderNotFoundError,
-    ProviderRateLimitedError,
-    ProviderRejectedError,
-    ProviderUnavailableError,
-)
+from webapp.core.errors import ProviderBadResponseError, ProviderError, error_for_status
 from webapp.core.http import send
 
 PROVIDER = "apds"
@@ -110,9 +103,9 @@ class ApdsClient:
         Raises:
             ProviderAuthError: the token was refused (401/403).
             ProviderRejectedError: the platform refused the query (400).
-            ProviderRateLimitedError: 429.
+            ProviderRateLimitedError: 429, with ``retry_after`` from its header.
             ProviderUnavailableError: 5xx or unreachable.
-            ProviderTimeoutError: no answer in time.
+            ProviderTimeoutError: no answer in time (or 408/504).
             ProviderBadResponseError: the reply is not the expected JSON.
         """
         body = self._get(PLACES_PATH, {
@@ -156,16 +149,7 @@ def _error_for(response: httpx.Response) -> ProviderError:
     status = response.status_code
     message = _status_message(response)
     detail = f"{response.request.method} {response.request.url.path}: HTTP {status}: {message}"
-    kwargs = {"status_code": status}
-    if status in (401, 403):
-        return ProviderAuthError(PROVIDER, str(status), detail, **kwargs)
-    if status == 404:
-        return ProviderNotFoundError(PROVIDER, str(status), detail, **kwargs)
-    if status == 429:
-        return ProviderRateLimitedError(PROVIDER, str(status), detail, retry_after=_retry_after(response), **kwargs)
-    if status >= 500:
-        return ProviderUnavailableError(PROVIDER, str(status), detail, **kwargs)
-    return ProviderRejectedError(PROVIDER, str(status), detail, **kwargs)
+    return error_for_status(PROVIDER, status, detail=detail, retry_after_header=response.headers.get("Retry-After"))
 
 
 def _status_message(response: httpx.Response) -> str:
@@ -177,13 +161,6 @@ def _status_message(response: httpx.Response) -> str:
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         return body["message"]
     return json.dumps(body)[:200]
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers["Retry-After"])
-    except (KeyError, ValueError):
-        return None
 
 
 def _text(value, preferred: str = "en") -> str:

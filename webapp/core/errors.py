@@ -160,6 +160,7 @@ def kind_for_status(status: int) -> type[ProviderError]:
     429                     ``ProviderRateLimitedError``
     other 5xx               ``ProviderUnavailableError``
     other 4xx               ``ProviderRejectedError``
+    anything else           ``ProviderBadResponseError``
     ======================  ===========================
 
     408 and 504 are timeouts, not "unavailable": a 504 is a gateway that gave
@@ -170,17 +171,18 @@ def kind_for_status(status: int) -> type[ProviderError]:
     the same way; treating a call that did not happen as "maybe happened"
     costs one look-up, the reverse costs a driver a parking we called failed.
 
+    A status outside 4xx/5xx reaching the table (a 204 or a 302 where the
+    API always answers 200, a status past 599) is an answer we do not
+    understand: a bad response, so a broken server never crashes a client.
+
     Args:
-        status: an HTTP status from 400 to 599.
+        status: the HTTP status of an answer the client cannot use.
 
     Returns:
         The ``ProviderError`` subclass for ``status``.
-
-    Raises:
-        ValueError: ``status`` is not an error status (a caller's bug).
     """
     if not 400 <= status <= 599:
-        raise ValueError(f"HTTP {status} is not an error status")
+        return ProviderBadResponseError
     if status in (401, 403):
         return ProviderAuthError
     if status == 404:
@@ -226,9 +228,6 @@ def error_for_status(
 
     Returns:
         An instance of ``kind`` or of the table's kind for ``status``.
-
-    Raises:
-        ValueError: no ``kind`` and ``status`` is not an error status.
     """
     kind = kind or kind_for_status(status)
     kwargs = {"status_code": status, "field": field}

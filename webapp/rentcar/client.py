@@ -33,6 +33,7 @@ from webapp.core.errors import (
     ProviderRateLimitedError,
     ProviderRejectedError,
     ProviderUnavailableError,
+    error_for_status,
 )
 from webapp.core.http import send
 
@@ -178,12 +179,12 @@ class RentcarClient:
             The companies in good standing, in the server's order.
 
         Raises:
-            ProviderAuthError: 1000/1002/1003/9200 (our uid, passcode or IP).
-            ProviderRateLimitedError: 3000, the call limit is spent.
+            ProviderAuthError: 1000/1002/1003/9200 (our uid, passcode or IP), HTTP 401/403.
+            ProviderRateLimitedError: 3000, the call limit is spent; HTTP 429.
             ProviderUnavailableError: 0700/0400/9999, HTTP 5xx, unreachable.
-            ProviderTimeoutError: no answer in time.
-            ProviderRejectedError: any other refusal, with its resCode.
-            ProviderBadResponseError: the reply is not the documented JSON.
+            ProviderTimeoutError: no answer in time, HTTP 408/504.
+            ProviderRejectedError: any other refusal, with its resCode; another HTTP 4xx.
+            ProviderBadResponseError: the reply is not the documented JSON, or HTTP 404.
         """
         body = self._call("companylist", empty_ok=True)
         try:
@@ -236,15 +237,14 @@ def result_error(code: str, res_msg: str, cmd: str = "") -> ProviderError:
 def _json_body(response: httpx.Response, cmd: str) -> dict:
     status = response.status_code
     if status != 200:
-        detail = f"cmd={cmd}: HTTP {status}"
-        if status in (401, 403):
-            raise ProviderAuthError(PROVIDER, str(status), detail, status_code=status)
-        if status == 429:
-            raise ProviderRateLimitedError(PROVIDER, str(status), detail, status_code=status)
-        if status >= 500:
-            raise ProviderUnavailableError(PROVIDER, str(status), detail, status_code=status)
-        # The API answers every request with 200; anything else is not the API.
-        raise ProviderBadResponseError(PROVIDER, str(status), detail, status_code=status)
+        # The API answers every request with 200 and says what happened in
+        # resCode; another status comes from what stands in front of it (IIS,
+        # a proxy) and is read with the shared table. Except 404: on the one
+        # endpoint it means a wrong server address, which a look-up must not
+        # take for "no such reservation" (that is resCode 0500/0501).
+        raise error_for_status(PROVIDER, status, detail=f"cmd={cmd}: HTTP {status}",
+                               retry_after_header=response.headers.get("Retry-After"),
+                               kind=ProviderBadResponseError if status == 404 else None)
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

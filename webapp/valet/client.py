@@ -32,15 +32,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from webapp.core.errors import (
-    ProviderAuthError,
-    ProviderBadResponseError,
-    ProviderError,
-    ProviderNotFoundError,
-    ProviderRateLimitedError,
-    ProviderRejectedError,
-    ProviderUnavailableError,
-)
+from webapp.core.errors import ProviderBadResponseError, ProviderError, error_for_status
 from webapp.core.http import send
 
 PROVIDER = "parking247"
@@ -144,7 +136,7 @@ class Parking247Client:
         Raises:
             ProviderAuthError: 401 (wrong key or secret, expired timestamp, reused nonce).
             ProviderUnavailableError: 5xx or unreachable.
-            ProviderTimeoutError: no answer in time.
+            ProviderTimeoutError: no answer in time (or 408/504).
             ProviderBadResponseError: the reply is not the documented envelope.
         """
         meta = self._send("GET", TEST_PATH)["meta"]
@@ -197,22 +189,15 @@ def _error_for(response: httpx.Response, envelope: dict) -> ProviderError:
     message = str(meta.get("message") or response.reason_phrase)
     detail = f"{response.request.method} {response.request.url.path}: HTTP {status}: {message}"
     code = str(meta.get("code") or status)
-    kwargs = {"status_code": status}
-    if status == 401:
-        return ProviderAuthError(PROVIDER, code, detail, **kwargs)
-    if status == 404:
-        return ProviderNotFoundError(PROVIDER, code, detail, **kwargs)
-    if status == 429:
-        return ProviderRateLimitedError(PROVIDER, code, detail, **kwargs)
-    if status >= 500:
-        return ProviderUnavailableError(PROVIDER, code, detail, **kwargs)
-    if status == 400:
-        # 400 messages are meant for the customer, in Dutch (e.g. an expired
-        # kortingscode, seed 004 "Response with invalid value for kortingscode").
-        return ProviderRejectedError(PROVIDER, code, detail, message, True, **kwargs)
     if response.is_success:  # 2xx whose meta.status is not "success"
-        return ProviderBadResponseError(PROVIDER, code, detail, **kwargs)
-    return ProviderRejectedError(PROVIDER, code, detail, **kwargs)
+        return ProviderBadResponseError(PROVIDER, code, detail, status_code=status)
+    # 400 messages are meant for the customer, in Dutch (e.g. an expired
+    # kortingscode, seed 004 "Response with invalid value for kortingscode");
+    # a 400 without the envelope (a proxy's page) has nothing to show.
+    for_customer = status == 400 and bool(meta.get("message"))
+    return error_for_status(PROVIDER, status, code=code, detail=detail,
+                            user_message=message if for_customer else None, visible_to_user=for_customer,
+                            retry_after_header=response.headers.get("Retry-After"))
 
 
 def client_from_settings(http: httpx.Client, credentials: dict[str, str], base_url: str) -> Parking247Client:

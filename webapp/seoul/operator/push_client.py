@@ -27,13 +27,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from webapp.core.errors import (
-    ProviderBadResponseError,
-    ProviderNotFoundError,
-    ProviderRateLimitedError,
-    ProviderRejectedError,
-    ProviderUnavailableError,
-)
+from webapp.core.errors import error_for_status
 from webapp.core.http import send
 from webapp.seoul.fields import (
     KST,
@@ -303,12 +297,7 @@ def _push_result(method: str, response: httpx.Response) -> PushResult:
         return PushResult(*result)
     status = response.status_code
     detail = f"{method}: HTTP {status} without a result_state"
-    if status == 429:
-        raise ProviderRateLimitedError(PROVIDER, str(status), detail, status_code=status)
-    if status >= 500:
-        raise ProviderUnavailableError(PROVIDER, str(status), detail, status_code=status)
-    if status == 404:
-        raise ProviderNotFoundError(PROVIDER, str(status), detail, status_code=status)
-    if 200 <= status < 300:
-        raise ProviderBadResponseError(PROVIDER, "bad_response", detail, status_code=status)
-    raise ProviderRejectedError(PROVIDER, str(status), detail, status_code=status)
+    # No result: the shared status table; a 2xx (or other non-error status)
+    # without one is an answer we cannot read, a bad response.
+    raise error_for_status(PROVIDER, status, code="bad_response" if status < 400 else None, detail=detail,
+                           retry_after_header=response.headers.get("Retry-After"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField
@@ -9,12 +10,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
+from webapp.core.clock import format_duration
+
 DURATIONS = (15, 30, 60, 120, 180, 240)
 DATETIME_LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
 def duration_label(minutes: int) -> str:
-    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h"
+    """A duration chip's label in the page's language (babel's short units)."""
+    return format_duration(minutes, get_locale())
 
 
 class StartParkingForm(FlaskForm):

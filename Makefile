@@ -8,7 +8,7 @@ CATALOGS := webapp/translations
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install assets translations messages migrate demo run test lint bench clean
+.PHONY: install assets translations messages migrate demo run jobs test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +40,16 @@ migrate: install
 demo: migrate
 	$(FLASK) demo load
 
-## run: everything, then serve http://$(HOST):$(PORT) with the embedded sandboxes
+## run: everything, then serve http://$(HOST):$(PORT) with the embedded sandboxes and one job consumer
+## (reconciliation sweep, Seoul demo feed) beside it; Ctrl-C stops both
 run: demo
+	@$(FLASK) jobs consume & consumer=$$!; \
+	trap 'kill -INT $$consumer 2>/dev/null; wait $$consumer' INT TERM EXIT; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## jobs: one job consumer alone (beside gunicorn); start N of them to scale out, see README "Background jobs"
+jobs: migrate
+	$(FLASK) jobs consume
 
 ## test: the same set-up, then the whole suite (DATABASE_URL=postgresql+psycopg://… for PostgreSQL)
 test: install

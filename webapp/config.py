@@ -69,6 +69,8 @@ class Config:
     LOGIN_LIMIT_PER_IP = "20 per 10 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
     USE_CDN_ASSETS = False
+    # jobs (webapp/core/jobs.py) queue in INSTANCE_PATH/jobs.sqlite3, or in Redis when REDIS_URL is set
+    JOBS_IMMEDIATE = False
 
     def __init__(self, environ: os._Environ | dict = os.environ, instance_path: Path = DEFAULT_INSTANCE) -> None:
         self.INSTANCE_PATH = Path(environ.get("INSTANCE_PATH", instance_path))
@@ -102,6 +104,8 @@ class TestingConfig(Config):
 
     ENV_NAME = "testing"
     TESTING = True
+    # a job runs at once in the caller's thread: no consumer, no queue file, no Redis
+    JOBS_IMMEDIATE = True
 
     def __init__(self, environ=os.environ, instance_path: Path = DEFAULT_INSTANCE) -> None:
         super().__init__(environ, instance_path)

@@ -1,0 +1,28 @@
+"""The booking core's background job: the reconciliation sweep, every minute.
+
+Bookings a lost reply left pending or unknown are looked up at their provider
+and settled (``webapp.bookings.reconcile.sweep``); ``flask --app app bookings
+reconcile`` runs one sweep by hand. The job runner runs this once a minute
+however many consumers there are (``webapp.core.jobs``), and a sweep is safe
+beside another one (a manual run, a late copy): each booking is settled under
+its version check. Imported by ``create_app``: bookings is not a feature, so
+no ``ProviderSpec.jobs`` names this module.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from webapp.bookings import reconcile
+from webapp.core.jobs import EVERY_MINUTE, app_periodic_task
+
+log = logging.getLogger(__name__)
+
+SWEEP_SCHEDULE = EVERY_MINUTE
+
+
+@app_periodic_task(SWEEP_SCHEDULE)
+def reconciliation_sweep() -> None:
+    """One reconciliation sweep (in the task's own app context)."""
+    report = reconcile.sweep()
+    log.info("reconciliation sweep: %s", report)

@@ -248,7 +248,7 @@ def test_a_consumer_process_runs_queued_and_periodic_jobs(tmp_path):
         assert answered.returncode == 0, answered.stderr + log
         assert f"consumer pid {consumer.pid} answered (instance {tmp_path})" in answered.stdout
         # the periodic jobs were enqueued at start, before the ping, and one worker runs in order
-        for task in ("webapp.bookings.jobs.reconciliation_sweep",):
+        for task in ("webapp.bookings.jobs.reconciliation_sweep", "webapp.seoul.jobs.push_demo_feed"):
             assert re.search(rf"INFO huey {re.escape(task)}: \S+ executed in", log), log
         assert "Unhandled exception" not in log, log
     finally:

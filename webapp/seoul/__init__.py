@@ -8,4 +8,5 @@ SPEC = ProviderSpec(
     map_layer="webapp.seoul.views:seoul_layer",
     cli="webapp.seoul.cli:seoul_cli",
     demo_data="webapp.seoul.cli:load_demo_lots",
+    jobs="webapp.seoul.jobs",
 )

@@ -393,6 +393,7 @@ def _setup(app) -> tuple[list[tuple[int, int]], str]:
 
 
 def _kind_table(attempts: list[Attempt], final: dict[tuple[int, str], str]) -> None:
+    print("(a double submit counts under its own wave's kind and shows the booking of the first press)")
     print(f"{'fault kind':<15}{'attempts':>9}  {'on return':<38}{'after the sweep':<28}{'median s':>9}")
     for kind in KINDS:
         mine = [a for a in attempts if a.kind == kind]

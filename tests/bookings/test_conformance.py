@@ -10,6 +10,7 @@ already booked is warned before anything is sent.
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 import pytest
@@ -175,3 +176,20 @@ def test_repeated_sweeps_settle_a_booking_once(driver, monkeypatch):
     assert first.settled == 1 and second.checked == 0
     settling = [e for e in booking.events if e.action == "reconcile" and e.status_after == Status.ACTIVE]
     assert len(settling) == 1
+
+
+def test_a_simultaneous_second_press_returns_the_first_booking(driver, monkeypatch):
+    # two presses that both looked the key up before either committed: the second meets the
+    # unique key at its INSERT and must get the first booking, not a 500 (found by bench/faults.py)
+    first = driver.book(driver.user, "same-moment-1")
+    real_find = operations.find_by_key
+
+    def found_only_after_the_insert_failed(user_id, key):
+        # the look-ups before the INSERT see nothing (the first press had not committed yet);
+        # the one in the handler of the refused INSERT sees the first booking
+        return real_find(user_id, key) if sys.exc_info()[0] is not None else None
+
+    monkeypatch.setattr(operations, "find_by_key", found_only_after_the_insert_failed)
+    second = driver.book(driver.user, "same-moment-1", confirm_overlap=True)
+    assert second.id == first.id
+    assert db.session.query(Booking).count() == 1 and len(driver.remote_refs()) == 1

@@ -169,12 +169,13 @@ def open_pending(user_id: int, draft: Draft, idempotency_key: str | None, *, con
         contact_email=normalise_email(draft.contact_email) if draft.contact_email else None,
         contact_phone=draft.contact_phone or None, idempotency_key=key, status=Status.PENDING,
     )
-    db.session.add(booking)
-    db.session.flush()
-    transition(booking, Action.CREATED, actor=actor_for(user_id))
-    if add_details is not None:
-        add_details(booking)
     try:
+        # the INSERT (at the flush) is where a simultaneous second press meets the unique key
+        db.session.add(booking)
+        db.session.flush()
+        transition(booking, Action.CREATED, actor=actor_for(user_id))
+        if add_details is not None:
+            add_details(booking)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # a double click won the race: return its booking

@@ -101,6 +101,10 @@ def _init_extensions(app: Flask) -> None:
         flash(login_manager.login_message, "info")
         return redirect(login_url)
 
+    from webapp.web.form_errors import present
+
+    app.jinja_env.globals["present"] = present
+
     @app.context_processor
     def inject_globals():
         return {"current_language": current_language(), "languages": LANGUAGE_NAMES, "user": current_user}

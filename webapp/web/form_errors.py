@@ -17,3 +17,9 @@ def apply_errors(form: FlaskForm, error: ValidationError) -> None:
             field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
         else:
             form.form_errors.append(message)
+
+
+def present(attributes: dict) -> dict:
+    """The attributes that have a value: WTForms writes ``None`` as the text "None"
+    (``aria-invalid="None"`` reads as invalid to a screen reader), so absent ones are left out."""
+    return {name: value for name, value in attributes.items() if value is not None and value is not False}

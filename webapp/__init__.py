@@ -51,6 +51,9 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
 
     _init_extensions(app)
     _init_providers(app)
+    from webapp.web.routing import install_converters
+
+    install_converters(app)  # before any rule is added: ids past a SQL INTEGER are 404s, not 500s
     _register_blueprints(app)
     _init_features(app)
     from webapp.web.errors import register_error_handlers

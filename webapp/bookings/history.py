@@ -10,11 +10,13 @@ from webapp.core.errors import NotFoundError
 from webapp.extensions import db
 
 PAGE_SIZE = 25
+#: pages past this are empty anyway; the bound keeps OFFSET inside a 64-bit integer (page=4e17 was a 500)
+MAX_PAGE = 1_000_000
 
 
 def list_bookings(user_id: int, page: int = 1) -> tuple[list[Booking], bool]:
     """The user's bookings, newest first, one page; returns (rows, has_more)."""
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     rows = list(db.session.scalars(
         select(Booking).where(Booking.user_id == user_id)
         .order_by(Booking.created_at.desc(), Booking.id.desc())

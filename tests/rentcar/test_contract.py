@@ -47,7 +47,8 @@ def test_company_list_returns_companies_in_good_standing(make_client):
 
     companies = client.company_list()
 
-    assert [company.name for company in companies] == ["한라렌트카", "탐라렌트카", "제주오름렌트카"]
+    assert [company.name for company in companies] == ["한라렌트카", "탐라렌트카", "제주오름렌트카", "서울모빌리티렌트카",
+                                                 "한강렌트카"]  # 바당렌트카 is not 정상
     halla = companies[0]
     assert halla.agency_code == "HALLA" and halla.status == "정상"
     assert halla.car_commission_pct == Decimal("12.0") and halla.insurance_commission_pct == Decimal("10")
@@ -109,7 +110,7 @@ def test_success_resets_failed_login_count(make_client):
         with pytest.raises(ProviderAuthError):
             bad.company_list()
 
-    assert len(good.company_list()) == 3
+    assert len(good.company_list()) == 5
 
 
 def test_unblock_control_endpoint_lifts_ip_block(make_client):
@@ -121,7 +122,7 @@ def test_unblock_control_endpoint_lifts_ip_block(make_client):
 
     http.post("_sandbox/unblock")
 
-    assert len(good.company_list()) == 3
+    assert len(good.company_list()) == 5
 
 
 def test_unregistered_ip_raises_auth_error_1003(make_client):

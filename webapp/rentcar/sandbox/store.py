@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import (
+    JSON,
     Column,
     Engine,
     Float,
@@ -57,6 +58,49 @@ login_failures = Table(
     Column("last_failed_at", Float, nullable=False),
 )
 
+#: the same cost, per command (what `flask sandbox rentcar-cost` prints)
+api_usage_by_cmd = Table(
+    "api_usage_by_cmd",
+    metadata,
+    Column("day", String, primary_key=True),
+    Column("uid", String, primary_key=True),
+    Column("cmd", String, primary_key=True),
+    Column("calls", Integer, nullable=False),
+    Column("cost_units", Integer, nullable=False),
+)
+
+#: reservations taken by the companies (revadd), in KST wall-clock "yyyymmddhhmm" text
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("revnum", String, primary_key=True),  # R예약번호
+    Column("company", Integer, nullable=False),  # link_no
+    Column("uid", String, nullable=False),  # the agency that booked
+    Column("dealerrevnum", String, nullable=True),  # 여행사 예약번호, unique per agency (0130)
+    Column("state", String, nullable=False),  # 예약대기/예약중/예약확정/취소/대여중
+    Column("accepted_at", String, nullable=False),  # R예약일시
+    Column("mid", Integer, nullable=False),
+    Column("sd", String, nullable=False),
+    Column("ed", String, nullable=False),
+    Column("option_ins", Integer, nullable=False),  # 0 none, 1/2
+    Column("insids", String, nullable=False),  # comma list (two only when the counter added one: 0129/0612)
+    Column("extras", JSON, nullable=False),  # [{gid, name, fee, direct}]
+    Column("uname", String, nullable=False),
+    Column("phone", String, nullable=False),
+    Column("email", String, nullable=False),
+    Column("uname1", String, nullable=False),
+    Column("phone1", String, nullable=False),
+    Column("sp", String, nullable=False),
+    Column("ep", String, nullable=False),
+    Column("memo", String, nullable=False),
+    Column("car_fee", Integer, nullable=False),
+    Column("ins_fee", Integer, nullable=False),
+    Column("custfee", Integer, nullable=True),  # None: the total is paid directly
+    Column("pool", String, nullable=False),  # "general" or "block"
+    Column("cancel_memo", String, nullable=False),
+    Column("channel", String, nullable=False),  # R예약경로
+)
+
 api_usage = Table(
     "api_usage",
     metadata,
@@ -73,6 +117,8 @@ SEED_COMPANIES = (
     (102, "탐라렌트카", "데모여행사(제주)", "정상", "TAMRA", 15.0, "15", "렌트사부담", 48, -1),
     (103, "제주오름렌트카", "데모여행사", "정상", "OREUM", 10.5, "0", "여행사부담", 12, 30),
     (104, "바당렌트카", "데모여행사", "거래중지", "BADANG", 12.0, "10", "여행사부담", 24, 60),
+    (105, "서울모빌리티렌트카", "데모여행사(서울)", "정상", "SEOULMOB", 8.0, "5", "여행사부담", 6, 30),
+    (106, "한강렌트카", "데모여행사", "정상", "HANGANG", 11.0, "10", "렌트사부담", 24, 0),
 )
 
 
@@ -81,11 +127,18 @@ def open_store(state_dir: Path) -> Engine:
     engine = open_sqlite(state_dir / DB_FILENAME)
 
     metadata.create_all(engine)
+    names = [column.name for column in companies.columns]
     with engine.begin() as conn:
-        if conn.execute(select(companies.c.link_no).limit(1)).first() is None:
-            names = [column.name for column in companies.columns]
-            conn.execute(companies.insert(), [dict(zip(names, row, strict=True)) for row in SEED_COMPANIES])
+        # companies added to the seed later join an existing state file too
+        for row in SEED_COMPANIES:
+            conn.execute(insert(companies).values(**dict(zip(names, row, strict=True))).on_conflict_do_nothing())
     return engine
+
+
+def all_companies(engine: Engine) -> list[dict]:
+    """Every linked company, whatever its standing."""
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(select(companies).order_by(companies.c.link_no))]
 
 
 def active_companies(engine: Engine) -> list[dict]:
@@ -123,7 +176,8 @@ def clear_failed_logins(engine: Engine, ip: str | None = None) -> int:
         return conn.execute(statement).rowcount
 
 
-def spend_api_cost(engine: Engine, day: str, uid: str, cost_units: int, limit_units: int | None) -> bool:
+def spend_api_cost(engine: Engine, day: str, uid: str, cost_units: int, limit_units: int | None,
+                   cmd: str = "") -> bool:
     """Add a call's cost to the agency's day; refuse (and add nothing) past ``limit_units``.
 
     Returns:
@@ -142,5 +196,19 @@ def spend_api_cost(engine: Engine, day: str, uid: str, cost_units: int, limit_un
         if limit_units is not None and spent > limit_units:
             conn.rollback()  # a refused call costs nothing
             return False
+        if cmd:
+            by_cmd = insert(api_usage_by_cmd).values(day=day, uid=uid, cmd=cmd, calls=1, cost_units=cost_units)
+            conn.execute(by_cmd.on_conflict_do_update(
+                index_elements=[api_usage_by_cmd.c.day, api_usage_by_cmd.c.uid, api_usage_by_cmd.c.cmd],
+                set_={"calls": api_usage_by_cmd.c.calls + 1,
+                      "cost_units": api_usage_by_cmd.c.cost_units + cost_units}))
         conn.commit()
     return True
+
+
+def cost_report(engine: Engine) -> list[dict]:
+    """API cost per day, agency and command (cost in whole calls as a float)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(api_usage_by_cmd).order_by(api_usage_by_cmd.c.day, api_usage_by_cmd.c.uid,
+                                                              api_usage_by_cmd.c.cmd))
+        return [{**row._mapping, "cost": row.cost_units / COST_UNITS_PER_CALL} for row in rows]

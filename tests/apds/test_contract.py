@@ -38,20 +38,22 @@ def http(sandbox):
 def test_places_near_returns_seeded_places_within_radius(http):
     page = ApdsClient(http, DEMO["token"]).places_near(*MANCHESTER, 1000)
 
-    ids = [place.id for place in page.places]
-    assert page.total == len(ids) == 3
-    assert ids[0] == "805432"  # nearest first; London's place is out of range
-    arndale = page.places[0]
+    ids = [place.id for place in page.items]
+    assert page.total == len(ids) == 23
+    assert {"805432", "001702e7-99f6-4e48-ac7c-df412907b29b", "220001"} <= set(ids)
+    assert "5b0c9f1e-3f57-4f57-9d0e-2c7f5e0a1b11" not in ids  # London's South Bank is out of range
+    assert [round(p.latitude, 4) for p in page.items] and ids.index("805432") < 5
+    arndale = next(place for place in page.items if place.id == "805432")
     assert arndale.name == "Arndale Car Park"
     assert arndale.time_zone == "Europe/London"
-    assert arndale.right_specification_ids == ("6091d5d0-5264-4d66-a31a-1a9e2c9eed89",)
+    assert arndale.right_specification_ids[0] == "6091d5d0-5264-4d66-a31a-1a9e2c9eed89"
     assert arndale.latitude == pytest.approx(53.4838) and arndale.longitude == pytest.approx(-2.2418)
 
 
 def test_places_near_returns_empty_page_when_nothing_in_radius(http):
     page = ApdsClient(http, DEMO["token"]).places_near(60.17, 24.94, 500)
 
-    assert page.places == () and page.total == 0
+    assert page.items == () and page.total == 0
 
 
 def test_place_list_uses_spec_envelope_and_expand(http):

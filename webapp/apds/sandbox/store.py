@@ -1,8 +1,11 @@
-"""State of the APDS sandbox: its own SQLite file with the seeded places.
+"""State of the APDS platform sandbox: its own SQLite file.
 
-Places are kept as the JSON document the platform serves plus the point used
-for radius searches, so later issues can add rights, rates and sessions as
-tables next to them without touching this one.
+Places, right specifications and rate tables are the seeded world (``data.py``),
+kept as the JSON documents the platform serves. Sessions and assigned rights are
+versioned documents with the columns their queries filter on. Webhook
+subscriptions and an outbox of events to deliver make the notifications durable:
+an event is written in the same transaction as the change that caused it, and
+stays in the outbox until its subscriber answered 2xx (or the retries ran out).
 """
 
 from __future__ import annotations
@@ -14,33 +17,65 @@ from pathlib import Path
 
 from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, Text, select
 
+from webapp.apds.sandbox.data import seeded_world
 from webapp.core.sandbox_kit import open_sqlite
 
-DB_FILENAME = "apds.sqlite3"
+# a new file name: the first sandbox kept only places, in a different layout
+DB_FILENAME = "apds_platform.sqlite3"
 EARTH_RADIUS_M = 6_371_000.0
 
 metadata = MetaData()
 
 places = Table(
-    "places",
-    metadata,
+    "places", metadata,
     Column("id", String, primary_key=True),
     Column("version", Integer, nullable=False),
     Column("latitude", Float, nullable=False),
     Column("longitude", Float, nullable=False),
+    Column("capacity", Integer, nullable=False),
     Column("document", Text, nullable=False),
 )
-
-# Seed 003 §➊ searches 1000 m around Manchester city centre (53.4806, -2.2428);
-# the ids are the ones the seed's examples use ("805432" in the Arndale right
-# specification, "001702e7-…" and "220001" in the session examples). The London
-# place lies outside every Manchester radius, so the search has something to leave out.
-SEED_PLACES = (
-    ("805432", "Arndale Car Park", 53.4838, -2.2418, ("6091d5d0-5264-4d66-a31a-1a9e2c9eed89",)),
-    ("001702e7-99f6-4e48-ac7c-df412907b29b", "Deansgate Surface Car Park", 53.4790, -2.2500,
-     ("a298d061-a30c-4a5a-bfe0-308f20d3ddc7",)),
-    ("220001", "Piccadilly On-Street Zone", 53.4775, -2.2309, ("0ab95c73-4c2b-4fe3-8528-0403c7734b92",)),
-    ("5b0c9f1e-3f57-4f57-9d0e-2c7f5e0a1b11", "South Bank Car Park", 51.5055, -0.1160, ()),
+rights = Table("rights", metadata, Column("id", String, primary_key=True), Column("document", Text, nullable=False))
+rates = Table("rates", metadata, Column("id", String, primary_key=True), Column("document", Text, nullable=False))
+sessions = Table(
+    "sessions", metadata,
+    Column("id", String, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("place_id", String, index=True),
+    Column("plate", String, index=True),
+    Column("start_ts", Integer, nullable=False),
+    Column("end_ts", Integer),  # null: the car is still in
+    Column("document", Text, nullable=False),
+)
+assigned = Table(
+    "assigned_rights", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String, unique=True, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("place_id", String, index=True),
+    Column("plate", String, index=True),
+    Column("issued_ts", Integer),
+    Column("expiry_ts", Integer),
+    Column("document", Text, nullable=False),
+)
+webhooks = Table(
+    "webhooks", metadata,
+    Column("id", String, primary_key=True),
+    Column("secret", String, nullable=False),
+    Column("document", Text, nullable=False),
+)
+outbox = Table(
+    "outbox", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String, unique=True, nullable=False),
+    Column("subscription_id", String, nullable=False, index=True),
+    Column("endpoint", String, nullable=False),
+    Column("topic", String, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_ts", Integer, nullable=False),
+    Column("delivered_ts", Integer),
+    Column("last_status", Integer),
 )
 
 
@@ -50,39 +85,22 @@ class PlaceRow:
 
     document: dict
     distance_m: float | None
+    capacity: int = 0
 
 
 def open_store(state_dir: Path) -> Engine:
     """Open (and create and seed if new) the sandbox's SQLite file in WAL mode."""
     engine = open_sqlite(state_dir / DB_FILENAME)
-
     metadata.create_all(engine)
     with engine.begin() as conn:
         if conn.execute(select(places.c.id).limit(1)).first() is None:
-            conn.execute(places.insert(), [_seed_row(*seed) for seed in SEED_PLACES])
+            world_places, world_rights, world_rates = seeded_world()
+            conn.execute(places.insert(), [
+                {"id": p["id"], "version": 1, "latitude": p["latitude"], "longitude": p["longitude"],
+                 "capacity": p["capacity"], "document": json.dumps(p["document"])} for p in world_places])
+            conn.execute(rights.insert(), [{"id": k, "document": json.dumps(v)} for k, v in world_rights.items()])
+            conn.execute(rates.insert(), [{"id": k, "document": json.dumps(v)} for k, v in world_rates.items()])
     return engine
-
-
-def _seed_row(place_id: str, name: str, latitude: float, longitude: float, right_ids: tuple[str, ...]) -> dict:
-    # Shape: the spec's Place (HierarchyElementGeneral + timeZone + point
-    # location); names are {"en": …} objects as in seed 003, not the spec's
-    # [{language, string}] arrays (the seed decides, PROVIDERS.md §2).
-    document = {
-        "id": place_id,
-        "version": 1,
-        "name": {"en": name},
-        "layer": 0,
-        "type": "parkingPlace",
-        "hierarchyElementRecord": {"creationTime": "2021-01-01T00:00:00Z"},
-        "timeZone": "Europe/London",
-        # EPSG:4326 with x = longitude, y = latitude (the GeoJSON axis order).
-        "indicativePlacePointLocation": [
-            {"pointCoordinates": {"epsgCode": "EPSG:4326", "x": longitude, "y": latitude}}
-        ],
-        "rightSpecifications": [{"id": right_id, "version": 1} for right_id in right_ids],
-    }
-    return {"id": place_id, "version": 1, "latitude": latitude, "longitude": longitude,
-            "document": json.dumps(document)}
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -96,13 +114,28 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def find_places(engine: Engine, near: tuple[float, float, int] | None) -> list[PlaceRow]:
     """All places, or those within ``radius`` metres of ``(lat, lon, radius)``, nearest first."""
     with engine.connect() as conn:
-        rows = conn.execute(select(places.c.latitude, places.c.longitude, places.c.document)).all()
+        rows = conn.execute(select(places.c.latitude, places.c.longitude, places.c.capacity,
+                                   places.c.document)).all()
     if near is None:
-        return [PlaceRow(json.loads(row.document), None) for row in rows]
+        return [PlaceRow(json.loads(row.document), None, row.capacity) for row in rows]
     latitude, longitude, radius = near
     found = []
     for row in rows:
         distance = distance_m(latitude, longitude, row.latitude, row.longitude)
         if distance <= radius:
-            found.append(PlaceRow(json.loads(row.document), distance))
+            found.append(PlaceRow(json.loads(row.document), distance, row.capacity))
     return sorted(found, key=lambda place: place.distance_m)
+
+
+def get_place(engine: Engine, place_id: str) -> PlaceRow | None:
+    """One place by id."""
+    with engine.connect() as conn:
+        row = conn.execute(select(places.c.capacity, places.c.document).where(places.c.id == place_id)).first()
+    return None if row is None else PlaceRow(json.loads(row.document), None, row.capacity)
+
+
+def get_document(engine: Engine, table: Table, object_id: str) -> dict | None:
+    """A right specification or rate table by id."""
+    with engine.connect() as conn:
+        row = conn.execute(select(table.c.document).where(table.c.id == object_id)).first()
+    return None if row is None else json.loads(row.document)

@@ -47,8 +47,8 @@ def test_company_list_returns_companies_in_good_standing(make_client):
 
     companies = client.company_list()
 
-    assert [company.name for company in companies] == ["한라렌트카", "탐라렌트카", "제주오름렌트카", "서울모빌리티렌트카",
-                                                 "한강렌트카"]  # 바당렌트카 is not 정상
+    assert [company.name for company in companies] == [  # 바당렌트카 is not 정상
+        "한라렌트카", "탐라렌트카", "제주오름렌트카", "서울모빌리티렌트카", "한강렌트카"]
     halla = companies[0]
     assert halla.agency_code == "HALLA" and halla.status == "정상"
     assert halla.car_commission_pct == Decimal("12.0") and halla.insurance_commission_pct == Decimal("10")

@@ -164,6 +164,9 @@ def create_sandbox(state_dir: Path, credentials: dict[str, str]) -> Flask:
         The sandbox Flask app (fault switch installed).
     """
     app = Flask(__name__)
+    # A dropped reply must leave the WSGI app as an exception so the transport
+    # can turn it into a timeout; every other failure still answers 9999.
+    app.config["PROPAGATE_EXCEPTIONS"] = True
     # Korean field names travel as UTF-8, in the documented order (not sorted, not \u-escaped).
     app.json.ensure_ascii = False
     app.json.sort_keys = False
@@ -666,6 +669,8 @@ class _Service:
         if revstate not in STATES:
             raise ResultError("9100", "revstate")
         blockrev = _int(form, "blockrev", default=0, choices=(0, 1)) == 1
+        if not any(self.available(model, sd, ed, with_block=True)):
+            raise ResultError("0200")  # sold out says more than a fee that no longer matters
         car = self._car_fee(model, sd, ed) + option_fee
         extra_rows = [{"gid": e.gid, "name": e.name, "fee": catalog.extra_fee(e, sd, ed), "direct": True}
                       for e in extras]

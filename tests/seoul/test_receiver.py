@@ -142,10 +142,17 @@ def _with_our_infra_id(method: str) -> str:
     return re.sub(r"infra_id=[^&]+", f"infra_id={protected}", sample, count=1)
 
 
+def _described_before_2013(lot_id: int) -> None:
+    lot = _lot(lot_id)
+    lot.sync_time = lot.operation.sync_time = datetime(2012, 12, 31, tzinfo=KST)
+    db.session.commit()
+
+
 @pytest.mark.parametrize("method", ["ParkWritePost", "ParkOperPost", "ParkStatPost", "ParkSpacePost",
                                     "ParkStatPost2"])
 def test_seed_samples_with_misprinted_names_are_accepted(app, client, lot_id, method):
     body = _with_our_infra_id(method) if method in ("ParkWritePost", "ParkOperPost") else SEED_SAMPLES[method]
+    _described_before_2013(lot_id)  # the samples' sync_time is of 2013: an older one would be refused
     response = _post(client, method, body)
     assert response.get_json() == {"result_state": "0000"}, response.get_data(as_text=True)
     lot = _lot(lot_id)
@@ -166,6 +173,7 @@ def test_seed_samples_with_misprinted_names_are_accepted(app, client, lot_id, me
 def test_capitalised_key_fields_of_the_park_oper_table_are_accepted(app, client, lot_id):
     body = _with_our_infra_id("ParkOperPost").replace("key=", "Key=", 1).replace("infra_id=", "Infra_id=", 1)
     body = body.replace("visitor_access=N", "Visitor_access=N")
+    _described_before_2013(lot_id)
     assert _post(client, "ParkOperPost", body).get_json() == {"result_state": "0000"}
     assert db.session.get(SeoulLotOperation, lot_id).visitor_access is False
 

@@ -43,6 +43,7 @@ from webapp.core.clock import SEOUL, utcnow
 from webapp.core.sealing import SealingError, unseal
 from webapp.extensions import db
 from webapp.seoul.fields import (
+    INVALID_CODE_VALUE,
     KEY_UNAVAILABLE,
     METHODS,
     OK,
@@ -128,8 +129,7 @@ def receive_push(method: str, form: Mapping, now: datetime | None = None) -> Pus
     try:
         parsed = parse_push(method, form)
     except SeoulProtocolError as error:
-        _note_refused_clear_push(method, form, error, now)
-        return PushOutcome(error.body())
+        return _refused_while_parsing(method, form, error, now)
     try:
         outcome = _receive(parsed, now)
         db.session.commit()
@@ -160,10 +160,39 @@ def _receive(parsed: ParsedPush, now: datetime) -> PushOutcome:
         candidates = [(lot.infra_id, None) for lot in lots]
     infra_id = resolve_infra_id(parsed, candidates)
     lot = next(lot for lot in lots if lot.infra_id == infra_id)
+    try:
+        _check_sync_time(lot, parsed, now)
+    except SeoulProtocolError as error:
+        _note_result(lot, parsed.method, error.result_code, error.message, now)
+        raise
     _STORE[parsed.method](lot, parsed, now)
     _note_result(lot, parsed.method, OK, None, now)
     log.debug("Seoul %s stored for lot %s", parsed.method, lot.id)
     return PushOutcome(result_body())
+
+
+#: a sync_time may run ahead of our clock by this much (an operator's clock or zone set wrong)
+SYNC_AHEAD = timedelta(days=1)
+
+
+def _check_sync_time(lot: SeoulLot, parsed: ParsedPush, now: datetime) -> None:
+    """Refuse (0100) a ParkWritePost/ParkOperPost older than what the lot holds, or far in the future.
+
+    A replayed or delayed older push must not roll the lot's name, hours or
+    fees back; an equal sync_time is the same description sent again. A
+    sync_time far ahead would make every honest push after it look old.
+    """
+    if parsed.method == PARK_WRITE:
+        stored = lot.sync_time
+    elif parsed.method == PARK_OPER:
+        stored = lot.operation.sync_time if lot.operation is not None else None
+    else:
+        return
+    if parsed.sync_time > now + SYNC_AHEAD:
+        raise SeoulProtocolError(INVALID_CODE_VALUE, "Invalid code value: sync_time is in the future", "sync_time")
+    if stored is not None and parsed.sync_time < stored:
+        raise SeoulProtocolError(INVALID_CODE_VALUE, "Invalid code value: sync_time is older than the lot's last "
+                                 "update", "sync_time")
 
 
 def _count_request(key_text: str, day) -> SeoulOperatorKey:
@@ -215,28 +244,37 @@ def _note_result(lot: SeoulLot, method: str, state: str, message: str | None, no
     lot.last_message = (message or "")[:200] or None
 
 
-def _note_refused_clear_push(method: str, form: Mapping, error: SeoulProtocolError, now: datetime) -> None:
-    """Record a malformed push on its lot when the lot can be told from a clear infra_id.
+def _refused_while_parsing(method: str, form: Mapping, error: SeoulProtocolError, now: datetime) -> PushOutcome:
+    """Answer a push the parser refused: count it against its key, note it on its lot.
 
-    Only a best effort for the admin pages (an operator sending bad values
-    wants to see why); it never changes the answer and never counts.
+    Every request of a live key counts (module docstring), a malformed one too:
+    otherwise a client sending garbage would never meet its limit. A key over
+    its limit is answered 0010 whatever else is wrong. The lot is noted only
+    when a clear infra_id names it, a best effort for the admin pages.
     """
-    if method not in METHODS or METHODS[method].encrypted_infra_id:
-        return
-    key_text, infra_id = _first(form, "key", "Key"), _first(form, "infra_id", "Infra_id")
-    if not key_text or not infra_id:
-        return
+    key_text = _first(form, "key", "Key")
+    if not key_text:
+        return PushOutcome(error.body())
+    answer = error
     try:
-        lot = db.session.scalar(
-            select(SeoulLot).join(SeoulOperatorKey)
-            .where(SeoulOperatorKey.key == key_text, SeoulLot.infra_id == infra_id)
-        )
-        if lot is not None:
-            _note_result(lot, method, error.result_code, error.message, now)
-            db.session.commit()
+        try:
+            _count_request(key_text, seoul_day(now))
+        except SeoulProtocolError as key_error:
+            if key_error.result_code == OVER_LIMIT:
+                answer = key_error
+        infra_id = _first(form, "infra_id", "Infra_id")
+        if infra_id and method in METHODS and not METHODS[method].encrypted_infra_id:
+            lot = db.session.scalar(
+                select(SeoulLot).join(SeoulOperatorKey)
+                .where(SeoulOperatorKey.key == key_text, SeoulLot.infra_id == infra_id)
+            )
+            if lot is not None:
+                _note_result(lot, method, answer.result_code, answer.message, now)
+        db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
-        log.warning("could not record a refused Seoul push", exc_info=True)
+        log.warning("could not count or record a refused Seoul push", exc_info=True)
+    return PushOutcome(answer.body())
 
 
 def _first(form: Mapping, *names: str) -> str | None:

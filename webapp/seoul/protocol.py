@@ -69,6 +69,9 @@ _DECIMAL = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,15})?")
 _SYNC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}")
 _OCCUR_TIME = re.compile(r"[0-9]{14}")
 _HHMM = re.compile(r"[0-9]{4}")
+#: the years a sync_time or occur_time may name: no operator system synced before 1970,
+#: and a later year is a clock fault (it would also sort after every honest sync_time)
+YEARS = range(1970, 2100)
 _SPACE_LISTS = ("floor_class", "floor_number", "parking_space_id", "parking_space_status")
 
 
@@ -232,14 +235,20 @@ _GLUED = tuple(
 )
 
 
+# One pass over the value, cutting at every marker in order: linear in the value's length
+# (a value of 1,000 markers once recursed 1,000 deep, before the key was even looked at).
+_GLUED_SPLIT = re.compile("(" + "|".join(re.escape(marker) for marker in _GLUED) + ")") if _GLUED else None
+
+
 def _unglue(out: dict[str, list[str]], name: str, value: str) -> None:
-    for marker in _GLUED:
-        head, found, tail = value.partition(marker)
-        if found:
-            out.setdefault(name, []).append(head)
-            _unglue(out, marker[:-1], tail)
-            return
-    out.setdefault(name, []).append(value)
+    if _GLUED_SPLIT is None:
+        out.setdefault(name, []).append(value)
+        return
+    # re.split with a group alternates text and marker: [text, marker, text, marker, text …]
+    parts = _GLUED_SPLIT.split(value)
+    out.setdefault(name, []).append(parts[0])
+    for marker, text in zip(parts[1::2], parts[2::2], strict=True):
+        out.setdefault(marker[:-1], []).append(text)
 
 
 def _collect(form: Mapping) -> dict[str, list[str]]:
@@ -301,10 +310,14 @@ def _convert(spec: FieldSpec, text: str, label: str | None = None) -> object:
     try:
         if not pattern.fullmatch(text):
             raise ValueError(text)
-        return datetime.strptime(text, fmt).replace(tzinfo=KST)
+        moment = datetime.strptime(text, fmt).replace(tzinfo=KST)
     except ValueError:
         shape = "yyyy-mm-dd hh24:mi:ss.mmm" if kind is Kind.SYNC_TIME else "YYYYMMDDHHNNSS"
         raise _invalid(name, f"must be a valid time written {shape}") from None
+    if moment.year not in YEARS:
+        # year 1 in KST is before datetime's first UTC instant: storing it was a 0001 (a 500)
+        raise _invalid(name, f"must be a time between {YEARS.start} and {YEARS.stop - 1}")
+    return moment
 
 
 def _spaces(fields: dict[str, FieldSpec], given: dict[str, list[str]]) -> tuple[SpaceState, ...]:

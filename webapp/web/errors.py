@@ -8,8 +8,9 @@ rolls the session back so a half-done transaction never leaks into the next.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from flask import Flask, render_template
+from flask import Flask, Response, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -26,6 +27,25 @@ def _render(status: int, title: str, message: str):
     return render_template(template, status=status, title=title, message=message), status
 
 
+def add_error_responder(app: Flask, path_prefix: str, responder: Callable[[int], Response]) -> None:
+    """Let an API that machines call answer its errors in its own format.
+
+    Every error under ``path_prefix`` (a 400 from the NUL guard, a 413 from
+    ``MAX_CONTENT_LENGTH``, a 404 or 405 from routing, a 429, an unexpected
+    500) is answered by ``responder(status)`` instead of an HTML page: these
+    are raised before the blueprint's view runs, or match no rule at all, so
+    a blueprint error handler would never see them.
+    """
+    app.extensions.setdefault("error_responders", []).append((path_prefix, responder))
+
+
+def _own_answer(status: int) -> Response | None:
+    for prefix, responder in current_app.extensions.get("error_responders", ()):
+        if request.path.startswith(prefix):
+            return responder(status)
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install one handler per error family."""
 
@@ -37,6 +57,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def rate_limited(_error):
+        own = _own_answer(429)
+        if own is not None:
+            return own
         return _render(429, _("Please wait a moment"),
                        _("Too many attempts in a short time. Please wait a few minutes and try again."))
 
@@ -63,6 +86,9 @@ def register_error_handlers(app: Flask) -> None:
         messages = {403: _("You do not have access to this page."), 404: _("We could not find that page."),
                     413: _("What you sent is too large.")}
         status = error.code or 500
+        own = _own_answer(status)
+        if own is not None:
+            return own
         return _render(status, titles.get(status, error.name),
                        messages.get(status, _("Something was wrong with the request.")))
 
@@ -70,4 +96,7 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(error: Exception):
         db.session.rollback()
         log.exception("unhandled error")
+        own = _own_answer(500)
+        if own is not None:
+            return own
         return _render(500, _("Something went wrong"), _("Sorry, something went wrong on our side. Please try again."))

@@ -1,33 +1,269 @@
-"""The admin's booking lookup."""
+"""Support staff: the booking lookup, the "needs attention" list, actions on a driver's behalf, the audit log.
+
+Every admin view of a booking and every admin action is written to the
+append-only ``AdminAuditEntry`` table in the same transaction as the action.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import asc, desc, func, or_, select
+
+from webapp.accounts.models import User
 from webapp.accounts.users import normalise_email
-from webapp.bookings.history import get_booking_for_admin  # noqa: F401 - the admin pages load bookings here
-from webapp.bookings.models import Booking
+from webapp.bookings import operations
+from webapp.bookings.history import get_booking_for_admin
+from webapp.bookings.lifecycle import transition
+from webapp.bookings.models import Action, AdminAuditEntry, Booking, Outcome, Status
+from webapp.bookings.reconcile import PENDING_GRACE, reconcile
+from webapp.bookings.registry import adapter_for
+from webapp.core.clock import utcnow
+from webapp.core.errors import ConflictError, ProviderError, ValidationError, shown_message
 from webapp.extensions import db
 
+PAGE_SIZE = 25
+#: sort keys an admin may choose -> (column, direction)
+SORTS = {
+    "newest": (Booking.created_at, desc), "oldest": (Booking.created_at, asc),
+    "starts": (Booking.starts_at, desc), "amount": (Booking.amount, desc),
+}
+#: what an admin may settle an unknown booking as
+SETTLE_CHOICES = (Status.ACTIVE, Status.RESERVED, Status.FAILED)
 
-def search_bookings(query: str, limit: int = 50) -> list[Booking]:
-    """Admin lookup by our reference, the provider's reference, plate, email or phone."""
-    text = " ".join((query or "").split())
-    if not text:
-        return []
-    compact_plate = text.upper().replace(" ", "").replace("-", "")
-    digits = "".join(c for c in text if c.isdigit())
-    conditions = [
-        Booking.public_ref == text.upper(),
-        Booking.provider_ref == text,
-        db.func.replace(db.func.replace(db.func.upper(Booking.plate), " ", ""), "-", "") == compact_plate,
-        Booking.contact_email == normalise_email(text),
-    ]
-    if len(digits) >= 6:
-        # the last eight digits match "040 123 4567" and "+358 40 123 4567" alike
-        conditions.append(
-            db.func.replace(db.func.replace(Booking.contact_phone, " ", ""), "-", "").like(f"%{digits[-8:]}")
-        )
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """The admin search box and its filters (all optional)."""
+
+    query: str = ""
+    provider: str = ""
+    kind: str = ""
+    status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "newest"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of results."""
+
+    rows: list[Booking]
+    page: int
+    pages: int
+    total: int
+
+
+def _compact(column):
+    """A column with spaces and dashes removed, upper-cased (plates and phones are typed every way)."""
+    return func.upper(func.replace(func.replace(column, " ", ""), "-", ""))
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_bookings(filters: SearchFilters, page: int = 1) -> Page:
+    """Find bookings by our reference, the provider's, plate (partial, any spacing), email (partial) or phone.
+
+    Args:
+        filters: the search box and the filters.
+        page: 1-based page number (a page past the last returns no rows).
+    """
+    query = select(Booking)
+    text = " ".join((filters.query or "").split())[:200]
+    if text:
+        compact = "".join(ch for ch in text.upper() if ch.isalnum())
+        digits = "".join(ch for ch in text if ch.isdigit())
+        conditions = [Booking.public_ref == text.upper(), Booking.provider_ref == text]
+        if compact:
+            conditions.append(_compact(Booking.plate).like(f"%{_like_escape(compact)}%", escape="\\"))
+        if "@" in text or "." in text:
+            conditions.append(Booking.contact_email.like(f"%{_like_escape(normalise_email(text))}%", escape="\\"))
+        if len(digits) >= 6:
+            # the last eight digits match "040 123 4567" and "+358 40 123 4567" alike
+            conditions.append(_compact(Booking.contact_phone).like(f"%{digits[-8:]}"))
+        query = query.where(or_(*conditions))
+    if filters.provider:
+        query = query.where(Booking.provider == filters.provider)
+    if filters.kind:
+        query = query.where(Booking.kind == filters.kind)
+    if filters.status:
+        try:
+            query = query.where(Booking.status == Status(filters.status))
+        except ValueError:
+            raise ValidationError({"status": str(_l("Choose a status from the list."))}) from None
+    if filters.date_from:
+        query = query.where(Booking.created_at >= datetime.combine(filters.date_from, time.min, tzinfo=utcnow().tzinfo))
+    if filters.date_to:
+        query = query.where(Booking.created_at < datetime.combine(filters.date_to + timedelta(days=1), time.min,
+                                                                  tzinfo=utcnow().tzinfo))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    column, direction = SORTS.get(filters.sort, SORTS["newest"])
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(1, page), 10**6)
+    rows = list(db.session.scalars(query.order_by(direction(column), desc(Booking.id))
+                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    return Page(rows=rows, page=page, pages=pages, total=total)
+
+
+def needs_attention(now: datetime | None = None, limit: int = 200) -> list[Booking]:
+    """Bookings whose provider side is not known (unknown, or pending past the grace), oldest first."""
+    now = now or utcnow()
     return list(db.session.scalars(
-        select(Booking).where(or_(*conditions)).order_by(Booking.created_at.desc()).limit(limit)
+        select(Booking).where(or_(Booking.status == Status.UNKNOWN,
+                                  (Booking.status == Status.PENDING) & (Booking.created_at < now - PENDING_GRACE)))
+        .order_by(Booking.created_at).limit(limit)
     ))
+
+
+def view_booking(admin_id: int, ref: str, ip: str = "") -> Booking:
+    """Any booking by reference, for support; the view itself is audited.
+
+    Raises:
+        NotFoundError: no such reference.
+    """
+    booking = get_booking_for_admin(ref)
+    _audit(admin_id, "view", booking.public_ref, "", ip)
+    db.session.commit()
+    return booking
+
+
+def audit_search(admin_id: int, filters: SearchFilters, ip: str = "") -> None:
+    """Record an admin search (what was looked for is personal data too)."""
+    if filters.query or filters.provider or filters.kind or filters.status:
+        _audit(admin_id, "search", filters.query[:200],
+               f"provider={filters.provider} kind={filters.kind} status={filters.status}", ip)
+        db.session.commit()
+
+
+def recheck(admin_id: int, ref: str, ip: str = "") -> tuple[Booking, list[str]]:
+    """Ask the provider again about a booking, through its adapter; returns what changed, in words.
+
+    An unsettled booking is reconciled (settled if the provider has it); a settled one is compared
+    with the provider's copy, which is recorded as an event but changes nothing by itself.
+    """
+    booking = get_booking_for_admin(ref)
+    adapter = adapter_for(booking.kind)
+    before = (booking.status, booking.provider_ref)
+    changes: list[str] = []
+    if adapter is None:
+        changes.append(str(_l("This provider cannot be asked yet.")))
+    elif not Status(booking.status).settled:
+        reconcile(booking)
+        if (booking.status, booking.provider_ref) != before:
+            changes.append(str(_l("Status %(before)s → %(after)s.", before=Status(before[0]).label,
+                                  after=Status(booking.status).label)))
+    else:
+        try:
+            found = adapter.find_remote(booking)
+        except ProviderError as error:
+            operations.record(booking, Action.RECONCILE, actor=f"admin:{admin_id}", outcome=Outcome.UNKNOWN,
+                              provider_code=error.code, message=f"admin re-check failed: {error.detail}")
+            changes.append(shown_message(error))
+        else:
+            mine = [r for r in found if r.provider_ref == booking.provider_ref]
+            if not mine:
+                changes.append(str(_l("The provider no longer lists this booking.")))
+            elif mine[0].ends_at and booking.ends_at and mine[0].ends_at != booking.ends_at:
+                changes.append(str(_l("The provider's end time differs from ours.")))
+            operations.record(booking, Action.RECONCILE, actor=f"admin:{admin_id}",
+                              message="admin re-check: " + ("; ".join(changes) or "no difference"),
+                              payload=mine[0].payload if mine else None)
+    if not changes:
+        changes.append(str(_l("No difference: the provider agrees with our record.")))
+    _audit(admin_id, "recheck", booking.public_ref, "; ".join(changes), ip)
+    db.session.commit()
+    return booking, changes
+
+
+def cancel_for_driver(admin_id: int, ref: str, reason: str, expected_version: int, ip: str = "") -> Booking:
+    """Cancel a booking at the provider on the driver's behalf, with a reason.
+
+    Raises:
+        ValidationError: no reason given.
+        ConflictError: changed meanwhile, not cancellable in its state, or the provider has no cancel.
+        ProviderFailedError-like ConflictError: the provider refused (its sentence is the message).
+    """
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise ValidationError({"reason": str(_l("Say why the booking is cancelled."))})
+    booking = get_booking_for_admin(ref)
+    if booking.status not in (Status.ACTIVE, Status.RESERVED):
+        raise ConflictError(str(_l("Only an active or reserved booking can be cancelled.")))
+    adapter = adapter_for(booking.kind)
+    if adapter is None:
+        raise ConflictError(str(_l("This provider cannot be asked yet.")))
+    operations.claim(booking, expected_version, Action.CANCEL_REQUESTED, f"admin:{admin_id}")
+    try:
+        adapter.cancel_remote(booking)
+    except ProviderError as error:
+        operations.record(booking, Action.PROVIDER_CALL, actor=f"admin:{admin_id}", outcome=Outcome.ERROR,
+                          provider_code=error.code, message=f"admin cancel: {error.detail}")
+        _audit(admin_id, "cancel refused", booking.public_ref, f"{error.code}: {reason}", ip)
+        db.session.commit()
+        raise ConflictError(shown_message(error)) from error
+    transition(booking, Action.CANCELLED, to=Status.CANCELLED, actor=f"admin:{admin_id}", message=reason)
+    _audit(admin_id, "cancel", booking.public_ref, reason, ip)
+    db.session.commit()
+    return booking
+
+
+def settle_by_admin(admin_id: int, ref: str, status: str, provider_ref: str, note: str, expected_version: int,
+                    ip: str = "") -> Booking:
+    """Settle an unknown booking by hand (e.g. support confirmed it with the provider by phone).
+
+    Raises:
+        ValidationError: no note, a status not offered, or a settled status without the provider's reference.
+        ConflictError: the booking is already settled, changed meanwhile, or the reference belongs to another booking.
+    """
+    errors: dict[str, str] = {}
+    note = " ".join((note or "").split())[:500]
+    provider_ref = (provider_ref or "").strip()[:80]
+    try:
+        target = Status(status)
+    except ValueError:
+        target = None
+    if target not in SETTLE_CHOICES:
+        errors["status"] = str(_l("Choose what the provider says."))
+    if not note:
+        errors["note"] = str(_l("Write what you found out and how."))
+    if target in (Status.ACTIVE, Status.RESERVED) and not provider_ref:
+        errors["provider_ref"] = str(_l("Give the provider's reference of the booking."))
+    if errors:
+        raise ValidationError(errors)
+    booking = get_booking_for_admin(ref)
+    if Status(booking.status).settled:
+        raise ConflictError(str(_l("This booking is already settled.")))
+    if booking.version != expected_version:
+        raise ConflictError(str(_l("This booking was changed in another window. Reload the page to see it.")))
+    actor = f"admin:{admin_id}"
+    if target == Status.FAILED:
+        operations.fail(booking, f"settled by support: {note}", action=Action.SETTLED_BY_SUPPORT, actor=actor)
+    else:
+        if operations.is_linked_elsewhere(booking, provider_ref):
+            raise ValidationError({"provider_ref": str(_l("That reference belongs to another booking."))})
+        operations.settle(booking, provider_ref, target, action=Action.SETTLED_BY_SUPPORT, actor=actor,
+                          message=f"settled by support: {note}")
+    _audit(admin_id, "settle", booking.public_ref, f"{target}: {note}", ip)
+    db.session.commit()
+    return booking
+
+
+def audit_log(page: int = 1) -> Page:
+    """The admin audit log, newest first (read-only)."""
+    page = min(max(1, page), 10**6)
+    total = db.session.scalar(select(func.count(AdminAuditEntry.id))) or 0
+    rows = list(db.session.scalars(select(AdminAuditEntry).order_by(desc(AdminAuditEntry.id))
+                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    return Page(rows=rows, page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), total=total)
+
+
+def _audit(admin_id: int, action: str, target: str, detail: str, ip: str) -> None:
+    admin = db.session.get(User, admin_id)
+    db.session.add(AdminAuditEntry(admin_id=admin_id, admin_email=admin.email if admin else "", action=action,
+                                   target=target[:200], detail=detail[:2000], ip=(ip or "")[:45]))

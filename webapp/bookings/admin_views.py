@@ -1,25 +1,111 @@
-"""Support staff: find any booking by reference, plate, email or phone."""
+"""Support staff: find any booking, look at it, re-check it, cancel or settle it; the audit log."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from datetime import date
+
+from flask import Blueprint, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from webapp.bookings import admin
+from webapp.bookings.models import KINDS, Status
+from webapp.core.errors import ConflictError, ValidationError
 from webapp.web.access import admin_required
-from webapp.web.hypermedia import page_or_block
+from webapp.web.hypermedia import page_or_block, see_other
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _date(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _page() -> int:
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), 10**6)
 
 
 @bp.get("")
 @admin_required
 def index():
-    query = request.args.get("q", "")[:200]
-    results = admin.search_bookings(query) if query else []
-    return page_or_block("admin/bookings.html", "results", ("results",), query=query, results=results)
+    filters = admin.SearchFilters(
+        query=request.args.get("q", "")[:200], provider=request.args.get("provider", "")[:20],
+        kind=request.args.get("kind", "")[:20], status=request.args.get("status", "")[:16],
+        date_from=_date("from"), date_to=_date("to"), sort=request.args.get("sort", "newest")[:10])
+    searched = any((filters.query, filters.provider, filters.kind, filters.status, filters.date_from,
+                    filters.date_to))
+    errors: dict[str, str] = {}
+    results = None
+    if searched:
+        try:
+            results = admin.search_bookings(filters, _page())
+        except ValidationError as error:
+            errors = error.errors
+        admin.audit_search(current_user.id, filters, request.remote_addr or "")
+    return page_or_block("admin/bookings.html", "results", ("results",), filters=filters, results=results,
+                         errors=errors, kinds=KINDS, statuses=list(Status), sorts=list(admin.SORTS))
+
+
+@bp.get("/attention")
+@admin_required
+def attention():
+    return render_template("admin/attention.html", bookings=admin.needs_attention())
+
+
+@bp.get("/audit")
+@admin_required
+def audit():
+    return render_template("admin/audit.html", log=admin.audit_log(_page()))
+
+
+def _render_booking(ref: str, status: int = 200, changes=None, errors=None, values=None):
+    booking = admin.view_booking(current_user.id, ref, request.remote_addr or "")
+    return render_template("admin/booking.html", booking=booking, changes=changes, errors=errors or {},
+                           values=values or {}, settle_choices=admin.SETTLE_CHOICES), status
 
 
 @bp.get("/bookings/<ref>")
 @admin_required
 def booking(ref: str):
-    return render_template("admin/booking.html", booking=admin.get_booking_for_admin(ref))
+    return _render_booking(ref)
+
+
+@bp.post("/bookings/<ref>/recheck")
+@admin_required
+def recheck(ref: str):
+    _booking, changes = admin.recheck(current_user.id, ref, request.remote_addr or "")
+    return _render_booking(ref, changes=changes)
+
+
+@bp.post("/bookings/<ref>/cancel")
+@admin_required
+def cancel(ref: str):
+    try:
+        admin.cancel_for_driver(current_user.id, ref, request.form.get("reason", ""),
+                                request.form.get("version", -1, type=int), request.remote_addr or "")
+    except ValidationError as error:
+        return _render_booking(ref, 422, errors=error.errors, values=request.form)
+    except ConflictError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Cancelled on the driver's behalf."), "success")
+    return see_other(url_for("admin.booking", ref=ref))
+
+
+@bp.post("/bookings/<ref>/settle")
+@admin_required
+def settle(ref: str):
+    try:
+        admin.settle_by_admin(current_user.id, ref, request.form.get("status", ""),
+                              request.form.get("provider_ref", ""), request.form.get("note", ""),
+                              request.form.get("version", -1, type=int), request.remote_addr or "")
+    except ValidationError as error:
+        return _render_booking(ref, 422, errors=error.errors, values=request.form)
+    except ConflictError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("The booking is settled."), "success")
+    return see_other(url_for("admin.booking", ref=ref))

@@ -63,6 +63,7 @@ class Action(enum.StrEnum):
     STOPPED = "stopped"
     CANCEL_REQUESTED = "cancel requested"
     CANCELLED = "cancelled"
+    SETTLED_BY_SUPPORT = "settled by support"
 
 
 class Outcome(enum.StrEnum):
@@ -85,6 +86,7 @@ _ACTION_LABELS: dict[Action, object] = {
     Action.EXTEND_REQUESTED: _l("Extension requested"), Action.EXTENDED: _l("Extended"),
     Action.STOP_REQUESTED: _l("Stop requested"), Action.STOPPED: _l("Stopped"),
     Action.CANCEL_REQUESTED: _l("Cancellation requested"), Action.CANCELLED: _l("Cancelled"),
+    Action.SETTLED_BY_SUPPORT: _l("Settled by our support team"),
 }
 
 
@@ -174,3 +176,21 @@ class BookingEvent(db.Model):
     payload: Mapped[dict | None] = mapped_column(JSON)
 
     booking = relationship("Booking", back_populates="events")
+
+
+class AdminAuditEntry(db.Model):
+    """One admin view of a booking or admin action: who, when, what, from where.
+
+    Append-only: the app has no code path that edits or deletes an entry.
+    """
+
+    __tablename__ = "admin_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    admin_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    admin_email: Mapped[str] = mapped_column(String(254), default="")  # kept if the admin account goes
+    action: Mapped[str] = mapped_column(String(40))  # search, view, recheck, cancel, settle
+    target: Mapped[str] = mapped_column(String(200), default="")  # a booking reference or a search
+    detail: Mapped[str] = mapped_column(Text, default="")
+    ip: Mapped[str] = mapped_column(String(45), default="")

@@ -270,9 +270,9 @@ def settle(booking: Booking, provider_ref: str, status: Status, *, action: Actio
 
 
 def fail(booking: Booking, reason: str, *, provider_code: str | None = None,
-         action: Action = Action.RECONCILE) -> None:
+         action: Action = Action.RECONCILE, actor: str = SYSTEM) -> None:
     """Mark a booking failed with the reason in its event (flushed; the caller commits)."""
-    transition(booking, action, to=Status.FAILED, outcome=Outcome.ERROR if provider_code else Outcome.OK,
+    transition(booking, action, to=Status.FAILED, actor=actor, outcome=Outcome.ERROR if provider_code else Outcome.OK,
                provider_code=provider_code, message=reason)
 
 

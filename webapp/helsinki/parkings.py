@@ -283,6 +283,11 @@ def active_parkings(user_id: int, now: datetime | None = None) -> list[Booking]:
     return list(rows)
 
 
+def ensure_own_parking(user_id: int, public_ref: str) -> None:
+    """Raises NotFoundError unless ``public_ref`` is one of the user's street parkings."""
+    _load(user_id, public_ref)
+
+
 # -- internals ------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Flask, flash, redirect, request, url_for
-from flask_babel import format_currency, format_datetime
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,9 +18,17 @@ from webapp.helsinki import parkings as parking
 from webapp.helsinki.forms import ExtendParkingForm, SessionActionForm, StartParkingForm
 from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import page_or_block, see_other
-from webapp.web.locale import current_language
+from webapp.web.locale import current_language, money
 
 bp = Blueprint("parkings", __name__, url_prefix="/parking")
+
+
+@bp.before_request
+def _only_own_parkings():
+    """Every ``/<ref>`` route answers 404 for another driver's parking, before any form is read."""
+    ref = (request.view_args or {}).get("ref")
+    if ref is not None and current_user.is_authenticated:
+        parking.ensure_own_parking(current_user.id, ref)
 
 
 def init_app(app: Flask) -> None:
@@ -211,7 +219,7 @@ def _session_action(ref: str, action, success_message: str):
     except (ConflictError, parking.ProviderFailedError) as error:
         flash(error.message, "error")
     else:
-        flash(success_message % {"amount": format_currency(booking.amount, booking.currency)}, "success")
+        flash(success_message % {"amount": money(booking.amount, booking.currency)}, "success")
     return see_other(url_for("parkings.session", ref=ref))
 
 

@@ -1,0 +1,170 @@
+"""The admin's booking lookup, the needs-attention list, actions on a driver's behalf and the audit log."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from webapp.bookings.models import AdminAuditEntry, Booking, Status
+from webapp.extensions import db
+
+
+@pytest.fixture
+def admin_client(client, make_user, login):
+    admin = make_user("admin@example.com", role="admin")
+    login(admin)
+    client.admin = admin
+    return client
+
+
+@pytest.fixture
+def bookings(make_user, make_booking):
+    driver = make_user("driver@example.com", phone="+358 40 123 4567")
+    other = make_user("someone@example.org", phone="050 999 8888")
+    return {
+        "abc": make_booking(driver, plate="ABC-123", title="Kamppi"),
+        "xyz": make_booking(other, plate="XYZ 789", title="Kallio", status=Status.COMPLETED),
+        "unknown": make_booking(other, plate="QQQ-1", title="Lost reply", status=Status.UNKNOWN),
+    }
+
+
+def _refs(html: str) -> set[str]:
+    return set(re.findall(r"/admin/bookings/([A-Z]{2}-[A-Z0-9]{6})", html))
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("abc", {"abc"}), ("ABC-1", {"abc"}), ("abc 123", {"abc"}), ("xyz7", {"xyz"}),
+    ("driver@", {"abc"}), ("someone@example", {"xyz", "unknown"}), ("040 123 4567", {"abc"}),
+    ("+358401234567", {"abc"}), ("0509998888", {"xyz", "unknown"}), ("nothing-like-it", set()),
+])
+def test_admin_finds_by_partial_plate_email_and_any_phone_format(admin_client, bookings, query, expected):
+    html = admin_client.get("/admin", query_string={"q": query}).get_data(as_text=True)
+    assert _refs(html) == {bookings[name].public_ref for name in expected}
+
+
+def test_admin_finds_by_our_reference_and_the_providers(admin_client, bookings):
+    booking = bookings["abc"]
+    booking.provider_ref = "D8AF256C-B090"
+    db.session.commit()
+    for query in (booking.public_ref.lower(), "D8AF256C-B090"):
+        assert _refs(admin_client.get("/admin", query_string={"q": query}).get_data(as_text=True)) == \
+            {booking.public_ref}
+
+
+def test_admin_filters_by_status_and_pages_past_the_last_say_so(admin_client, bookings):
+    html = admin_client.get("/admin", query_string={"status": "completed"}).get_data(as_text=True)
+    assert _refs(html) == {bookings["xyz"].public_ref}
+    html = admin_client.get("/admin", query_string={"q": "abc", "page": 99}).get_data(as_text=True)
+    assert "past the last one" in html
+    response = admin_client.get("/admin", query_string={"status": "bogus"})
+    assert response.status_code == 200 and "Choose a status" in response.get_data(as_text=True)
+
+
+def test_needs_attention_lists_unknown_bookings_oldest_first(admin_client, bookings, make_booking, make_user):
+    older = make_booking(make_user(), plate="OLD-1", status=Status.UNKNOWN,
+                         created_at=datetime.now(UTC) - timedelta(hours=2))
+    html = admin_client.get("/admin/attention").get_data(as_text=True)
+    assert html.index(older.public_ref) < html.index(bookings["unknown"].public_ref)
+    assert bookings["abc"].public_ref not in html
+
+
+def test_settle_an_unknown_booking_with_a_note_is_recorded_and_audited(admin_client, bookings):
+    booking = bookings["unknown"]
+    refused = admin_client.post(f"/admin/bookings/{booking.public_ref}/settle",
+                                data={"status": "reserved", "note": "", "version": booking.version})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and html.count("Write what you found out") == 1
+    assert "Give the provider" in html
+    response = admin_client.post(f"/admin/bookings/{booking.public_ref}/settle",
+                                 data={"status": "reserved", "provider_ref": "S123456", "version": booking.version,
+                                       "note": "Confirmed by phone with 247Parking"})
+    assert response.status_code == 303
+    db.session.refresh(booking)
+    assert booking.status == Status.RESERVED and booking.provider_ref == "S123456"
+    assert booking.events[-1].actor == f"admin:{admin_client.admin.id}"
+    assert "Confirmed by phone" in booking.events[-1].message
+    actions = [e.action for e in db.session.scalars(db.select(AdminAuditEntry))]
+    assert "settle" in actions and "view" in actions
+
+
+def test_the_audit_log_records_views_and_searches_and_has_no_edit_route(admin_client, bookings, app):
+    admin_client.get("/admin", query_string={"q": "abc"})
+    admin_client.get(f"/admin/bookings/{bookings['abc'].public_ref}")
+    entries = list(db.session.scalars(db.select(AdminAuditEntry).order_by(AdminAuditEntry.id)))
+    assert [(e.action, e.admin_email) for e in entries] == [("search", "admin@example.com"),
+                                                             ("view", "admin@example.com")]
+    assert entries[1].target == bookings["abc"].public_ref and entries[1].ip == "127.0.0.1"
+    html = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert bookings["abc"].public_ref in html
+    audit_rules = [r for r in app.url_map.iter_rules() if "audit" in r.rule]
+    assert all(r.methods <= {"GET", "HEAD", "OPTIONS"} for r in audit_rules)
+
+
+def test_recheck_settles_a_helsinki_parking_whose_reply_was_lost(app, admin_client, make_user):
+    from tests.helsinki.conformance import HelsinkiDriver
+
+    driver = HelsinkiDriver(app)
+    user = make_user()
+    driver.prepare_user(user)
+    driver.sandbox.extensions["faults"].late_commit = 1
+    booking = driver.book(user, "admin-recheck-1")
+    assert booking.status == Status.UNKNOWN
+    driver.sandbox.extensions["faults"].commit_late(driver.sandbox)
+    html = admin_client.post(f"/admin/bookings/{booking.public_ref}/recheck").get_data(as_text=True)
+    db.session.refresh(booking)
+    assert booking.status == Status.ACTIVE and "Status" in html and "Checking with the provider" in html
+    # a second re-check finds no difference
+    html = admin_client.post(f"/admin/bookings/{booking.public_ref}/recheck").get_data(as_text=True)
+    assert "No difference" in html
+
+
+def test_admin_cancels_on_the_drivers_behalf_with_a_reason(app, admin_client, make_user):
+    from tests.helsinki.conformance import HelsinkiDriver
+
+    driver = HelsinkiDriver(app)
+    user = make_user()
+    driver.prepare_user(user)
+    booking = driver.book(user, "admin-cancel-1")
+    without = admin_client.post(f"/admin/bookings/{booking.public_ref}/cancel",
+                                data={"reason": " ", "version": booking.version})
+    assert without.status_code == 422 and without.get_data(as_text=True).count("Say why") == 1
+    response = admin_client.post(f"/admin/bookings/{booking.public_ref}/cancel",
+                                 data={"reason": "Driver called: wrong car", "version": booking.version})
+    assert response.status_code == 303
+    db.session.refresh(booking)
+    assert booking.status == Status.CANCELLED and driver.remote_refs() == set()
+    assert booking.events[-1].message == "Driver called: wrong car"
+
+
+# --- access: drivers never reach admin pages, nobody sees another driver's booking -------------
+
+def _example(rule, ref: str) -> str:
+    path = rule.rule
+    for argument in rule.arguments:
+        path = re.sub(rf"<(?:[a-z]+:)?{argument}>", ref if argument == "ref" else "1", path)
+    return path
+
+
+def test_every_admin_route_is_403_for_a_driver(app, client, make_user, login, bookings):
+    login(make_user())
+    admin_rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/admin")]
+    assert len(admin_rules) >= 6
+    for rule in admin_rules:
+        path = _example(rule, bookings["abc"].public_ref)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            assert client.open(path, method=method).status_code == 403, (method, path)
+
+
+def test_every_booking_route_is_404_for_another_driver(app, client, make_user, login, bookings):
+    login(make_user())
+    ref = bookings["abc"].public_ref
+    booking_rules = [r for r in app.url_map.iter_rules()
+                     if "ref" in r.arguments and not r.rule.startswith("/admin")]
+    assert booking_rules
+    for rule in booking_rules:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(_example(rule, ref), method=method)
+            assert response.status_code == 404, (method, rule.rule, response.status_code)
+    assert db.session.get(Booking, bookings["abc"].id).status == Status.ACTIVE

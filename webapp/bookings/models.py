@@ -63,6 +63,8 @@ class Action(enum.StrEnum):
     STOPPED = "stopped"
     CANCEL_REQUESTED = "cancel requested"
     CANCELLED = "cancelled"
+    CHANGE_REQUESTED = "change requested"  # a rental's dates, cover or extras (rentcar)
+    CHANGED = "changed"
     SETTLED_BY_SUPPORT = "settled by support"
 
 
@@ -86,6 +88,7 @@ _ACTION_LABELS: dict[Action, object] = {
     Action.EXTEND_REQUESTED: _l("Extension requested"), Action.EXTENDED: _l("Extended"),
     Action.STOP_REQUESTED: _l("Stop requested"), Action.STOPPED: _l("Stopped"),
     Action.CANCEL_REQUESTED: _l("Cancellation requested"), Action.CANCELLED: _l("Cancelled"),
+    Action.CHANGE_REQUESTED: _l("Change requested"), Action.CHANGED: _l("Changed"),
     Action.SETTLED_BY_SUPPORT: _l("Settled by our support team"),
 }
 

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from webapp.accounts import users, vehicles
 from webapp.accounts.cli import users_cli
 from webapp.bookings.cli import bookings_cli
-from webapp.config import PROVIDER_NAMES
+from webapp.config import PROVIDER_NAMES, SANDBOX_DEMO_CREDENTIALS
 from webapp.core.jobs import jobs_cli
 
 sandbox_cli = AppGroup("sandbox", help="Serve a provider sandbox over real HTTP.")
@@ -37,6 +37,19 @@ def serve_sandbox(name: str, port: int, latency: float, fail_status: int | None)
     faults.latency, faults.status = latency, fail_status
     click.echo(f"sandbox {name} on http://127.0.0.1:{port}/ (point PROVIDER_{name.upper()}_URL at it)")
     run_simple("127.0.0.1", port, sandbox, threaded=True, use_reloader=False)
+
+
+@sandbox_cli.command("valet-reset-credentials")
+@click.option("--demo", is_flag=True, help="Issue the seed's example pair again (what the app uses by default).")
+def valet_reset_credentials(demo: bool) -> None:
+    """247Parking's "Reset API credentials" (seed 004): a new key and secret; the old pair is dead at once."""
+    sandbox = current_app.extensions["providers"].sandbox_app("parking247")
+    seed_pair = SANDBOX_DEMO_CREDENTIALS["parking247"]
+    pair = (seed_pair["key"], seed_pair["secret"]) if demo else ()
+    key, secret = sandbox.extensions["parking247"].reset_credentials(*pair)
+    click.echo(f"PROVIDER_PARKING247_KEY={key}\nPROVIDER_PARKING247_SECRET={secret}")
+    if not demo:
+        click.echo("The app signs with these only once both are set; `--demo` restores the seed's example pair.")
 
 
 @demo_cli.command("load")

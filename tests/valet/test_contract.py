@@ -1,4 +1,7 @@
-"""Parking247Client against the 247Parking sandbox, in-process."""
+"""Parking247Client against the 247Parking sandbox, in-process: authorization, the test call, errors.
+
+The reservation calls and their rules are in ``test_reservations.py``.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ from webapp.valet.sandbox import create_sandbox
 
 KEY = "XxYEajBjyj&PQZiLGatPbKkoU3cg6NG9)ZrW6DWghAEiqv=lM"
 SECRET = "YyZLGQZiGrW6oBjyj&WghAP9)ZEiqv=lMatPbK"
-BASE_URL = "https://api.247parking.nl/v1/"
+BASE_URL = "https://api.247parking.nl/v1/"  # where the requests go
+SIGNED = "https://api.247parking.nl/"  # what is signed (seed 004's example value, PROVIDERS.md §5)
 DEMO = {"key": KEY, "secret": SECRET}
 
 
@@ -41,7 +45,7 @@ def http(sandbox):
 
 
 def client_for(http, **overrides) -> Parking247Client:
-    arguments = {"key": KEY, "secret": SECRET, "base_url": BASE_URL, **overrides}
+    arguments = {"key": KEY, "secret": SECRET, "base_url": SIGNED, **overrides}
     return Parking247Client(http, **arguments)
 
 
@@ -59,8 +63,8 @@ def test_reply_envelope_matches_seed(http):
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"secret": "not-the-secret"}, "Invalid signature"),
     ({"key": "not-the-key"}, "Invalid API key"),
-    # Both sides must sign the same base URL; the seed's own example root differs from ours.
-    ({"base_url": "https://api.247parking.nl/"}, "Invalid signature"),
+    # Both sides must sign the same base URL: the request's own URL is not it.
+    ({"base_url": BASE_URL}, "Invalid signature"),
 ])
 def test_wrong_credentials_raise_auth_error(http, overrides, message):
     with pytest.raises(ProviderAuthError) as caught:
@@ -88,6 +92,50 @@ def test_expired_reply_uses_seed_error_envelope(http):
 
     assert response.status_code == 401
     assert response.json() == {"data": "", "meta": {"status": "error", "code": 401, "message": "Request expired"}}
+
+
+def test_far_future_timestamp_is_refused_with_its_own_message(http):
+    with pytest.raises(ProviderAuthError) as caught:
+        client_for(http, clock=lambda: time.time() + 3600).test_call()
+
+    assert "Request timestamp is in the future" in caught.value.detail
+
+
+def test_signature_check_holds_whatever_url_serves_the_sandbox(sandbox):
+    # the sandbox served on a port: requests go to http://127.0.0.1:…, the signed value stays the setting
+    settings = HttpSettings("parking247", "http://127.0.0.1:8123/v1/")
+    with build_http_client(settings, transport=SandboxTransport(sandbox)) as local:
+        assert client_for(local).test_call().code == 200
+
+
+def test_reset_credentials_kills_the_old_pair_at_once(sandbox, http):
+    new_key, new_secret = sandbox.extensions["parking247"].reset_credentials()
+
+    with pytest.raises(ProviderAuthError) as caught:
+        client_for(http).test_call()
+    assert "API key has been reset" in caught.value.detail
+    assert client_for(http, key=new_key, secret=new_secret).test_call().code == 200
+    assert (new_key, new_secret) != (KEY, SECRET)
+
+
+def test_a_reset_holds_for_another_process_on_the_same_state(tmp_path, sandbox, http):
+    new_key, new_secret = sandbox.extensions["parking247"].reset_credentials()
+    # another server process on the same state folder, configured with the old demo pair
+    other_process = create_sandbox(tmp_path, DEMO)
+    with build_http_client(HttpSettings("parking247", BASE_URL), transport=SandboxTransport(other_process)) as other:
+        with pytest.raises(ProviderAuthError):
+            client_for(other).test_call()
+        assert client_for(other, key=new_key, secret=new_secret).test_call().code == 200
+
+
+def test_unknown_key_and_reset_key_have_their_own_messages(sandbox, http):
+    sandbox.extensions["parking247"].reset_credentials()
+    messages = set()
+    for key in ("never-issued", KEY):
+        with pytest.raises(ProviderAuthError) as caught:
+            client_for(http, key=key).test_call()
+        messages.add(caught.value.detail.rsplit(": ", 1)[-1])
+    assert messages == {"Invalid API key", "API key has been reset; use the new API credentials"}
 
 
 def test_reused_nonce_is_refused(http):

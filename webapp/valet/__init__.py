@@ -9,11 +9,13 @@ SPEC = ProviderSpec(
     api=ApiSpec(
         # the API keeps its own name: PROVIDER_PARKING247_* and `sandbox serve parking247`
         name="parking247",
-        credentials={"key": "PROVIDER_PARKING247_KEY", "secret": "PROVIDER_PARKING247_SECRET"},
-        # seed 004's example key and secret
+        credentials={"key": "PROVIDER_PARKING247_KEY", "secret": "PROVIDER_PARKING247_SECRET",
+                     # what is signed as the "Base URL": one setting for client and sandbox (PROVIDERS.md §5)
+                     "signed_base_url": "PROVIDER_PARKING247_SIGNED_BASE_URL"},
+        # seed 004's example key and secret, and the base URL its example signs
         demo_credentials={"key": "XxYEajBjyj&PQZiLGatPbKkoU3cg6NG9)ZrW6DWghAEiqv=lM",
-                          "secret": "YyZLGQZiGrW6oBjyj&WghAP9)ZEiqv=lMatPbK"},
-        # the signature covers the base URL, so the sandbox uses the real root
+                          "secret": "YyZLGQZiGrW6oBjyj&WghAP9)ZEiqv=lMatPbK",
+                          "signed_base_url": "https://api.247parking.nl/"},
         sandbox_base_url="https://api.247parking.nl/v1/",
         client="webapp.valet.client:client_from_settings",
         sandbox="webapp.valet.sandbox:create_sandbox",

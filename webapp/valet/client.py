@@ -1,22 +1,27 @@
 """Client for the 247Parking REST API (seed 004; airport valet, Amsterdam).
 
-We are a partner. This is the foundation: request signing, the reply envelope
-``{"data", "meta": {"status", "code", "message"}}``, error mapping and the test
-call ``GET /v1/``; reservations are added by their own issue on top of ``_send``.
+We are a partner. Every call of the seed: the test call ``GET /v1/``,
+``POST /reservering/``, ``PUT /reservering/:resnr/`` and
+``PUT /reservering/:resnr/status/``; each answer is validated by the pydantic
+models of ``wire`` and every failure is a ``core.errors`` provider error. A
+refusal (400) carries a ``code`` naming the rule broken (``REFUSALS``) so the
+service can say it in the traveller's language, and 247Parking's own Dutch
+message as ``user_message``.
 
 Quirks handled here (seed 004 "Authorizing a request" / "Creating a signature"):
 - Signature = base64(SHA-1(secret + METHOD + base URL + nonce + timestamp)),
   raw digest. The seed's worked example prints ``G5OSm46rLM61WQlltBpe4qB57gk=``,
   which its own inputs do not give (they give ``y/SyHbxMWbUPHEatZP5IGaaHQJM=``);
   we implement the formula (PROVIDERS.md §5).
-- The "base URL" signed is a configured API root with a trailing slash, the same
-  for every request (the seed signs ``https://api.247parking.nl/`` for a request
-  to ``/v1/``); it must equal the server's setting, and it is independent of the
-  httpx client's base URL (which may point at a sandbox).
-- Each request gets a fresh timestamp and nonce. The transport retries safe
-  calls with the *same* signed request, so a retried GET reuses its nonce; the
-  server refuses that when the first attempt reached it (401 "Nonce already
-  used"). Build this provider's HttpSettings with ``retries=0`` if that matters.
+- The "base URL" signed is one setting, the same for every request: the
+  seed's example value ``https://api.247parking.nl/`` (scheme, host and a
+  slash; the seed signs it for a request to ``/v1/``). The sandbox verifies
+  against the same setting (``signed_base_url``), so it is independent of
+  the httpx client's base URL, which may point at a sandbox on any port.
+- Each request gets a fresh timestamp and nonce. Nothing is retried blindly:
+  a resent request would reuse its nonce (401 "Nonce already used"), and a
+  resent POST could book twice. The ApiSpec sets ``retries=0``; a caller that
+  tries again calls the method again, which signs anew.
 """
 
 from __future__ import annotations
@@ -29,15 +34,43 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
-from webapp.core.errors import ProviderBadResponseError, ProviderError, error_for_status
+from webapp.core.errors import ProviderBadResponseError, ProviderError, ProviderRejectedError, error_for_status
 from webapp.core.http import send
+from webapp.valet.wire import (
+    Confirmation,
+    ConfirmationReply,
+    RemoteStatus,
+    Reservation,
+    StatusReply,
+    TestReply,
+)
 
 PROVIDER = "parking247"
 HEADER = "X-Authorization"
 TEST_PATH = ""  # the API root itself: GET /v1/
+RESERVATIONS = "reservering/"
+#: the value signed into every request unless configured otherwise (PROVIDERS.md §5)
+SIGNED_BASE_URL = "https://api.247parking.nl/"
+
+#: 247Parking's refusal messages -> (the rule broken, the parameter it concerns). The seed
+#: documents only the discount-code message verbatim; the others are matched by their start.
+REFUSALS: tuple[tuple[str, str, str | None], ...] = (
+    ("De ingevoerde kortingscode bestaat niet of is verlopen", "discount_code", "kortingscode"),
+    ("De totaalprijs klopt niet", "total_mismatch", "totaalprijs"),
+    ("De vertrektijd ligt in het verleden", "departure_past", "vertrek_timestamp"),
+    ("De aankomsttijd moet na de vertrektijd", "arrival_before_departure", "aankomst_timestamp"),
+    ("Overdekt parkeren", "indoor", "overdektparkeren"),
+    ("Wasservice is niet mogelijk", "indoor", "overdektparkeren"),
+    ("Leerverzorging", "leather_care", "leerverzorging"),
+    ("Vluchtnummers", "flight_numbers", "vertrek_vluchtnummer"),
+    ("Deze parkeerservice is niet beschikbaar", "service_location", "parkeerservice"),
+    ("Annuleren kan alleen", "cancel_too_late", "status"),
+)
 
 
 @dataclass(frozen=True)
@@ -95,8 +128,9 @@ class Parking247Client:
             URL is the API root (``…/v1/``); paths here are relative to it.
         key: the partner's API key.
         secret: the partner's API secret.
-        base_url: the API root signed into every request; must start with
-            ``https://`` (seed 004 "Base URL") and match the server's setting.
+        base_url: the value signed into every request (``SIGNED_BASE_URL``);
+            must start with ``https://`` (seed 004 "Base URL") and match the
+            server's setting.
         clock: returns the current Unix time (tests freeze or skew it).
         nonce_factory: returns a fresh nonce per request.
 
@@ -139,11 +173,53 @@ class Parking247Client:
             ProviderTimeoutError: no answer in time (or 408/504).
             ProviderBadResponseError: the reply is not the documented envelope.
         """
-        meta = self._send("GET", TEST_PATH)["meta"]
-        try:
-            return AccessStatus(status=str(meta["status"]), code=int(meta["code"]), message=str(meta["message"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ProviderBadResponseError(PROVIDER, "bad_body", f"test call meta: {exc!r}") from exc
+        meta = _parse(TestReply, self._send("GET", TEST_PATH)).meta
+        return AccessStatus(status=meta.status, code=meta.code, message=meta.message)
+
+    def create_reservation(self, reservation: Reservation) -> Confirmation:
+        """Make a reservation (``POST /v1/reservering/``).
+
+        Returns:
+            The reservation number, the voucher URL and 247Parking's total price.
+
+        Raises:
+            ValueError: ``aantal_personen`` is missing (required on a create; nothing is sent).
+            ProviderRejectedError: a rule was broken; ``code`` names it (``REFUSALS``).
+            ProviderTimeoutError: no answer in time — the reservation may exist.
+            ProviderUnavailableError, ProviderAuthError, ProviderBadResponseError: as ``test_call``.
+        """
+        if reservation.aantal_personen is None:
+            raise ValueError("aantal_personen is required for a new reservation")
+        envelope = self._send("POST", RESERVATIONS, reservation.to_wire())
+        return _parse(ConfirmationReply, envelope).data
+
+    def update_reservation(self, number: str, reservation: Reservation, total: Decimal) -> Confirmation:
+        """Change a reservation (``PUT /v1/reservering/:resnr/``); the fields left ``None`` stay as they are.
+
+        Args:
+            total: the recomputed ``totaalprijs``; 247Parking refuses a total
+                that is not its own price of the changed reservation.
+
+        Raises:
+            ProviderNotFoundError: no such reservation.
+            ProviderRejectedError: a rule was broken or the total differs (``total_mismatch``).
+        """
+        body = {**reservation.to_wire(), "totaalprijs": f"{total:.2f}"}
+        envelope = self._send("PUT", f"{RESERVATIONS}{_number(number)}/", body)
+        return _parse(ConfirmationReply, envelope).data
+
+    def update_status(self, number: str, status: RemoteStatus) -> str:
+        """Set a reservation's status (``PUT /v1/reservering/:resnr/status/``).
+
+        Returns:
+            The reservation number 247Parking confirms.
+
+        Raises:
+            ProviderNotFoundError: no such reservation.
+            ProviderRejectedError: the move is not allowed (e.g. cancelling after drop-off).
+        """
+        envelope = self._send("PUT", f"{RESERVATIONS}{_number(number)}/status/", {"status": status})
+        return _parse(StatusReply, envelope).data.reserveringsnummer
 
     def signed_headers(self, method: str) -> dict[str, str]:
         """Headers for one request: a fresh timestamp and nonce, signed.
@@ -166,6 +242,20 @@ class Parking247Client:
         if response.is_success and envelope.get("meta", {}).get("status") == "success":
             return envelope
         raise _error_for(response, envelope)
+
+
+def _number(number: str) -> str:
+    """A reservation number as a path segment (``S123456``; never a path of its own)."""
+    if not re.fullmatch(r"[A-Za-z0-9]{1,20}", number or ""):
+        raise ValueError(f"not a 247Parking reservation number: {number!r}")
+    return number
+
+
+def _parse(model: type[BaseModel], envelope: dict):
+    try:
+        return model.model_validate(envelope)
+    except ValidationError as exc:
+        raise ProviderBadResponseError(PROVIDER, "bad_body", f"{model.__name__}: {exc}") from exc
 
 
 def _envelope(response: httpx.Response) -> dict:
@@ -195,11 +285,28 @@ def _error_for(response: httpx.Response, envelope: dict) -> ProviderError:
     # kortingscode, seed 004 "Response with invalid value for kortingscode");
     # a 400 without the envelope (a proxy's page) has nothing to show.
     for_customer = status == 400 and bool(meta.get("message"))
+    field = None
+    if for_customer:
+        code, field = refusal_of(message)
     return error_for_status(PROVIDER, status, code=code, detail=detail,
                             user_message=message if for_customer else None, visible_to_user=for_customer,
-                            retry_after_header=response.headers.get("Retry-After"))
+                            field=field, retry_after_header=response.headers.get("Retry-After"),
+                            kind=ProviderRejectedError if status == 400 else None)
+
+
+def refusal_of(message: str) -> tuple[str, str | None]:
+    """The rule a 400's message names and the parameter it concerns (``("rejected", None)`` if unknown)."""
+    for start, code, field in REFUSALS:
+        if message.startswith(start):
+            return code, field
+    return "rejected", None
 
 
 def client_from_settings(http: httpx.Client, credentials: dict[str, str], base_url: str) -> Parking247Client:
-    """Build the client from the app's provider settings (``core.provider.ApiSpec.client``)."""
-    return Parking247Client(http, credentials["key"], credentials["secret"], base_url)
+    """Build the client from the app's provider settings (``core.provider.ApiSpec.client``).
+
+    ``base_url`` is where requests go (a sandbox or the real API); what is signed is
+    ``credentials["signed_base_url"]``, the setting the sandbox checks against.
+    """
+    signed = credentials.get("signed_base_url") or SIGNED_BASE_URL
+    return Parking247Client(http, credentials["key"], credentials["secret"], signed)

@@ -22,7 +22,7 @@ from webapp.core.errors import NotFoundError, ProviderError, ValidationError
 from webapp.core.provider import provider_client
 from webapp.extensions import db
 from webapp.helsinki.models import HelsinkiArea, HelsinkiDayType
-from webapp.helsinki.tariffs import PriceQuote, StayTooLongError, TariffWindow, quote_stay
+from webapp.helsinki.tariffs import MAX_STAY_MINUTES, PriceQuote, StayTooLongError, TariffWindow, quote_stay
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,10 @@ def quote_area_stay(area: HelsinkiArea, start: datetime, end: datetime) -> Price
     """
     if end <= start:
         raise ValidationError({"end_at": str(_l("The parking must end after it starts."))})
+    # refused before the day types are fetched or anything is priced: both grow with the stay's length
+    longest = area.max_time_in_minutes if area.max_time_in_minutes is not None else MAX_STAY_MINUTES
+    if end - start > timedelta(minutes=longest):
+        raise _too_long(longest)
     windows = [TariffWindow(t["day_type"], t["from"], t["until"], Decimal(t["hourly_price"])) for t in area.tariffs]
     local_first = start.astimezone(HELSINKI).date() - timedelta(days=1)
     local_last = end.astimezone(HELSINKI).date()
@@ -165,7 +169,10 @@ def quote_area_stay(area: HelsinkiArea, start: datetime, end: datetime) -> Price
         return quote_stay(start, end, windows, _day_types(local_first, local_last),
                           max_time_in_minutes=area.max_time_in_minutes)
     except StayTooLongError as error:
-        longest = format_duration(error.max_minutes, get_locale() or "en_GB")
-        raise ValidationError({"end_at": str(_l("This area allows at most %(time)s of parking.",
-                                                time=longest))}) from None
+        raise _too_long(error.max_minutes) from None
+
+
+def _too_long(max_minutes: int) -> ValidationError:
+    longest = format_duration(max_minutes, get_locale() or "en_GB")
+    return ValidationError({"end_at": str(_l("This area allows at most %(time)s of parking.", time=longest))})
 

@@ -17,6 +17,11 @@ Rules:
   hourly price is prorated per minute, exactly (fractions of a minute too).
 * Rounding: the exact total is rounded once, half up, to 0.01 EUR; segment
   amounts are left unrounded so rounding never accumulates.
+* Length: a stay longer than the area's ``max_time_in_minutes`` — or, where
+  the area sets none, than ``MAX_STAY_MINUTES`` (30 days) — is refused before
+  any pricing work. The work is one sweep over the stay's days, each day's few
+  windows kept in a short active list, so a quote costs at most the cap's
+  31 days of arithmetic (an unbounded stay once took a minute: issue 11).
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ from zoneinfo import ZoneInfo
 
 from webapp.core.clock import HELSINKI
 
+#: the longest stay priced where an area sets no maximum: a month covers every real street parking,
+#: and bounds the work of a quote (the city's API documents no limit of its own)
+MAX_STAY_MINUTES = 30 * 24 * 60
 CURRENCY = "EUR"
 CENT = Decimal("0.01")
 DAY_TYPES = ("BUSINESS_DAY", "SATURDAY", "SUNDAY")
@@ -181,7 +189,7 @@ def quote_stay(start: datetime, end: datetime, tariffs: Sequence[TariffWindow],
         end: aware end of the stay.
         tariffs: the area's tariff windows.
         day_types: local date → day type, from the city's ``/day_types``.
-        max_time_in_minutes: the area's longest allowed stay, if any.
+        max_time_in_minutes: the area's longest allowed stay; None means ``MAX_STAY_MINUTES``.
         tz: time zone of the tariff hours (Helsinki).
 
     Returns:
@@ -189,7 +197,7 @@ def quote_stay(start: datetime, end: datetime, tariffs: Sequence[TariffWindow],
 
     Raises:
         InvalidStayError: naive datetimes, or ``end`` not after ``start``.
-        StayTooLongError: the stay is longer than ``max_time_in_minutes``.
+        StayTooLongError: the stay is longer than ``max_time_in_minutes`` (or the cap).
     """
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidStayError("start and end must be timezone-aware")
@@ -198,8 +206,9 @@ def quote_stay(start: datetime, end: datetime, tariffs: Sequence[TariffWindow],
     if finish <= begin:
         raise InvalidStayError("the stay must end after it starts")
     minutes = Decimal(int((finish - begin).total_seconds() * 1_000_000)) / Decimal(60_000_000)
-    if max_time_in_minutes is not None and minutes > max_time_in_minutes:
-        raise StayTooLongError(minutes, max_time_in_minutes)
+    longest = max_time_in_minutes if max_time_in_minutes is not None else MAX_STAY_MINUTES
+    if minutes > longest:
+        raise StayTooLongError(minutes, longest)
     day_types = day_types or {}
 
     def kind(day: date) -> str:
@@ -225,9 +234,17 @@ def quote_stay(start: datetime, end: datetime, tariffs: Sequence[TariffWindow],
 
     segments: list[PriceSegment] = []
     ordered = sorted(cuts)
+    # sweep: windows enter when the sweep reaches their start and leave at their end, so each stretch
+    # looks only at the few windows open then (not at every window of the stay: that was quadratic)
+    pending = sorted(windows, key=lambda w: w[0])
+    active: list[tuple[datetime, datetime, Decimal, str]] = []
+    entered = 0
     for low, high in pairwise(ordered):
-        covering = [w for w in windows if w[0] <= low and high <= w[1]]
-        price, day_type = max(((w[2], w[3]) for w in covering), default=(Decimal(0), None))
+        while entered < len(pending) and pending[entered][0] <= low:
+            active.append(pending[entered])
+            entered += 1
+        active = [w for w in active if high <= w[1]]
+        price, day_type = max(((w[2], w[3]) for w in active), default=(Decimal(0), None))
         local_day = low.astimezone(tz).date()
         day_type = day_type or kind(local_day)
         seconds = Decimal(int((high - low).total_seconds() * 1_000_000)) / Decimal(1_000_000)

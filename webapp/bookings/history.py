@@ -1,11 +1,21 @@
-"""The driver's own bookings: the history list and one booking with its events."""
+"""The driver's own bookings: the history (filtered, split into current and past, with monthly
+totals), one booking with its events, and the CSV export for expense reports."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import csv
+import io
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from webapp.bookings.models import Booking
+from webapp.bookings.models import Booking, Status
+from webapp.core.clock import utcnow
 from webapp.core.errors import NotFoundError
 from webapp.extensions import db
 
@@ -49,3 +59,137 @@ def get_booking_for_admin(public_ref: str) -> Booking:
     if booking is None:
         raise NotFoundError("no such booking")
     return booking
+
+
+#: statuses whose amount the driver pays (a failed or cancelled booking costs nothing)
+PAID = (Status.ACTIVE, Status.RESERVED, Status.COMPLETED)
+#: statuses of a booking that is still ahead of or with the driver
+CURRENT = (Status.PENDING, Status.UNKNOWN, Status.ACTIVE, Status.RESERVED)
+
+
+@dataclass(frozen=True)
+class HistoryFilters:
+    """What the driver narrowed the history to (all optional)."""
+
+    kind: str = ""
+    status: str = ""
+    plate: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    query: str = ""
+
+    @property
+    def any(self) -> bool:
+        return any((self.kind, self.status, self.plate, self.date_from, self.date_to, self.query))
+
+
+@dataclass(frozen=True)
+class MonthTotal:
+    """What the driver paid in one month and currency."""
+
+    month: date
+    currency: str
+    total: Decimal
+    count: int
+
+
+@dataclass(frozen=True)
+class History:
+    """One page of the driver's history."""
+
+    current: list[Booking]
+    past: list[Booking]
+    page: int
+    pages: int
+    past_total: int
+    totals: list[MonthTotal]
+
+
+def _filtered(user_id: int, filters: HistoryFilters):
+    query = select(Booking).where(Booking.user_id == user_id)
+    if filters.kind:
+        query = query.where(Booking.kind == filters.kind)
+    if filters.status:
+        try:
+            query = query.where(Booking.status == Status(filters.status))
+        except ValueError:
+            query = query.where(Booking.id.is_(None))  # an unknown status matches nothing
+    if filters.plate:
+        query = query.where(Booking.plate == filters.plate)
+    if filters.date_from:
+        query = query.where(func.coalesce(Booking.starts_at, Booking.created_at)
+                            >= datetime.combine(filters.date_from, time.min, tzinfo=UTC))
+    if filters.date_to:
+        query = query.where(func.coalesce(Booking.starts_at, Booking.created_at)
+                            < datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=UTC))
+    text = " ".join((filters.query or "").split())[:80]
+    if text:
+        query = query.where(or_(Booking.public_ref == text.upper(), Booking.provider_ref == text,
+                                func.lower(Booking.title).contains(text.lower(), autoescape=True)))
+    return query
+
+
+def driver_history(user_id: int, filters: HistoryFilters | None = None, page: int = 1,
+                   now: datetime | None = None) -> History:
+    """The driver's bookings of every provider: current ones first, then the past, paged, with monthly totals.
+
+    Args:
+        filters: kind, status, vehicle, date range and a reference or title search.
+        page: page of the past bookings (a page past the last returns none; the page says so).
+    """
+    now = now or utcnow()
+    filters = filters or HistoryFilters()
+    base = _filtered(user_id, filters)
+    is_current = Booking.status.in_(CURRENT) & (Booking.ends_at.is_(None) | (Booking.ends_at > now))
+    current = list(db.session.scalars(base.where(is_current).order_by(Booking.starts_at, Booking.id)))
+    past_query = base.where(~is_current)
+    past_total = db.session.scalar(select(func.count()).select_from(past_query.subquery())) or 0
+    page = min(max(1, page), MAX_PAGE)
+    past = list(db.session.scalars(past_query.order_by(func.coalesce(Booking.starts_at, Booking.created_at).desc(),
+                                                       Booking.id.desc())
+                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    return History(current=current, past=past, page=page, pages=max(1, math.ceil(past_total / PAGE_SIZE)),
+                   past_total=past_total, totals=monthly_totals(user_id, filters))
+
+
+def monthly_totals(user_id: int, filters: HistoryFilters | None = None) -> list[MonthTotal]:
+    """What the driver paid per month and currency (newest month first), over the filtered bookings."""
+    query = _filtered(user_id, filters or HistoryFilters()).where(Booking.status.in_(PAID),
+                                                                  Booking.amount.is_not(None))
+    sums: dict[tuple[date, str], list] = defaultdict(lambda: [Decimal(0), 0])
+    for booking in db.session.scalars(query):
+        when = booking.starts_at or booking.created_at
+        key = (date(when.year, when.month, 1), booking.currency)
+        sums[key][0] += booking.amount
+        sums[key][1] += 1
+    return [MonthTotal(month, currency, total, count)
+            for (month, currency), (total, count) in sorted(sums.items(), key=lambda item: (item[0][0], item[0][1]),
+                                                            reverse=True)]
+
+
+def driver_plates(user_id: int) -> list[str]:
+    """The plates the driver has booked with (for the vehicle filter)."""
+    return list(db.session.scalars(select(Booking.plate).where(Booking.user_id == user_id, Booking.plate != "")
+                                   .distinct().order_by(Booking.plate)))
+
+
+CSV_COLUMNS = ("reference", "provider_reference", "kind", "title", "vehicle", "starts_utc", "ends_utc", "status",
+               "amount", "currency")
+
+
+def export_csv(user_id: int, date_from: date | None = None, date_to: date | None = None) -> str:
+    """The driver's bookings in a period as CSV (one row each, amounts as plain decimals)."""
+    query = _filtered(user_id, HistoryFilters(date_from=date_from, date_to=date_to))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for b in db.session.scalars(query.order_by(func.coalesce(Booking.starts_at, Booking.created_at), Booking.id)):
+        writer.writerow([b.public_ref, b.provider_ref or "", b.kind, _csv_text(b.title), b.plate,
+                         b.starts_at.isoformat() if b.starts_at else "", b.ends_at.isoformat() if b.ends_at else "",
+                         Status(b.status).value, "" if b.amount is None else f"{b.amount:.2f}", b.currency])
+    return out.getvalue()
+
+
+def _csv_text(value: str) -> str:
+    # a cell starting with = + - @ is a formula to a spreadsheet: provider text must stay text
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

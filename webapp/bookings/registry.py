@@ -7,6 +7,7 @@ for each ``ProviderSpec``); the core never imports a feature.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask import Flask, current_app
 
@@ -25,6 +26,8 @@ class BookingKind:
     provider: str
     reference_prefix: str
     adapter: object | None
+    seller: str = ""
+    vat_rate: Decimal | None = None
 
 
 def register_feature(app: Flask, spec: ProviderSpec) -> None:
@@ -36,6 +39,7 @@ def register_feature(app: Flask, spec: ProviderSpec) -> None:
     kinds[spec.booking_kind] = BookingKind(
         kind=spec.booking_kind, feature=spec.name, provider=spec.api.name if spec.api else spec.name,
         reference_prefix=spec.reference_prefix or FALLBACK_PREFIX, adapter=adapter,
+        seller=spec.seller or spec.name, vat_rate=spec.vat_rate,
     )
 
 

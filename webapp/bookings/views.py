@@ -1,19 +1,25 @@
-"""The driver's booking history and booking detail."""
+"""The driver's booking history (every provider), one booking, its receipt, and the CSV export."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template, request
+from datetime import date
+
+from flask import Blueprint, Flask, Response, render_template, request
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.bookings import history as booking_history
-from webapp.bookings.models import Status, event_label
+from webapp.bookings import receipts
+from webapp.bookings.models import KINDS, Status, event_label
+from webapp.web.locale import money
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 
 
 def init_app(app: Flask) -> None:
     """Status and event words for every template, from the one place that defines them."""
-    app.jinja_env.globals.update(status_label=status_label, event_label=event_label)
+    app.jinja_env.globals.update(status_label=status_label, event_label=event_label, kind_label=kind_label)
 
 
 def status_label(status) -> str:
@@ -24,12 +30,44 @@ def status_label(status) -> str:
         return str(status)
 
 
+def kind_label(kind: str) -> str:
+    """A booking kind in the page's language."""
+    labels = {"street_parking": _("Street parking"), "apds_session": _("Car park"), "rental": _("Rent-car"),
+              "valet": _("Airport valet")}
+    return labels.get(kind, kind)
+
+
+def _date(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
 @bp.get("")
 @login_required
 def history():
+    filters = booking_history.HistoryFilters(
+        kind=request.args.get("kind", "")[:20], status=request.args.get("status", "")[:16],
+        plate=request.args.get("plate", "")[:16], date_from=_date("from"), date_to=_date("to"),
+        query=request.args.get("q", "")[:80])
     page = request.args.get("page", 1, type=int) or 1
-    rows, has_more = booking_history.list_bookings(current_user.id, page)
-    return render_template("bookings/history.html", bookings=rows, page=page, has_more=has_more)
+    found = booking_history.driver_history(current_user.id, filters, page)
+    # the CSV covers the chosen period (for an expense report), whatever else is filtered
+    export_args = {key: value.isoformat() for key, value in (("from", filters.date_from), ("to", filters.date_to))
+                   if value}
+    return render_template("bookings/history.html", history=found, filters=filters, kinds=KINDS,
+                           statuses=list(Status), plates=booking_history.driver_plates(current_user.id),
+                           export_args=export_args)
+
+
+@bp.get("/export.csv")
+@login_required
+def export():
+    content = booking_history.export_csv(current_user.id, _date("from"), _date("to"))
+    response = Response(content, mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="bookings.csv"'
+    return response
 
 
 @bp.get("/<ref>")
@@ -37,3 +75,31 @@ def history():
 def detail(ref: str):
     booking = booking_history.get_booking_for_user(current_user.id, ref)
     return render_template("bookings/detail.html", booking=booking)
+
+
+@bp.get("/<ref>/receipt")
+@login_required
+def receipt(ref: str):
+    return render_template("bookings/receipt.html", receipt=receipts.receipt_for(current_user.id, ref))
+
+
+@bp.get("/<ref>/receipt.pdf")
+@login_required
+def receipt_pdf(ref: str):
+    found = receipts.receipt_for(current_user.id, ref)
+    lines = [(_("Seller"), found.seller), (_("Sold through"), receipts.AGENT), (_("Buyer"), found.buyer),
+             (_("Item"), found.item)]
+    if found.starts_at:
+        period = format_datetime(found.starts_at, "short")
+        if found.ends_at:
+            period += " – " + format_datetime(found.ends_at, "short")
+        lines.append((_("Period"), period))
+    lines.append((_("Amount"), money(found.amount, found.currency)))
+    if found.vat is not None:
+        lines.append((_("Of which VAT %(rate)s %%", rate=f"{found.vat_rate * 100:.0f}"),
+                      money(found.vat, found.currency)))
+    lines += [(_("Our reference"), found.reference), (_("Provider's reference"), found.provider_reference or "–")]
+    pdf = receipts.receipt_pdf(found, lines, _("Receipt"))
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="receipt-{found.reference}.pdf"'
+    return response

@@ -19,6 +19,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -66,6 +67,8 @@ class ProviderSpec:
         demo_data: ``"module:load"``; ``make run`` calls it after migrating.
         adapter: ``"module:Adapter"``; the booking core's view of its bookings.
         jobs: ``"module"`` whose import registers its background jobs.
+        seller: who sells what the driver pays for, as the receipt names it.
+        vat_rate: the VAT included in its prices (``Decimal("0.21")``), when the provider documents it.
     """
 
     name: str
@@ -78,6 +81,8 @@ class ProviderSpec:
     demo_data: str | None = None
     adapter: str | None = None
     jobs: str | None = None
+    seller: str = ""
+    vat_rate: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.api is not None:

@@ -1,0 +1,102 @@
+"""The driver's history across providers: filters, current vs past, paging, monthly totals, CSV, receipts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from webapp.bookings.models import Status
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def driver(make_user):
+    return make_user("driver@example.com")
+
+
+@pytest.fixture
+def trips(driver, make_booking):
+    return {
+        "running": make_booking(driver, title="Kamppi", plate="ABC-123", starts_at=NOW - timedelta(minutes=10),
+                                ends_at=NOW + timedelta(hours=1), amount=Decimal("4.20")),
+        "october": make_booking(driver, title="Kallio", plate="ABC-123", status=Status.COMPLETED,
+                                starts_at=datetime(2026, 10, 3, 9, tzinfo=UTC),
+                                ends_at=datetime(2026, 10, 3, 11, tzinfo=UTC), amount=Decimal("8.40")),
+        "rental": make_booking(driver, kind="rental", provider="rentcar", title="=HYPERLINK(\"x\")",
+                               plate="12가3456", status=Status.COMPLETED, currency="KRW",
+                               starts_at=datetime(2026, 10, 20, 9, tzinfo=UTC),
+                               ends_at=datetime(2026, 10, 23, 9, tzinfo=UTC), amount=Decimal("210000")),
+        "failed": make_booking(driver, title="Töölö", status=Status.FAILED,
+                               starts_at=datetime(2026, 10, 5, 9, tzinfo=UTC), amount=Decimal("3.00")),
+    }
+
+
+def test_history_splits_current_and_past_and_totals_per_month_and_currency(client, login, driver, trips):
+    login(driver)
+    html = client.get("/bookings").get_data(as_text=True)
+    assert html.index(trips["running"].public_ref) < html.index("Past") < html.index(trips["october"].public_ref)
+    # October: 8.40 € paid (the failed 3.00 € is not), and 210,000 won in its own currency
+    assert "October 2026" in html and "€8.40" in html and "₩210,000" in html
+    assert "€11.40" not in html
+
+
+@pytest.mark.parametrize(("args", "shown", "hidden"), [
+    ({"kind": "rental"}, ["rental"], ["october", "running"]),
+    ({"status": "failed"}, ["failed"], ["october", "rental"]),
+    ({"plate": "12가3456"}, ["rental"], ["october"]),
+    ({"from": "2026-10-04", "to": "2026-10-31"}, ["rental", "failed"], ["october", "running"]),
+    ({"q": "kallio"}, ["october"], ["rental"]),
+])
+def test_history_filters(client, login, driver, trips, args, shown, hidden):
+    login(driver)
+    html = client.get("/bookings", query_string=args).get_data(as_text=True)
+    for name in shown:
+        assert f"/bookings/{trips[name].public_ref}" in html, name
+    for name in hidden:
+        assert f"/bookings/{trips[name].public_ref}" not in html, name
+
+
+def test_a_page_past_the_last_says_so(client, login, driver, trips):
+    login(driver)
+    html = client.get("/bookings", query_string={"page": 7}).get_data(as_text=True)
+    assert "past the last one" in html and "No bookings yet" not in html
+
+
+def test_csv_export_of_a_period_keeps_provider_text_as_text(client, login, driver, trips, make_user, make_booking):
+    theirs = make_booking(make_user(), starts_at=datetime(2026, 10, 10, tzinfo=UTC))
+    login(driver)
+    response = client.get("/bookings/export.csv", query_string={"from": "2026-10-01", "to": "2026-10-31"})
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    refs = {row["reference"] for row in rows}
+    assert refs == {trips["october"].public_ref, trips["rental"].public_ref, trips["failed"].public_ref}
+    assert theirs.public_ref not in refs
+    rental = next(row for row in rows if row["reference"] == trips["rental"].public_ref)
+    assert rental["title"].startswith("'=") and rental["amount"] == "210000.00" and rental["currency"] == "KRW"
+
+
+def test_receipt_page_and_pdf_for_a_finished_booking(client, login, driver, trips):
+    login(driver)
+    ref = trips["october"].public_ref
+    html = client.get(f"/bookings/{ref}/receipt").get_data(as_text=True)
+    assert "City of Helsinki" in html and "€8.40" in html and ref in html and "driver@example.com" in html
+    pdf = client.get(f"/bookings/{ref}/receipt.pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert ref in text and "8.40" in text
+
+
+def test_no_receipt_for_a_failed_booking(client, login, driver, trips):
+    login(driver)
+    assert client.get(f"/bookings/{trips['failed'].public_ref}/receipt").status_code == 404
+
+
+def test_no_receipt_for_someone_elses_booking(client, login, trips, make_user):
+    login(make_user())
+    assert client.get(f"/bookings/{trips['october'].public_ref}/receipt.pdf").status_code == 404

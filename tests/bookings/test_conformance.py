@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from tests.apds.conformance import ApdsDriver
 from tests.helsinki.conformance import HelsinkiDriver
 from webapp.bookings import operations, reconcile
 from webapp.bookings.adapter import RemoteBooking
@@ -24,7 +25,7 @@ from webapp.bookings.registry import booking_kinds
 from webapp.core.errors import ConflictError, ProviderUnavailableError
 from webapp.extensions import db
 
-DRIVERS = {driver.kind: driver for driver in (HelsinkiDriver,)}
+DRIVERS = {driver.kind: driver for driver in (HelsinkiDriver, ApdsDriver)}
 
 
 def test_every_booking_adapter_has_a_conformance_driver(app):

@@ -14,4 +14,9 @@ SPEC = ProviderSpec(
         client="webapp.apds.client:client_from_settings",
         sandbox="webapp.apds.sandbox:create_sandbox",
     ),
+    blueprints=("webapp.apds.webhook_views:bp",),
+    cli="webapp.apds.cli:apds_cli",
+    demo_data="webapp.apds.cli:load_demo_places",
+    adapter="webapp.apds.adapter:ApdsAdapter",
+    jobs="webapp.apds.jobs",
 )

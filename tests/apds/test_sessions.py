@@ -1,0 +1,247 @@
+"""The APDS use cases end to end against the platform sandbox: pay-by-phone, ticketless with webhooks, pay-running."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from webapp.accounts.vehicles import add_vehicle
+from webapp.apds import events, places, sessions
+from webapp.apds.models import ApdsEvent
+from webapp.bookings.models import Status
+from webapp.core.errors import ConflictError, ValidationError
+from webapp.extensions import db
+
+ARNDALE = "805432"
+PICCADILLY = "220001"
+ENDPOINT = "https://parkgo.test" + events.RECEIVER_PATH
+
+
+@pytest.fixture
+def platform(app):
+    return app.extensions["providers"].sandbox_app("apds")
+
+
+@pytest.fixture
+def api(app):
+    return app.extensions["providers"].get("apds")
+
+
+@pytest.fixture
+def driver(app, make_user):
+    user = make_user()
+    add_vehicle(user.id, "GB", "BD18 SMR")
+    places.sync_places()
+    return user
+
+
+@pytest.fixture
+def wired(app, platform, driver):
+    """The platform's deliveries reach our receiver in-process; returns the list of answers."""
+    events.ensure_subscription(ENDPOINT)
+    answers = []
+    client = app.test_client()
+
+    def sender(url, headers, body):
+        response = client.open(url.removeprefix("https://parkgo.test"), method="POST", data=body, headers=headers)
+        answers.append((json.loads(body)["topic"], response.status_code, response.get_json()))
+        return response.status_code
+
+    platform.extensions["apds_sender"] = sender
+    return answers
+
+
+def _deliver(platform):
+    return platform.test_client().post("/_sandbox/deliveries").get_json()
+
+
+def _drive(platform, action, place, at, plate="BD18SMR"):
+    answer = platform.test_client().post(f"/_sandbox/operators/{action}",
+                                         json={"place": place, "plate": plate, "at": at.isoformat()})
+    assert answer.status_code < 300, answer.get_json()
+    return answer.get_json()
+
+
+# -- pay-by-phone -------------------------------------------------------------------------
+
+
+def test_pay_by_phone_posts_the_priced_session_with_our_reference(driver, api):
+    booking = sessions.start_session(driver.id, ARNDALE, driver.vehicles[0].id, 90, "phone-key-1")
+    assert booking.status == Status.ACTIVE and booking.amount == Decimal("6.70")
+    remote = api.session(booking.provider_ref)
+    transaction = remote.transactions[0]
+    assert transaction.transaction_id == f"parkgo:{booking.public_ref}" and transaction.segment_value == Decimal("6.7")
+    assert transaction.date_collected is not None and remote.actual_end == booking.ends_at.replace(microsecond=0)
+    # the platform made the matching assigned right (seed flow 2), visible to enforcement
+    assert api.assigned_rights(place=ARNDALE, credential_id="BD18SMR").total == 1
+
+
+def test_extend_then_stop_put_the_session_with_the_platforms_version(driver, api):
+    booking = sessions.start_session(driver.id, ARNDALE, driver.vehicles[0].id, 60, "phone-key-2")
+    total, difference = sessions.preview_extension(driver.id, booking.public_ref, 60)
+    assert (total, difference) == (Decimal("9.20"), Decimal("2.50"))  # 60 min is 3600 s: already band 2
+    sessions.extend_session(driver.id, booking.public_ref, 60, booking.version)
+    remote = api.session(booking.provider_ref)
+    assert remote.version == 2 and remote.amount == Decimal("9.2") and booking.amount == Decimal("9.20")
+    sessions.stop_session(driver.id, booking.public_ref, booking.version)
+    assert booking.status == Status.COMPLETED and booking.amount == Decimal("3.70")
+    assert api.session(booking.provider_ref).version == 3
+    with pytest.raises(ConflictError):
+        sessions.stop_session(driver.id, booking.public_ref, booking.version)
+
+
+def test_a_stale_platform_version_refuses_the_extension_and_changes_nothing(driver, api):
+    booking = sessions.start_session(driver.id, ARNDALE, driver.vehicles[0].id, 60, "phone-key-3")
+    raw = api.session(booking.provider_ref).raw
+    api.update_session(raw)  # someone else (an operator) moved the session to version 2
+    with pytest.raises(sessions.ProviderFailedError):
+        sessions.extend_session(driver.id, booking.public_ref, 30, booking.version)
+    db.session.refresh(booking)
+    assert booking.amount == Decimal("6.70") and booking.status == Status.ACTIVE
+
+
+@pytest.mark.parametrize("minutes", [0, -5, 24 * 60 + 1, None])
+def test_bad_durations_are_refused_before_anything_is_sent(driver, api, minutes):
+    with pytest.raises(ValidationError):
+        sessions.start_session(driver.id, ARNDALE, driver.vehicles[0].id, minutes, "phone-key-4")
+    assert api.sessions(credential_id="BD18SMR").total == 0
+
+
+# -- ticketless ---------------------------------------------------------------------------
+
+
+def test_ticketless_entry_exit_and_payment_through_signed_events(driver, api, platform, wired):
+    now = datetime.now(UTC)
+    booking = sessions.register_plate(driver.id, ARNDALE, driver.vehicles[0].id, now + timedelta(days=30), "tl-1")
+    assert booking.status == Status.ACTIVE and booking.provider_ref == booking.apds.assigned_right_id
+    assert [r.id for r in api.assigned_rights(place=ARNDALE, credential_id="BD18SMR").items] == [booking.provider_ref]
+
+    _drive(platform, "enter", ARNDALE, now + timedelta(minutes=1))
+    _deliver(platform)
+    db.session.refresh(booking)
+    assert booking.apds.entered_at == (now + timedelta(minutes=1)).replace(microsecond=0)
+    assert booking.status == Status.ACTIVE and booking.apds.exited_at is None
+
+    _drive(platform, "exit", ARNDALE, now + timedelta(hours=3, minutes=1))
+    _deliver(platform)
+    db.session.refresh(booking)
+    detail = booking.apds
+    assert detail.amount_due == Decimal("12.20") and detail.paid_at is not None
+    assert booking.status == Status.COMPLETED and booking.amount == Decimal("12.20")
+    remote = api.session(detail.session_id)
+    assert remote.paid and remote.transactions[0].transaction_id == f"parkgo:{booking.public_ref}"
+    messages = [e.message for e in booking.events]
+    assert any("entered" in m for m in messages) and any("left" in m for m in messages)
+    assert any("paid 12.20" in m for m in messages)
+    assert all(status == 200 for _topic, status, _body in wired)
+
+
+def test_a_redelivered_event_changes_nothing(driver, platform, wired, app):
+    now = datetime.now(UTC)
+    booking = sessions.register_plate(driver.id, ARNDALE, driver.vehicles[0].id, now + timedelta(days=1), "tl-2")
+    captured = []
+    original = platform.extensions["apds_sender"]
+    platform.extensions["apds_sender"] = lambda url, headers, body: captured.append((headers, body)) or \
+        original(url, headers, body)
+    _drive(platform, "enter", ARNDALE, now + timedelta(minutes=1))
+    _deliver(platform)
+    events_before = len(booking.events)
+    headers, body = captured[-1]
+    again = app.test_client().put(events.RECEIVER_PATH, data=body, headers=headers)  # seed §➌ uses PUT
+    assert again.status_code == 200 and again.get_json()["status"] == "duplicate"
+    db.session.refresh(booking)
+    assert len(booking.events) == events_before
+    assert db.session.query(ApdsEvent).filter_by(event_id=headers["APDS-Event-Id"]).count() == 1
+
+
+def test_session_updated_before_session_created_still_tells_the_whole_story(driver, api, platform, wired):
+    now = datetime.now(UTC)
+    booking = sessions.register_plate(driver.id, ARNDALE, driver.vehicles[0].id, now + timedelta(days=1), "tl-3")
+    _deliver(platform)  # the registration's AssignedRightCreated
+    original = platform.extensions["apds_sender"]
+    first = {"done": False}
+
+    def lose_the_first(url, headers, body):
+        if not first["done"]:
+            first["done"] = True
+            return 503
+        return original(url, headers, body)
+
+    platform.extensions["apds_sender"] = lose_the_first
+    _drive(platform, "enter", ARNDALE, now + timedelta(minutes=1))
+    _drive(platform, "exit", ARNDALE, now + timedelta(minutes=50))
+    assert _deliver(platform)["failed"] == 1  # SessionCreated failed; SessionUpdated went through
+    db.session.refresh(booking)
+    assert booking.status == Status.COMPLETED and booking.amount == Decimal("3.70")
+    platform.extensions["apds_clock"] = lambda: datetime.now(UTC) + timedelta(minutes=10)
+    delivered_before = len(wired)
+    assert _deliver(platform)["failed"] == 0
+    assert ("SessionCreated", 200) in [(t, status) for t, status, _ in wired[delivered_before:]]  # the late one
+    db.session.refresh(booking)
+    assert booking.status == Status.COMPLETED and booking.apds.exited_at is not None
+    assert booking.apds.entered_at == (now + timedelta(minutes=1)).replace(microsecond=0)
+
+
+def test_a_camera_session_of_another_plate_links_to_nobody(driver, platform, wired):
+    now = datetime.now(UTC)
+    booking = sessions.register_plate(driver.id, ARNDALE, driver.vehicles[0].id, now + timedelta(days=1), "tl-4")
+    _drive(platform, "enter", ARNDALE, now + timedelta(minutes=1), plate="XX99XXX")
+    _deliver(platform)
+    db.session.refresh(booking)
+    assert booking.apds.session_id is None and booking.apds.entered_at is None
+
+
+def test_receiver_refuses_bad_signature_and_unknown_subscription_storing_nothing(app, driver, wired):
+    subscription = db.session.query(events.ApdsSubscription).one()
+    body = json.dumps({"eventId": "e-1", "eventSubscriptionId": subscription.subscription_id,
+                       "eventTime": "2026-11-27T10:00:00Z", "topic": "SessionCreated", "data": [{"id": "x"}]}).encode()
+    client = app.test_client()
+    bad = client.post(events.RECEIVER_PATH, data=body, headers={"APDS-Signature": "sha256=" + "0" * 64})
+    unsigned = client.post(events.RECEIVER_PATH, data=body)
+    stranger = json.loads(body) | {"eventSubscriptionId": "not-ours"}
+    unknown = client.post(events.RECEIVER_PATH, data=json.dumps(stranger).encode(),
+                          headers={"APDS-Signature": "sha256=" + "0" * 64})
+    garbage = client.post(events.RECEIVER_PATH, data=b"not json")
+    assert (bad.status_code, unsigned.status_code, unknown.status_code, garbage.status_code) == (401, 401, 403, 400)
+    assert db.session.query(ApdsEvent).count() == 0
+    secret = events._secret(subscription)
+    good = client.post(events.RECEIVER_PATH, data=body, headers={"APDS-Signature": events.sign(body, secret)})
+    assert good.status_code == 200 and db.session.query(ApdsEvent).count() == 1
+
+
+def test_subscribing_twice_keeps_one_subscription(driver, api):
+    first = events.ensure_subscription(ENDPOINT)
+    second = events.ensure_subscription(ENDPOINT)
+    assert first.subscription_id == second.subscription_id and len(api.subscriptions()) == 1
+    moved = events.ensure_subscription("https://elsewhere.test" + events.RECEIVER_PATH)
+    assert moved.subscription_id != first.subscription_id
+
+
+# -- pay the session I'm in ---------------------------------------------------------------
+
+
+def test_im_parked_here_finds_the_running_session_and_pays_it(driver, api, platform):
+    entered = datetime.now(UTC) - timedelta(minutes=100)
+    opened = _drive(platform, "enter", PICCADILLY, entered)
+    running = sessions.find_running(driver.id, PICCADILLY, driver.vehicles[0].id)
+    assert running.session_id == opened["id"]
+    # 100 minutes at Piccadilly: 7 quarters x 0.75, VAT 20 % added
+    assert running.amount == Decimal("6.30")
+    booking = sessions.pay_running(driver.id, PICCADILLY, driver.vehicles[0].id, running.session_id, "pay-1")
+    assert booking.status == Status.COMPLETED and booking.amount == Decimal("6.30")
+    remote = api.session(opened["id"])
+    assert remote.paid and remote.transactions[0].transaction_id == f"parkgo:{booking.public_ref}"
+    assert sessions.find_running(driver.id, PICCADILLY, driver.vehicles[0].id) is None  # paid: nothing to pay
+
+
+def test_no_running_session_means_nothing_to_pay(driver):
+    assert sessions.find_running(driver.id, PICCADILLY, driver.vehicles[0].id) is None
+
+
+def test_someone_elses_session_cannot_be_paid_as_mine(driver, platform):
+    other = _drive(platform, "enter", PICCADILLY, datetime.now(UTC) - timedelta(minutes=5), plate="ZZ11ZZZ")
+    with pytest.raises(ValidationError):
+        sessions.pay_running(driver.id, PICCADILLY, driver.vehicles[0].id, other["id"], "pay-2")

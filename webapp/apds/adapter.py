@@ -1,0 +1,96 @@
+"""The booking core's view of APDS bookings.
+
+**Where our reference travels, and why there.** Every APDS booking that pays puts
+``parkgo:<our reference>`` in ``segments[].financialTransactions[].transactionId``:
+the spec defines it as the transaction id "as agreed upon by the two entities" (seed
+§➊ shows an SP-defined ``TX-ID-PROVIDER-DEFINED-0001``), the platform stores it and
+returns it with the session on every ``GET /sessions`` and in every ``SessionUpdated``
+event — and it is the only field we choose on a session the *operator* opened
+(flows 3 and 4), where the session id is the operator's. For the objects we create
+ourselves the id is ours too: a pay-by-phone session's id and a ticketless assigned
+right's id are UUIDs derived from our reference (uuid5), written on the booking
+before the platform is called.
+
+So after a lost reply the adapter looks up the plate's sessions at the place and
+keeps only the one whose transaction carries our reference (phone, pay-running), or
+the plate's assigned rights at the place with our derived id (ticketless) — never
+"the same plate at a similar time".
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from webapp.bookings.adapter import RemoteBooking
+from webapp.bookings.models import Booking, Status
+from webapp.core.provider import provider_client
+
+REFERENCE_PREFIX = "parkgo:"
+_NAMESPACE = uuid.UUID("2f0e6a4c-7f3b-4d7e-9b1a-5a0c3e9d8b21")
+#: how long a create whose answer was lost may still show up at the platform
+SETTLE_MARGIN = timedelta(minutes=5)
+
+
+def transaction_id_for(booking: Booking) -> str:
+    """Our reference as it travels in ``financialTransactions[].transactionId``."""
+    return f"{REFERENCE_PREFIX}{booking.public_ref}"
+
+
+def session_id_for(booking: Booking) -> str:
+    """The id of the session we post for ``booking`` (derived from our reference)."""
+    return str(uuid.uuid5(_NAMESPACE, f"session:{booking.public_ref}"))
+
+
+def assigned_right_id_for(booking: Booking) -> str:
+    """The id of the assigned right we post for ``booking`` (derived from our reference)."""
+    return str(uuid.uuid5(_NAMESPACE, f"right:{booking.public_ref}"))
+
+
+def session_payload(session) -> dict:
+    """What we keep of a platform session on the booking (JSON-serialisable)."""
+    return {"session_id": session.id, "version": session.version, "place": session.place.id if session.place else None,
+            "plate": session.plate, "start": session.actual_start.isoformat(),
+            "end": session.actual_end.isoformat() if session.actual_end else None,
+            "amount": str(session.amount) if session.amount is not None else None,
+            "transaction_ids": [t.transaction_id for t in session.transactions if t.transaction_id]}
+
+
+def carries(session, transaction_id: str) -> bool:
+    """Whether one of the session's transactions carries ``transaction_id``."""
+    return any(t.transaction_id == transaction_id for t in session.transactions)
+
+
+class ApdsAdapter:
+    """``BookingAdapter`` for APDS sessions and registrations (``bookings.adapter``)."""
+
+    def find_remote(self, booking: Booking) -> list[RemoteBooking]:
+        """The platform's object that is exactly ``booking`` (see the module docstring).
+
+        Raises:
+            ProviderError: the platform could not be asked.
+        """
+        detail = booking.apds
+        client = provider_client("apds")
+        if detail.mode == "ticketless":
+            rights = client.assigned_rights(place=detail.place_id, credential_id=_compact(booking.plate))
+            return [RemoteBooking(provider_ref=r.id, status=Status.ACTIVE, ends_at=r.expiry,
+                                  payload={"assigned_right_id": r.id})
+                    for r in rights.items if r.id == detail.assigned_right_id]
+        sessions = client.sessions(credential_id=_compact(booking.plate), place=detail.place_id)
+        status = Status.ACTIVE if detail.mode == "phone" else Status.COMPLETED
+        return [RemoteBooking(provider_ref=s.id, status=status, starts_at=s.actual_start,
+                              ends_at=s.actual_end, payload=session_payload(s))
+                for s in sessions.items if carries(s, detail.transaction_id)]
+
+    def settle_deadline(self, booking: Booking) -> datetime:
+        """A create that has not appeared five minutes after it was sent never will."""
+        return booking.created_at + SETTLE_MARGIN
+
+    def cancel_remote(self, booking: Booking) -> None:
+        """APDS has no cancellation of a session: a running one is stopped instead (``stop_session``)."""
+        raise NotImplementedError("APDS sessions are stopped, not cancelled")
+
+
+def _compact(plate: str) -> str:
+    return "".join(ch for ch in (plate or "").upper() if ch.isalnum())

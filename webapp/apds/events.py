@@ -1,0 +1,192 @@
+"""Our webhook receiver for the platform's events, and our subscription to them.
+
+**The receiver** (``POST`` or ``PUT /carparks/webhooks/apds``; the spec delivers
+with POST, seed 003 §➌ shows PUT — both are accepted):
+
+1. the body must be JSON naming an ``eventSubscriptionId`` we hold, else 403 (a
+   subscription we do not know) or 400 (not an event), and nothing is stored;
+2. ``APDS-Signature: sha256=<hex>`` must be the HMAC-SHA256 of the raw body under
+   that subscription's secret (compared in constant time), else 401;
+3. the ``eventId`` is stored under a unique constraint: a redelivered event answers
+   200 and changes nothing;
+4. the event is linked to the driver's booking — a session by its id (our own
+   pay-by-phone sessions) or, for a session the camera opened, by the plate of an
+   active ticketless registration at that place — a booking event is recorded, and
+   at the exit the payment is queued (``jobs.pay_exit_job``), so the answer stays fast.
+
+Events may come out of order (a retried ``SessionCreated`` after the
+``SessionUpdated`` that closed the session): facts are only added — the entry time
+is set once, an exit is never undone, an older session version never overwrites a
+newer one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from webapp.apds.models import ApdsEvent, ApdsSession, ApdsSubscription
+from webapp.apds.wire import Event, Session
+from webapp.bookings import operations
+from webapp.bookings.models import Action, Booking, Status
+from webapp.core.clock import utcnow
+from webapp.core.provider import provider_client
+from webapp.core.sealing import seal, unseal
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+
+TOPICS = ("SessionCreated", "SessionUpdated", "AssignedRightCreated")
+SEALING_PURPOSE = "apds-webhook-secret"
+SIGNATURE_HEADER = "APDS-Signature"
+RECEIVER_PATH = "/carparks/webhooks/apds"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The receiver's answer: HTTP status and a small JSON body."""
+
+    status: int
+    body: dict
+    pay_booking_id: int | None = None
+
+
+def _secret(subscription: ApdsSubscription) -> bytes:
+    config = current_app.config
+    return unseal(subscription.sealed_secret, config["SECRET_KEY"], SEALING_PURPOSE,
+                  config.get("SECRET_KEY_FALLBACKS") or ())
+
+
+def sign(body: bytes, secret: bytes) -> str:
+    """The signature header's value for ``body`` (the scheme of the platform's deliveries)."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def receive_event(raw: bytes, signature: str | None, now: datetime | None = None) -> Receipt:
+    """Check, deduplicate, store and apply one delivered event (committed).
+
+    Returns:
+        200 (applied, or a duplicate: nothing changed), 400 (not an event), 401 (bad
+        signature) or 403 (unknown subscription); ``pay_booking_id`` when a payment is due.
+    """
+    now = now or utcnow()
+    try:
+        document = json.loads(raw)
+        subscription_id = str(document["eventSubscriptionId"])
+    except (ValueError, KeyError, TypeError):
+        return Receipt(400, {"status": "error", "message": "not an APDS event"})
+    subscription = db.session.scalar(select(ApdsSubscription).where(
+        ApdsSubscription.subscription_id == subscription_id))
+    if subscription is None:
+        return Receipt(403, {"status": "error", "message": "unknown subscription"})
+    if not signature or not hmac.compare_digest(signature.strip(), sign(raw, _secret(subscription))):
+        return Receipt(401, {"status": "error", "message": "bad signature"})
+    try:
+        event = Event.model_validate(document)
+    except PydanticValidationError:
+        return Receipt(400, {"status": "error", "message": "not an APDS event"})
+    if db.session.scalar(select(ApdsEvent.id).where(ApdsEvent.event_id == event.event_id)) is not None:
+        return Receipt(200, {"status": "duplicate", "eventId": event.event_id})
+    obj = event.data[0]
+    stored = ApdsEvent(event_id=event.event_id, topic=event.topic, subscription_id=subscription_id,
+                       object_id=str(obj.get("id", ""))[:64], received_at=now, payload=document)
+    db.session.add(stored)
+    pay_id = None
+    try:
+        db.session.flush()  # the unique event id: a simultaneous redelivery stops here
+        booking = _apply(event, obj, now)
+        if booking is not None:
+            stored.booking_id = booking.id
+            detail = booking.apds
+            if detail.mode == "ticketless" and detail.exited_at and detail.amount_due is not None \
+                    and detail.paid_at is None and booking.status == Status.ACTIVE:
+                pay_id = booking.id
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return Receipt(200, {"status": "duplicate", "eventId": event.event_id})
+    return Receipt(200, {"status": "ok", "eventId": event.event_id}, pay_booking_id=pay_id)
+
+
+def _apply(event: Event, obj: dict, now: datetime) -> Booking | None:
+    if event.topic == "AssignedRightCreated":
+        detail = db.session.scalar(select(ApdsSession).where(ApdsSession.assigned_right_id == str(obj.get("id"))))
+        return detail.booking if detail else None
+    if event.topic not in ("SessionCreated", "SessionUpdated"):
+        return None
+    try:
+        session = Session.from_body(obj)
+    except PydanticValidationError:
+        log.warning("APDS event %s: unreadable session", event.event_id)
+        return None
+    detail = db.session.scalar(select(ApdsSession).where(ApdsSession.session_id == session.id))
+    if detail is None:
+        detail = _registration_for(session)
+        if detail is None:
+            return None
+        detail.session_id = session.id
+    booking = detail.booking
+    if detail.mode != "ticketless":
+        return booking  # our own session's echo: the booking already knows
+    if (detail.session_version or 0) > session.version:
+        return booking  # an older copy arriving late
+    detail.session_version = session.version
+    if detail.entered_at is None:
+        detail.entered_at = session.actual_start
+        operations.record(booking, Action.PROVIDER_CALL, payload={"event": event.event_id},
+                          message=f"vehicle entered at {session.actual_start.isoformat()} (session {session.id})")
+    if session.actual_end is not None and detail.exited_at is None:
+        detail.exited_at = session.actual_end
+        detail.amount_due = session.amount
+        operations.record(booking, Action.PROVIDER_CALL, message=f"vehicle left at {session.actual_end.isoformat()}"
+                          f", amount {session.amount}", payload={"event": event.event_id})
+    return booking
+
+
+def _registration_for(session: Session) -> ApdsSession | None:
+    """The active ticketless registration of the session's plate at its place (the camera's session)."""
+    if session.place is None:
+        return None
+    plate = operations.compact_plate(session.plate)
+    rows = db.session.scalars(select(ApdsSession).join(Booking).where(
+        ApdsSession.mode == "ticketless", ApdsSession.place_id == session.place.id,
+        ApdsSession.session_id.is_(None), Booking.status == Status.ACTIVE).order_by(Booking.created_at))
+    for detail in rows:
+        booking = detail.booking
+        if operations.compact_plate(booking.plate) == plate and booking.starts_at <= session.actual_start \
+                < booking.ends_at:
+            return detail
+    return None
+
+
+def ensure_subscription(endpoint: str) -> ApdsSubscription:
+    """Subscribe ``endpoint`` to the session and assigned-right events, unless already subscribed (committed).
+
+    A subscription the platform no longer has (or for another endpoint) is replaced.
+
+    Raises:
+        ProviderError: the platform could not be asked.
+    """
+    client = provider_client("apds")
+    for current in db.session.scalars(select(ApdsSubscription)):
+        remote = {s.id: s for s in client.subscriptions()}.get(current.subscription_id)
+        if remote is not None and remote.endpoint == endpoint:
+            return current
+        db.session.delete(current)
+    secret = secrets.token_urlsafe(32)
+    subscription = client.subscribe(endpoint, TOPICS, secret)
+    row = ApdsSubscription(subscription_id=subscription.id, endpoint=endpoint, created_at=utcnow(),
+                           sealed_secret=seal(secret, current_app.config["SECRET_KEY"], SEALING_PURPOSE))
+    db.session.add(row)
+    db.session.commit()
+    return row

@@ -1,0 +1,225 @@
+"""Car parks of the APDS platform: the local copy, live occupancy (a short shared cache) and prices.
+
+The places, their right specifications and rate tables change rarely: they are
+copied into ``apds_places`` (``sync_places``; refreshed by itself when older than
+``PLACES_TTL``). Free spaces change by the minute: ``occupancy`` answers from the
+same row when the figure is younger than ``OCCUPANCY_TTL`` and otherwise asks the
+platform once and stores the answer — the row is in the database, so every worker
+and every open page shares it (see bench/apds.py for a thousand polls).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from webapp.apds import rates
+from webapp.apds.models import ApdsPlace
+from webapp.apds.wire import RateTable, RightSpecification
+from webapp.core.clock import utcnow
+from webapp.core.errors import NotFoundError, ProviderError, ValidationError
+from webapp.core.provider import provider_client
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+
+PLACES_TTL = timedelta(hours=6)
+OCCUPANCY_TTL = timedelta(seconds=20)
+#: free share at or under which a car park shows as "few spaces"
+FEW_SHARE = 0.10
+
+
+def _platform():
+    return provider_client("apds")
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Free spaces at a place and how old the figure is."""
+
+    free: int | None
+    total: int | None
+    observed_at: datetime | None
+    level: str  # plenty | few | full | unknown
+
+    @classmethod
+    def of(cls, place: ApdsPlace) -> Availability:
+        free, total = place.spaces_free, place.spaces_total
+        if free is None or not total:
+            level = "unknown"
+        elif free <= 0:
+            level = "full"
+        elif free / total <= FEW_SHARE:
+            level = "few"
+        else:
+            level = "plenty"
+        return cls(free=free, total=total, observed_at=place.occupancy_observed_at, level=level)
+
+
+def sync_places(now: datetime | None = None) -> int:
+    """Copy every platform place with its right specifications and rate tables (committed).
+
+    Returns:
+        How many places are stored.
+
+    Raises:
+        ProviderError: the platform could not be read (nothing is changed).
+    """
+    now = now or utcnow()
+    client = _platform()
+    found = client.all_places(occupancy=True)
+    specs: dict[str, RightSpecification] = {}
+    tables: dict[str, dict] = {}
+    for place in found:
+        for spec_id in place.right_specification_ids:
+            if spec_id not in specs:
+                spec = specs[spec_id] = client.right_specification(spec_id)
+                for rate_id in spec.rate_ids:
+                    if rate_id not in tables:
+                        tables[rate_id] = _raw_table(client.rate_table(rate_id))
+    existing = {p.place_id: p for p in db.session.scalars(select(ApdsPlace))}
+    for place in found:
+        row = existing.get(place.id) or ApdsPlace(place_id=place.id)
+        row.version, row.name, row.address = place.version, place.name, place.address
+        row.latitude, row.longitude = place.latitude, place.longitude
+        row.time_zone = place.time_zone or "Europe/London"
+        row.tariffs = [{"right": _raw_spec(specs[s]), "rate": tables[specs[s].rate_ids[0]]}
+                       for s in place.right_specification_ids if specs[s].rate_ids]
+        row.fetched_at = now
+        if place.occupancy is not None:
+            _store_occupancy(row, place.occupancy, now)
+        db.session.add(row)
+    db.session.commit()
+    return len(found)
+
+
+def _raw_spec(spec: RightSpecification) -> dict:
+    return {"id": spec.id, "version": spec.version, "type": spec.type, "description": {"en": spec.description},
+            "hierarchyElements": [{"id": r.id, "version": r.version} for r in spec.hierarchy_elements],
+            "rateEligibility": [{"id": e.id, "version": e.version, "rate": {"id": e.rate.id, "version": e.rate.version}}
+                                for e in spec.rate_eligibility],
+            "validity": spec.validity, **({"expiry": spec.expiry.isoformat()} if spec.expiry else {})}
+
+
+def _raw_table(table: RateTable) -> dict:
+    """The table in the platform's field names (what ``RateTable.model_validate`` reads back)."""
+    return {
+        "id": table.id, "version": table.version, "rateTableName": {"en": table.name},
+        "rateResponsibleParty": table.responsible_party,
+        "rateLineCollections": [{
+            "collectionSequence": c.sequence, "applicableCurrency": c.currency, "minTime": c.min_time,
+            "maxTime": c.max_time, "minValueCollection": _num(c.min_value), "maxValueCollection": _num(c.max_value),
+            "taxIncluded": c.tax_included, "taxRate": _num(c.tax_rate),
+            "validStart": c.valid_start.isoformat() if c.valid_start else None,
+            "validEnd": c.valid_end.isoformat() if c.valid_end else None,
+            "rateLines": [{"sequence": ln.sequence, "rateLineType": ln.kind, "value": str(ln.value),
+                           "description": {"en": ln.description}, "durationStart": ln.duration_start,
+                           "durationEnd": ln.duration_end, "incrementPeriod": ln.increment_period,
+                           "minValue": _num(ln.min_value), "maxValue": _num(ln.max_value)} for ln in c.lines],
+        } for c in table.collections],
+    }
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _store_occupancy(row: ApdsPlace, occupancy, now: datetime) -> None:
+    row.spaces_total, row.spaces_free = occupancy.total, occupancy.available
+    row.occupancy_indicator = occupancy.indicator or ""
+    row.occupancy_observed_at = occupancy.observed_at or now
+    row.occupancy_fetched_at = now
+
+
+def _fresh_copy(now: datetime) -> None:
+    newest = db.session.scalar(select(ApdsPlace.fetched_at).order_by(ApdsPlace.fetched_at.desc()).limit(1))
+    if newest is None or now - newest > PLACES_TTL:
+        try:
+            sync_places(now)
+        except ProviderError as error:
+            db.session.rollback()
+            if newest is None:
+                raise
+            log.warning("APDS places refresh failed, keeping the copy from %s: %s", newest, error)
+
+
+def list_places(now: datetime | None = None) -> list[ApdsPlace]:
+    """Every stored place by name (refreshing the copy first when it is stale)."""
+    _fresh_copy(now or utcnow())
+    return list(db.session.scalars(select(ApdsPlace).order_by(ApdsPlace.name)))
+
+
+def get_place(place_id: str, now: datetime | None = None) -> ApdsPlace:
+    """One stored place.
+
+    Raises:
+        NotFoundError: no such place.
+    """
+    _fresh_copy(now or utcnow())
+    place = db.session.get(ApdsPlace, place_id)
+    if place is None:
+        raise NotFoundError(str(_l("No such car park.")))
+    return place
+
+
+def occupancy(place_id: str, now: datetime | None = None) -> Availability:
+    """Free spaces now: from the shared cache when younger than ``OCCUPANCY_TTL``, else asked once.
+
+    A platform that cannot be asked leaves the last figure (its age shows how old it is).
+    """
+    now = now or utcnow()
+    place = get_place(place_id, now)
+    if place.occupancy_fetched_at is None or now - place.occupancy_fetched_at >= OCCUPANCY_TTL:
+        try:
+            answer = _platform().occupancy(place_id)
+        except ProviderError as error:
+            log.info("APDS occupancy of %s unavailable: %s", place_id, error)
+        else:
+            if answer.occupancy is not None:
+                _store_occupancy(place, answer.occupancy, now)
+                db.session.commit()
+    return Availability.of(place)
+
+
+def rate_options(place: ApdsPlace) -> list[tuple[RightSpecification, RateTable]]:
+    """The place's right specifications, each with its rate table (wire models)."""
+    return [(RightSpecification.model_validate(t["right"]), RateTable.model_validate(t["rate"]))
+            for t in place.tariffs]
+
+
+def quote_stay(place: ApdsPlace, start: datetime, stay: timedelta) -> rates.Quote:
+    """The price of a stay entering ``place`` at ``start`` (local rules: the place's time zone).
+
+    Raises:
+        ValidationError: the stay is not allowed (too long for every rate, or no rate applies).
+    """
+    local = start.astimezone(ZoneInfo(place.time_zone or "Europe/London"))
+    try:
+        return rates.price_at_place(rate_options(place), local, stay)
+    except rates.StayNotAllowedError:
+        raise ValidationError({"minutes": str(_l("This car park does not sell a stay that long at that time."))})\
+            from None
+
+
+def quote_minutes(place_id: str, minutes: int, now: datetime | None = None) -> rates.Quote:
+    """"How much for …": the price of ``minutes`` from now at a place.
+
+    Raises:
+        NotFoundError: no such place.
+        ValidationError: not a positive number of minutes, or a stay the place does not sell.
+    """
+    if minutes <= 0:
+        raise ValidationError({"minutes": str(_l("Enter a number of minutes greater than zero."))})
+    now = now or utcnow()
+    return quote_stay(get_place(place_id, now), now, timedelta(minutes=minutes))
+
+
+def rate_tables(place: ApdsPlace) -> list[tuple[RightSpecification, RateTable, list[rates.RateRow]]]:
+    """What the place page lists: each right specification, its table and its readable rows."""
+    return [(spec, table, rates.readable_rows(table)) for spec, table in rate_options(place)]

@@ -100,3 +100,21 @@ def test_no_receipt_for_a_failed_booking(client, login, driver, trips):
 def test_no_receipt_for_someone_elses_booking(client, login, trips, make_user):
     login(make_user())
     assert client.get(f"/bookings/{trips['october'].public_ref}/receipt.pdf").status_code == 404
+
+
+def test_a_parking_is_titled_in_the_language_of_the_page(client, login, make_user):
+    from tests.helsinki.conformance import HelsinkiDriver
+    from webapp.extensions import db
+    from webapp.helsinki.models import HelsinkiArea
+
+    driver = HelsinkiDriver(client.application)
+    user = make_user()
+    driver.prepare_user(user)
+    booking = driver.book(user, "title-1")  # booked in English
+    area = db.session.get(HelsinkiArea, driver.area.area_id)
+    login(user)
+    client.post("/language", data={"language": "sv"})
+    html = client.get("/bookings").get_data(as_text=True)
+    assert f"{area.name['sv']} ({area.area_id})" in html
+    assert area.name["sv"] != area.name["en"]
+    assert booking.title.startswith(area.name["en"])

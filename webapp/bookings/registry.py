@@ -6,6 +6,7 @@ for each ``ProviderSpec``); the core never imports a feature.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,6 +29,7 @@ class BookingKind:
     adapter: object | None
     seller: str = ""
     vat_rate: Decimal | None = None
+    describe: Callable[[object, str], str] | None = None
 
 
 def register_feature(app: Flask, spec: ProviderSpec) -> None:
@@ -40,6 +42,7 @@ def register_feature(app: Flask, spec: ProviderSpec) -> None:
         kind=spec.booking_kind, feature=spec.name, provider=spec.api.name if spec.api else spec.name,
         reference_prefix=spec.reference_prefix or FALLBACK_PREFIX, adapter=adapter,
         seller=spec.seller or spec.name, vat_rate=spec.vat_rate,
+        describe=resolve(spec.describe) if spec.describe else None,
     )
 
 
@@ -58,3 +61,13 @@ def adapter_for(kind: str):
     """The ``BookingAdapter`` of ``kind``, or None when its feature has none yet."""
     entry = booking_kinds().get(kind)
     return entry.adapter if entry else None
+
+
+def booking_title(booking, language: str) -> str:
+    """A booking's title in ``language`` when its feature can say it, else the title stored when it was made."""
+    entry = booking_kinds().get(booking.kind)
+    if entry is not None and entry.describe is not None:
+        title = entry.describe(booking, language)
+        if title:
+            return title
+    return booking.title or booking.kind

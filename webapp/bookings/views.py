@@ -12,14 +12,16 @@ from flask_login import current_user, login_required
 from webapp.bookings import history as booking_history
 from webapp.bookings import receipts
 from webapp.bookings.models import KINDS, Status, event_label
-from webapp.web.locale import money
+from webapp.bookings.registry import booking_title
+from webapp.web.locale import current_language, money
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 
 
 def init_app(app: Flask) -> None:
     """Status and event words for every template, from the one place that defines them."""
-    app.jinja_env.globals.update(status_label=status_label, event_label=event_label, kind_label=kind_label)
+    app.jinja_env.globals.update(status_label=status_label, event_label=event_label, kind_label=kind_label,
+                                 booking_title=lambda booking: booking_title(booking, current_language()))
 
 
 def status_label(status) -> str:

@@ -67,6 +67,8 @@ class ProviderSpec:
         demo_data: ``"module:load"``; ``make run`` calls it after migrating.
         adapter: ``"module:Adapter"``; the booking core's view of its bookings.
         jobs: ``"module"`` whose import registers its background jobs.
+        describe: ``"module:function"``; ``function(booking, language)`` gives a booking's title in the
+            page's language (else the title stored at booking time is shown).
         seller: who sells what the driver pays for, as the receipt names it.
         vat_rate: the VAT included in its prices (``Decimal("0.21")``), when the provider documents it.
     """
@@ -81,6 +83,7 @@ class ProviderSpec:
     demo_data: str | None = None
     adapter: str | None = None
     jobs: str | None = None
+    describe: str | None = None
     seller: str = ""
     vat_rate: Decimal | None = None
 

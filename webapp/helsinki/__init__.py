@@ -22,5 +22,6 @@ SPEC = ProviderSpec(
     adapter="webapp.helsinki.adapter:StreetParkingAdapter",
     # the city charges the fee; we collect it as its mobile-parking operator (seed 002 §1).
     # The seed says nothing of VAT, so the receipt shows none rather than a guess.
+    describe="webapp.helsinki.parkings:booking_title",
     seller="City of Helsinki, street parking fees",
 )

@@ -40,7 +40,7 @@ from webapp.core.provider import provider_client
 from webapp.extensions import db
 from webapp.helsinki.adapter import REGRET_TIME, device_id_for, parking_payload
 from webapp.helsinki.areas import get_area, quote_area_stay
-from webapp.helsinki.models import StreetParking
+from webapp.helsinki.models import HelsinkiArea, StreetParking
 from webapp.helsinki.tariffs import PriceQuote
 
 log = logging.getLogger(__name__)
@@ -281,6 +281,13 @@ def active_parkings(user_id: int, now: datetime | None = None) -> list[Booking]:
         .order_by(Booking.ends_at)
     )
     return list(rows)
+
+
+def booking_title(booking: Booking, language: str) -> str:
+    """The parking's area name in ``language`` with its code (the history shows it in the page's language)."""
+    detail = booking.street_parking
+    area = db.session.get(HelsinkiArea, detail.area_id) if detail is not None else None
+    return f"{area.text('name', language)} ({area.area_id})" if area is not None else ""
 
 
 def ensure_own_parking(user_id: int, public_ref: str) -> None:

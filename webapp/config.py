@@ -66,8 +66,14 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "webapp" / "translations")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
+    # when Redis is unreachable the limits hold per process in memory (a warning is logged), never a 500
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # failed logins only; see webapp/accounts/login_limits.py for who counts against what
     LOGIN_LIMIT_PER_IP = "20 per 10 minutes"
-    LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"  # one account from one client
+    LOGIN_LIMIT_PER_ACCOUNT_ANY_CLIENT = "100 per hour"  # one account from clients it does not know
+    REGISTER_LIMIT_PER_IP = "10 per hour"
     USE_CDN_ASSETS = False
     # jobs (webapp/core/jobs.py) queue in INSTANCE_PATH/jobs.sqlite3, or in Redis when REDIS_URL is set
     JOBS_IMMEDIATE = False

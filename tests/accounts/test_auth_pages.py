@@ -3,12 +3,13 @@ import pytest
 from webapp.accounts import users as accounts
 
 
-def test_register_logs_in_and_sends_to_vehicles(client):
+def test_register_creates_the_account_and_sends_to_login(client):
     response = client.post("/register", data={"email": "New@Example.com", "password": "long enough pw",
                                               "confirm": "long enough pw", "name": "Nea"})
-    assert response.status_code == 303 and response.headers["Location"].endswith("/vehicles")
-    assert client.get("/vehicles").status_code == 200
+    assert response.status_code == 303 and response.headers["Location"].endswith("/login")
     assert accounts.find_user_by_email("new@example.com").name == "Nea"
+    assert client.post("/login", data={"email": "new@example.com", "password": "long enough pw"}).status_code == 303
+    assert client.get("/vehicles").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -28,12 +29,35 @@ def test_register_rerenders_with_typed_values_and_message(client, data, field_me
     assert f'value="{data["email"]}"' in html
 
 
-def test_register_refuses_taken_email(client, make_user):
-    make_user("taken@example.com")
-    response = client.post("/register", data={"email": "TAKEN@example.com", "password": "long enough pw",
+def _sign_up(client, email):
+    response = client.post("/register", data={"email": email, "password": "long enough pw",
                                               "confirm": "long enough pw"})
-    assert response.status_code == 422
-    assert "already exists" in response.get_data(as_text=True)
+    page = client.get(response.headers.get("Location", "/register")).get_data(as_text=True)
+    return response.status_code, response.headers.get("Location"), page.replace(email, "EMAIL")
+
+
+def test_register_does_not_tell_whether_an_email_has_an_account(app, make_user):
+    make_user("taken@example.com", password="the owner's password")
+    taken = _sign_up(app.test_client(), "TAKEN@example.com")
+    new = _sign_up(app.test_client(), "fresh@example.com")
+    assert taken[:2] == new[:2] == (303, "/login")
+    assert _without_tokens(taken[2]) == _without_tokens(new[2])
+    # and the taken account keeps its owner's password
+    assert accounts.authenticate("taken@example.com", "the owner's password") is not None
+    assert accounts.authenticate("taken@example.com", "long enough pw") is None
+
+
+def _without_tokens(html: str) -> str:
+    import re
+
+    return re.sub(r'(nonce|value)="[^"]*"|"X-CSRFToken": "[^"]*"', "", html)
+
+
+def test_registrations_from_one_address_are_limited(app, client):
+    app.config["REGISTER_LIMIT_PER_IP"] = "3 per hour"
+    statuses = [client.post("/register", data={"email": f"n{i}@example.com", "password": "long enough pw",
+                                               "confirm": "long enough pw"}).status_code for i in range(4)]
+    assert statuses == [303, 303, 303, 429]
 
 
 def test_password_is_hashed_with_argon2(make_user):

@@ -8,10 +8,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from webapp.accounts import login_limits as limits
 from webapp.accounts import users as accounts
 from webapp.accounts.forms import LoginForm, RegisterForm
 from webapp.core.errors import ValidationError
-from webapp.extensions import client_ip, limiter
+from webapp.extensions import limiter
 from webapp.web.form_errors import apply_errors
 
 bp = Blueprint("auth", __name__)
@@ -24,39 +25,33 @@ def _safe_next(target: str | None) -> str:
     return url_for("maps.find_parking")
 
 
-def _account_key() -> str:
-    return "login-account:" + accounts.normalise_email(request.form.get("email", ""))
-
-
-def _failed_login(response) -> bool:
-    # only failed attempts use up the allowance; a successful login redirects
-    return response.status_code != 303
-
-
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_LIMIT_PER_IP"], key_func=limits.register_key, methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("maps.find_parking"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_user(form.email.data, form.password.data, form.confirm.data,
-                                          name=form.name.data or "")
+            accounts.sign_up(form.email.data, form.password.data, form.confirm.data, name=form.name.data or "")
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            login_user(user)
-            flash(_("Welcome! Your account is ready. Add a vehicle to start parking."), "success")
-            return redirect(url_for("vehicles.index"), code=303)
+            # the same answer whether the address was new or taken: a sign-up form must not tell
+            # anyone which addresses have accounts (the new account logs in like any other)
+            flash(_("Thank you. Log in with your email address and password to continue."), "success")
+            return redirect(url_for("auth.login"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], key_func=lambda: "login-ip:" + client_ip(),
-               methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
-               methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], key_func=limits.ip_key,
+               methods=["POST"], deduct_when=limits.failed_login, exempt_when=limits.is_known_device)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_ANY_CLIENT"], key_func=limits.account_key,
+               methods=["POST"], deduct_when=limits.failed_login, exempt_when=limits.is_known_device)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=limits.account_client_key,
+               methods=["POST"], deduct_when=limits.failed_login)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
@@ -65,7 +60,7 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            return limits.remember_device(redirect(_safe_next(request.args.get("next")), code=303), user.email)
         form.form_errors.append(_("The email or the password is not right."))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status

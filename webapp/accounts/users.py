@@ -54,6 +54,27 @@ def register_user(email: str, password: str, confirmation: str, name: str = "", 
     return user
 
 
+def sign_up(email: str, password: str, confirmation: str, name: str = "", language: str | None = None) -> User | None:
+    """Self-service registration that never tells whether an e-mail already has an account.
+
+    Returns:
+        The new account (committed), or None when the e-mail is taken — after
+        the same password hashing, so the answer and its timing look alike.
+
+    Raises:
+        ValidationError: short password or mismatched confirmation (about the
+            form only, never about the address).
+    """
+    _check_new_password(password, confirmation)
+    if find_user_by_email(email) is not None:
+        _hasher.hash(password)  # the cost a new account pays, so timing tells nothing either
+        return None
+    try:
+        return register_user(email, password, confirmation, name=name, language=language)
+    except ValidationError:
+        return None  # registered by a simultaneous request in between: taken, as above
+
+
 def authenticate(email: str, password: str) -> User | None:
     """Return the user if the password is right, else None (same cost either way)."""
     user = find_user_by_email(email)

@@ -5,7 +5,9 @@ driver books through the feature's own use case against its sandbox, and the
 same rules are checked for all: one booking per form, a lost reply is unknown
 and settled by the sweep, a late commit is never failed, a remote booking
 already linked is never linked again, two tabs have one winner, a plate
-already booked is warned before anything is sent.
+already booked is warned before anything is sent. A provider with no look-up
+call (a driver with ``can_look_up = False``, like 247Parking) is checked for
+the other half of the rule: a lost reply stays unknown, and is never failed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.apds.conformance import ApdsDriver
 from tests.helsinki.conformance import HelsinkiDriver
+from tests.valet.conformance import ValetDriver
 from webapp.bookings import operations, reconcile
 from webapp.bookings.adapter import RemoteBooking
 from webapp.bookings.models import Booking, Status
@@ -25,7 +28,7 @@ from webapp.bookings.registry import booking_kinds
 from webapp.core.errors import ConflictError, ProviderUnavailableError
 from webapp.extensions import db
 
-DRIVERS = {driver.kind: driver for driver in (HelsinkiDriver, ApdsDriver)}
+DRIVERS = {driver.kind: driver for driver in (HelsinkiDriver, ApdsDriver, ValetDriver)}
 
 
 def test_every_booking_adapter_has_a_conformance_driver(app):
@@ -48,6 +51,16 @@ def _adapter(driver):
 
 def _past_deadline(driver, booking):
     return _adapter(driver).settle_deadline(booking) + timedelta(seconds=1)
+
+
+def _can_look_up(driver) -> bool:
+    return getattr(driver, "can_look_up", True)
+
+
+def _assert_kept_unknown(driver, booking):
+    """A provider that cannot be asked: the booking stays unknown and unlinked, never failed."""
+    db.session.refresh(booking)
+    assert booking.status == Status.UNKNOWN and booking.provider_ref is None
 
 
 def test_double_submit_makes_one_booking_and_one_remote(driver):
@@ -86,6 +99,10 @@ def test_lost_reply_is_unknown_then_settled_by_the_sweep(driver, monkeypatch):
     assert booking.status == Status.UNKNOWN and booking.provider_ref is None
     monkeypatch.undo()
     report = reconcile.sweep()
+    if not _can_look_up(driver):
+        _assert_kept_unknown(driver, booking)
+        assert report.still_unknown == 1 and len(driver.remote_refs()) == 1
+        return
     db.session.refresh(booking)
     assert booking.status in (Status.ACTIVE, Status.RESERVED)
     assert report.settled == 1 and booking.provider_ref in driver.remote_refs()
@@ -103,6 +120,9 @@ def test_late_commit_is_never_failed_while_the_remote_exists(driver):
     assert faults.commit_late(driver.sandbox) == 1
     # even past the deadline, a remote that exists settles the booking
     reconcile.sweep(now=_past_deadline(driver, booking))
+    if not _can_look_up(driver):
+        _assert_kept_unknown(driver, booking)
+        return
     db.session.refresh(booking)
     assert booking.status in (Status.ACTIVE, Status.RESERVED)
     assert booking.provider_ref in driver.remote_refs()
@@ -117,6 +137,9 @@ def test_nothing_at_the_provider_fails_only_after_its_deadline(driver):
     db.session.refresh(booking)
     assert booking.status == Status.UNKNOWN
     reconcile.sweep(now=_past_deadline(driver, booking))
+    if not _can_look_up(driver):
+        _assert_kept_unknown(driver, booking)
+        return
     db.session.refresh(booking)
     assert booking.status == Status.FAILED and "deadline" in booking.events[-1].message
 
@@ -173,9 +196,14 @@ def test_repeated_sweeps_settle_a_booking_once(driver, monkeypatch):
     booking = driver.book(driver.user, "sweep-twice-1")
     monkeypatch.undo()
     first, second = reconcile.sweep(), reconcile.sweep()
+    if not _can_look_up(driver):
+        _assert_kept_unknown(driver, booking)
+        assert first.still_unknown == second.still_unknown == 1
+        return
     db.session.refresh(booking)
     assert first.settled == 1 and second.checked == 0
-    settling = [e for e in booking.events if e.action == "reconcile" and e.status_after == Status.ACTIVE]
+    settling = [e for e in booking.events if e.action == "reconcile"
+                and e.status_after in (Status.ACTIVE, Status.RESERVED)]  # a rental settles reserved
     assert len(settling) == 1
 
 

@@ -172,7 +172,7 @@ def test_map_lists_seoul_lots_in_korean_and_focus_centres_on_seoul(driver, lot_i
 
 ADMIN_PATHS = [("get", "/admin/seoul/keys"), ("get", "/admin/seoul/lots"), ("post", "/admin/seoul/keys"),
                ("post", "/admin/seoul/lots"), ("post", "/admin/seoul/keys/1/suspend"),
-               ("post", "/admin/seoul/keys/1/reactivate")]
+               ("post", "/admin/seoul/keys/1/reactivate"), ("get", "/admin/seoul/keys/1/suspend")]
 
 
 @pytest.mark.parametrize(("method", "path"), ADMIN_PATHS)
@@ -190,7 +190,7 @@ def test_admin_issues_suspends_and_reactivates_a_key(admin):
     assert response.status_code == 303
     key = db.session.scalar(select(SeoulOperatorKey).where(SeoulOperatorKey.key == "NEWKEY01"))
     assert key.request_limit == 500 and key.status == "issued"
-    assert admin.post(f"/admin/seoul/keys/{key.id}/suspend").status_code == 303
+    assert admin.post(f"/admin/seoul/keys/{key.id}/suspend", data={"confirmed": "yes"}).status_code == 303
     db.session.expire_all()
     assert key.status == "suspended"
     assert "suspended" in admin.get("/admin/seoul/keys").get_data(as_text=True)
@@ -199,9 +199,24 @@ def test_admin_issues_suspends_and_reactivates_a_key(admin):
     assert key.status == "issued"
 
 
-def test_admin_refuses_a_taken_key_with_422(admin, lot_id):
-    response = admin.post("/admin/seoul/keys", data={"key": KEY})
+@pytest.mark.parametrize("key", [KEY, KEY.lower(), KEY.title()])
+def test_admin_refuses_a_taken_key_in_any_case_with_422(admin, lot_id, key):
+    response = admin.post("/admin/seoul/keys", data={"key": key})
     assert response.status_code == 422 and "This key exists already." in response.get_data(as_text=True)
+
+
+def test_suspend_asks_for_confirmation_before_acting(admin, lot_id):
+    key = db.session.scalar(select(SeoulOperatorKey).where(SeoulOperatorKey.key == KEY))
+    keys_page = admin.get("/admin/seoul/keys").get_data(as_text=True)
+    assert f'href="/admin/seoul/keys/{key.id}/suspend"' in keys_page  # a link to the question, not a POST
+    question = admin.get(f"/admin/seoul/keys/{key.id}/suspend")
+    assert question.status_code == 200
+    assert f"Suspend key {KEY}?" in question.get_data(as_text=True) and "0021" in question.get_data(as_text=True)
+    # a bare POST (no confirmation) changes nothing and leads to the question
+    response = admin.post(f"/admin/seoul/keys/{key.id}/suspend")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/keys/{key.id}/suspend")
+    db.session.expire_all()
+    assert key.status == "issued"
 
 
 def test_admin_registers_a_lot_and_never_shows_the_secret_again(admin, lot_id):

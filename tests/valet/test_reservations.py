@@ -172,7 +172,8 @@ def test_discount_error_body_is_the_seeds(client):
 @pytest.mark.parametrize(("change", "message"), [
     ({"parkeerservice": None}, "Verplicht veld ontbreekt: parkeerservice"),
     ({"aantal_personen": None, "betalingswijze": ""}, "Verplicht veld ontbreekt: aantal_personen, betalingswijze"),
-    ({"vertrek_timestamp": "2026-03-04 06:30"}, "Ongeldige datum/tijd voor vertrek_timestamp: gebruik dd-mm-jjjj uu:mm"),
+    ({"vertrek_timestamp": "2026-03-04 06:30"},
+     "Ongeldige datum/tijd voor vertrek_timestamp: gebruik dd-mm-jjjj uu:mm"),
     ({"parkeerservice": "helikopter"}, "Ongeldige parkeerservice: kies valet, shuttle, combi_vs of combi_sv"),
     ({"parkeerlocatie": "rotterdam"}, "Ongeldige parkeerlocatie: kies schiphol, pta of amsterdam_centrum"),
     ({"betalingswijze": "bitcoin"}, "Ongeldige betalingswijze"),
@@ -398,3 +399,22 @@ def test_the_voucher_page_shows_the_reservation_and_a_qr_code(client, sandbox):
     assert page.status_code == 200 and confirmation.reserveringsnummer in html
     assert "<svg" in html and "Opel Astra, zwart" in html and "04-03-2026 06:30" in html
     assert sandbox.test_client().get("/voucher.php?id=nope").status_code == 404
+
+
+@pytest.mark.parametrize("fields", [
+    {}, {"parkeerservice": "combi_sv", "wasservice": 4, "leerverzorging": True, "betalingswijze": "visa"},
+    {"parkeerservice": "shuttle", "overdektparkeren": True, "kortingscode": "WELKOM10", "annuleringsverzekering": True},
+    {"parkeerlocatie": "pta", "kortingscode": "ZOMER5", "betalingswijze": "maestro"},
+    {"parkeerlocatie": "amsterdam_centrum", "aankomst_timestamp": DROP_OFF + timedelta(hours=3)},
+])
+def test_our_published_prices_agree_with_247parkings(client, fields):
+    from webapp.valet.pricing import ValetChoice, quote
+
+    sent = reservation(**fields)
+    choice = ValetChoice(location=sent.parkeerlocatie, service=sent.parkeerservice, drop_off=sent.vertrek_timestamp,
+                         arrival=sent.aankomst_timestamp, persons=2, payment=sent.betalingswijze,
+                         indoor=bool(sent.overdektparkeren), wash=sent.wasservice or 0,
+                         leather=bool(sent.leerverzorging), insurance=bool(sent.annuleringsverzekering),
+                         discount_code=sent.kortingscode or "")
+
+    assert client.create_reservation(sent).totaalprijs == quote(choice, NOW).total

@@ -73,7 +73,8 @@ def test_client_signs_with_its_clock_nonce_and_configured_base_url():
         SEED_KEY, SEED_TIMESTAMP, SEED_NONCE, FORMULA_SIGNATURE)
 
 
-# Computed by hand: printf '%s' "<secret><METHOD>https://api.247parking.nl/<nonce><timestamp>" | openssl sha1 -binary | base64
+# Computed by hand from the documented formula:
+#   printf '%s' "<secret><METHOD>https://api.247parking.nl/<nonce><timestamp>" | openssl sha1 -binary | base64
 def test_signature_of_a_post_with_the_seed_inputs():
     assert sign(SEED_SECRET, "POST", SEED_BASE_URL, SEED_NONCE, SEED_TIMESTAMP) == "9mZx1hyl1+O6EIV613aeWbuGJg0="
 

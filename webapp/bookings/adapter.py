@@ -33,7 +33,16 @@ class RemoteBooking:
 
 
 class BookingAdapter(Protocol):
-    """What every booking provider tells the core."""
+    """What every booking provider tells the core.
+
+    ``can_look_up`` is False for a provider whose API has no call to find a
+    booking (247Parking): reconciliation then neither settles nor fails its
+    bookings — a lost reply stays **unknown**, with what was sent, until
+    support settles it by hand (``flask --app app bookings unknown`` lists them).
+    An adapter without the attribute can look up.
+    """
+
+    can_look_up: bool
 
     def find_remote(self, booking: Booking) -> list[RemoteBooking]:
         """The provider's bookings that are *exactly* ``booking`` (by our reference where the API
@@ -55,3 +64,8 @@ class BookingAdapter(Protocol):
         Raises:
             ProviderError: the provider refused or could not be reached.
         """
+
+
+def can_look_up(adapter) -> bool:
+    """Whether reconciliation may ask ``adapter`` for the remote booking (see ``BookingAdapter``)."""
+    return getattr(adapter, "can_look_up", True)

@@ -66,6 +66,7 @@ class Action(enum.StrEnum):
     CHANGE_REQUESTED = "change requested"  # a rental's dates, cover or extras (rentcar)
     CHANGED = "changed"
     SETTLED_BY_SUPPORT = "settled by support"
+    PRICE_DIFFERS = "price differs"  # the provider's total is not our quote; the provider's is kept (valet)
 
 
 class Outcome(enum.StrEnum):
@@ -90,6 +91,7 @@ _ACTION_LABELS: dict[Action, object] = {
     Action.CANCEL_REQUESTED: _l("Cancellation requested"), Action.CANCELLED: _l("Cancelled"),
     Action.CHANGE_REQUESTED: _l("Change requested"), Action.CHANGED: _l("Changed"),
     Action.SETTLED_BY_SUPPORT: _l("Settled by our support team"),
+    Action.PRICE_DIFFERS: _l("The provider's price differs from our quote"),
 }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.bookings import operations
+from webapp.bookings.adapter import can_look_up
 from webapp.bookings.lifecycle import transition
 from webapp.bookings.models import Action, Booking, Outcome, Status
 from webapp.bookings.registry import adapter_for
@@ -55,7 +56,8 @@ def reconcile(booking: Booking, now: datetime | None = None) -> Booking:
     Found exactly (and not linked to another booking) → the provider's status;
     not found before the provider's deadline → unknown, to be looked up again;
     not found after it → failed, with an event that says why; the provider
-    cannot be asked → unchanged, with an event.
+    cannot be asked → unchanged, with an event. A provider with no look-up call
+    (``can_look_up`` false) is never asked: its booking stays unknown, never failed.
     """
     now = now or utcnow()
     if Status(booking.status).settled:
@@ -63,6 +65,8 @@ def reconcile(booking: Booking, now: datetime | None = None) -> Booking:
     adapter = adapter_for(booking.kind)
     if adapter is None:
         return booking
+    if not can_look_up(adapter):
+        return _keep_unknown(booking)
     try:
         found = adapter.find_remote(booking)
     except ProviderError as error:
@@ -90,6 +94,15 @@ def reconcile(booking: Booking, now: datetime | None = None) -> Booking:
             transition(booking, Action.RECONCILE, to=target, outcome=Outcome.UNKNOWN,
                                   message=f"not at the provider yet; looking again until {deadline.isoformat()}")
     db.session.commit()
+    return booking
+
+
+def _keep_unknown(booking: Booking) -> Booking:
+    """A booking of a provider that cannot be asked: pending becomes unknown (once), and it stays so."""
+    if booking.status == Status.PENDING:
+        transition(booking, Action.RECONCILE, to=Status.UNKNOWN, outcome=Outcome.UNKNOWN,
+                   message="the provider has no look-up call: kept unknown with what was sent, for support")
+        db.session.commit()
     return booking
 
 

@@ -77,7 +77,9 @@ def add_key(key: str, request_limit: int | None = None) -> SeoulOperatorKey:
     if not _KEY_PATTERN.fullmatch(key):
         raise ValidationError({"key": str(_l("Use 4 to 64 letters, digits, '-', '_' or '.'."))})
     limit = _check_limit(request_limit)
-    if db.session.scalar(select(SeoulOperatorKey.id).where(SeoulOperatorKey.key == key)) is not None:
+    # compared without case: MYKEY123 and mykey123 are one key to a person reading or typing it
+    taken = select(SeoulOperatorKey.id).where(func.lower(SeoulOperatorKey.key) == key.lower())
+    if db.session.scalar(taken) is not None:
         raise ValidationError({"key": str(_l("This key exists already."))})
     row = SeoulOperatorKey(key=key, status=KEY_ISSUED, request_limit=limit, created_at=utcnow())
     db.session.add(row)
@@ -89,6 +91,18 @@ def add_key(key: str, request_limit: int | None = None) -> SeoulOperatorKey:
 def find_key(key: str) -> SeoulOperatorKey | None:
     """The key row for ``key`` text, or None."""
     return db.session.scalar(select(SeoulOperatorKey).where(SeoulOperatorKey.key == (key or "").strip()))
+
+
+def get_key_usage(key_id: int) -> KeyUsage:
+    """One key as the admin pages show it (for the suspend confirmation).
+
+    Raises:
+        NotFoundError: no such key.
+    """
+    for usage in list_keys():
+        if usage.id == key_id:
+            return usage
+    raise NotFoundError("no such key")
 
 
 def _get_key(key_id: int) -> SeoulOperatorKey:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from webapp.core.errors import ValidationError
 from webapp.seoul import admin as seoul_admin
-from webapp.seoul.forms import AddKeyForm, AddLotForm, KeyActionForm
+from webapp.seoul.forms import AddKeyForm, AddLotForm, KeyActionForm, SuspendKeyForm
 from webapp.seoul.models import KEY_ISSUED, KEY_SUSPENDED
 from webapp.web.access import admin_required
 from webapp.web.form_errors import apply_errors
@@ -64,9 +64,20 @@ def _change_status(key_id: int, status: str, message: str):
     return see_other(url_for("seoul_admin.keys"))
 
 
+@bp.get("/keys/<int:key_id>/suspend")
+@admin_required
+def confirm_suspend_key(key_id: int):
+    """Ask first: a suspension stops every lot of the key at once."""
+    return render_template("seoul_admin/confirm_suspend.html", key=seoul_admin.get_key_usage(key_id),
+                           form=SuspendKeyForm())
+
+
 @bp.post("/keys/<int:key_id>/suspend")
 @admin_required
 def suspend_key(key_id: int):
+    form = SuspendKeyForm()
+    if form.confirmed.data != "yes":  # a bare POST (an old page, a stray click) only leads to the question
+        return see_other(url_for("seoul_admin.confirm_suspend_key", key_id=key_id))
     return _change_status(key_id, KEY_SUSPENDED, _("Key %(key)s suspended: its pushes get 0021."))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 DISCOUNT_LABELS = {
@@ -50,6 +50,12 @@ class AddLotForm(FlaskForm):
     infra_id = StringField(_l("Lot id (infra_id)"), validators=[InputRequired()])
     # a PasswordField never renders its value back: the secret is typed once and not shown again
     secret = PasswordField(_l("Secret key (32 hex digits)"), validators=[InputRequired()])
+
+
+class SuspendKeyForm(FlaskForm):
+    """The confirmation page's form: a suspension needs ``confirmed=yes`` besides the CSRF token."""
+
+    confirmed = HiddenField()  # no default: a POST without the field is not a confirmation
 
 
 class KeyActionForm(FlaskForm):

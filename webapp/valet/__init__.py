@@ -22,4 +22,6 @@ SPEC = ProviderSpec(
         # a request is signed with a single-use nonce: resending it is refused (seed 004 §2)
         retries=0,
     ),
+    blueprints=("webapp.valet.views:bp",),
+    adapter="webapp.valet.adapter:ValetAdapter",
 )

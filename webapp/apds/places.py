@@ -223,3 +223,65 @@ def quote_minutes(place_id: str, minutes: int, now: datetime | None = None) -> r
 def rate_tables(place: ApdsPlace) -> list[tuple[RightSpecification, RateTable, list[rates.RateRow]]]:
     """What the place page lists: each right specification, its table and its readable rows."""
     return [(spec, table, rates.readable_rows(table)) for spec, table in rate_options(place)]
+
+
+@dataclass(frozen=True)
+class PlaceRow:
+    """One car park in the list: free spaces and the price of the chosen stay (None: not sold)."""
+
+    place: ApdsPlace
+    availability: Availability
+    quote: rates.Quote | None
+
+
+def refresh_occupancy(now: datetime | None = None) -> None:
+    """Refresh every place's free spaces with one paged platform call, when the shared figures are stale.
+
+    The list page polls this: however many pages are open, the platform is asked
+    at most once per ``OCCUPANCY_TTL`` (the freshness is read from the shared rows).
+    """
+    now = now or utcnow()
+    oldest = db.session.scalar(select(ApdsPlace.occupancy_fetched_at).order_by(
+        ApdsPlace.occupancy_fetched_at.is_not(None), ApdsPlace.occupancy_fetched_at).limit(1))
+    if oldest is not None and now - oldest < OCCUPANCY_TTL:
+        return
+    try:
+        found = {p.id: p for p in _platform().all_places(occupancy=True)}
+    except ProviderError as error:
+        log.info("APDS occupancy refresh failed: %s", error)
+        return
+    for row in db.session.scalars(select(ApdsPlace)):
+        place = found.get(row.place_id)
+        if place is not None and place.occupancy is not None:
+            _store_occupancy(row, place.occupancy, now)
+    db.session.commit()
+
+
+def search_places(text: str = "", city: str = "", minutes: int = 180, free_only: bool = False,
+                  max_price: Decimal | None = None, now: datetime | None = None) -> list[PlaceRow]:
+    """The list page: car parks matching ``text``/``city``, with free spaces and the price of ``minutes``.
+
+    Args:
+        free_only: leave out car parks known to be full.
+        max_price: leave out car parks dearer than this for the stay (or not selling it).
+    """
+    now = now or utcnow()
+    refresh_occupancy(now)
+    needle = text.strip().lower()
+    rows = []
+    for place in list_places(now):
+        if needle and needle not in f"{place.name} {place.address}".lower():
+            continue
+        if city and city.lower() not in place.address.lower():
+            continue
+        availability = Availability.of(place)
+        if free_only and availability.level == "full":
+            continue
+        try:
+            quote = quote_stay(place, now, timedelta(minutes=max(1, minutes)))
+        except ValidationError:
+            quote = None
+        if max_price is not None and (quote is None or quote.total > max_price):
+            continue
+        rows.append(PlaceRow(place, availability, quote))
+    return rows

@@ -490,6 +490,15 @@ def pay_running(user_id: int, place_id: str, vehicle_id: int | None, session_id:
     return booking
 
 
+def require_session(user_id: int, public_ref: str) -> Booking:
+    """The user's APDS booking ``public_ref``.
+
+    Raises:
+        NotFoundError: no such booking of this user (another driver's reference is unknown here).
+    """
+    return _load(user_id, public_ref)
+
+
 def reconcile_session(user_id: int | None, public_ref: str, now: datetime | None = None) -> Booking:
     """Ask the platform whether a pending or unknown booking exists, and settle it if it does."""
     return reconcile(_load(user_id, public_ref), now=now or utcnow())

@@ -1,0 +1,174 @@
+"""The car park pages through the test client: list, place page, calculator, occupancy, sessions, ticketless."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from webapp.accounts.vehicles import add_vehicle
+from webapp.apds import events, places
+from webapp.apds.models import ApdsPlace
+from webapp.bookings.models import Booking, Status
+from webapp.extensions import db
+
+ARNDALE = "805432"
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def driver(app, make_user, login):
+    user = make_user()
+    add_vehicle(user.id, "GB", "BD18 SMR")
+    places.sync_places()
+    login(user)
+    return user
+
+
+def test_list_shows_every_car_park_with_free_spaces_and_the_price(client, driver):
+    page = client.get("/carparks/?minutes=180").get_data(as_text=True)
+    assert "Arndale Car Park" in page and "South Bank Car Park" in page
+    assert "£12.20" in page  # Arndale, 3 h (10800 s: the "up to 4 hours" band)
+    assert re.search(r"\d+ of 1400 free", page)
+
+
+def test_list_filters_by_city_text_and_price(client, driver):
+    london = client.get("/carparks/?city=London").get_data(as_text=True)
+    assert "South Bank" in london and "Arndale" not in london
+    cheap = client.get("/carparks/?minutes=180&max_price=10").get_data(as_text=True)
+    assert "Arndale" not in cheap and "City Centre" not in cheap
+    assert "Arndale" in client.get("/carparks/?q=arndale").get_data(as_text=True)
+
+
+def test_list_refresh_is_a_block_for_htmx(client, driver):
+    block = client.get("/carparks/", headers={**HX, "HX-Target": "place-list"}).get_data(as_text=True)
+    assert block.lstrip().startswith('<section id="place-list"') and "<html" not in block
+
+
+def test_place_page_has_rates_calculator_and_forms(client, driver):
+    page = client.get(f"/carparks/{ARNDALE}").get_data(as_text=True)
+    assert "Arndale General Public Tariff" in page and "Evening Flat Rate" in page
+    assert "up to 1 hr" in page and "£3.70" in page and "£20.50" in page
+    assert "Pay by phone" in page and "Register my plate" in page and "Find my session" in page
+
+
+def test_calculator_answers_as_a_block_and_refuses_nonsense(client, driver):
+    block = client.get(f"/carparks/{ARNDALE}/quote?minutes=59", headers=HX)
+    assert block.status_code == 200 and "£3.70" in block.get_data(as_text=True)
+    assert "<html" not in block.get_data(as_text=True)
+    assert client.get(f"/carparks/{ARNDALE}/quote?minutes=60", headers=HX).get_data(as_text=True).count("£6.70") == 1
+    assert client.get(f"/carparks/{ARNDALE}/quote?minutes=0", headers=HX).status_code == 422
+    assert client.get(f"/carparks/{ARNDALE}/quote?minutes=abc").status_code == 422
+
+
+def test_occupancy_block_is_cached_briefly_and_shared(client, driver, app, monkeypatch):
+    api = app.extensions["providers"].get("apds")
+    calls = []
+    real = api.occupancy
+    monkeypatch.setattr(api, "occupancy", lambda place_id: calls.append(place_id) or real(place_id))
+    place = db.session.get(ApdsPlace, ARNDALE)
+    place.occupancy_fetched_at = datetime.now(UTC) - timedelta(minutes=5)
+    db.session.commit()
+    for _ in range(5):
+        block = client.get(f"/carparks/{ARNDALE}/occupancy", headers=HX).get_data(as_text=True)
+        assert block.lstrip().startswith('<dd id="occupancy"') and "free" in block
+    assert calls == [ARNDALE]  # five polls, one platform call
+
+
+def test_unknown_place_is_404(client, driver):
+    assert client.get("/carparks/no-such-place").status_code == 404
+
+
+def test_start_extend_and_stop_a_session(client, driver):
+    page = client.get(f"/carparks/{ARNDALE}").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
+    vehicle = driver.vehicles[0].id
+    started = client.post(f"/carparks/{ARNDALE}/start", data={"vehicle_id": vehicle, "minutes": "120",
+                                                              "idempotency_key": key})
+    assert started.status_code == 303
+    booking = db.session.query(Booking).one()
+    assert booking.status == Status.ACTIVE and started.headers["Location"].endswith(booking.public_ref)
+    session_page = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "£9.20" in session_page and "Price so far" in session_page
+    preview = client.get(f"/carparks/sessions/{booking.public_ref}/extend/quote?minutes=60&version={booking.version}",
+                         headers=HX).get_data(as_text=True)
+    assert "£12.20" in preview and "£3.00" in preview
+    assert client.post(f"/carparks/sessions/{booking.public_ref}/extend",
+                       data={"minutes": "60", "version": booking.version}).status_code == 303
+    db.session.refresh(booking)
+    assert booking.amount is not None and str(booking.amount) == "12.20"
+    assert client.post(f"/carparks/sessions/{booking.public_ref}/stop", data={"version": booking.version}
+                       ).status_code == 303
+    db.session.refresh(booking)
+    assert booking.status == Status.COMPLETED
+
+
+def test_register_plate_page_shows_entry_exit_amount_paid(client, driver, app):
+    platform = app.extensions["providers"].sandbox_app("apds")
+    events.ensure_subscription("https://parkgo.test" + events.RECEIVER_PATH)
+    receiver = app.test_client()
+    platform.extensions["apds_sender"] = lambda url, headers, body: receiver.post(
+        url.removeprefix("https://parkgo.test"), data=body, headers=headers).status_code
+    page = client.get(f"/carparks/{ARNDALE}").get_data(as_text=True)
+    key = re.findall(r'name="idempotency_key" type="hidden" value="([^"]+)"', page)[1]
+    until = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
+    answer = client.post(f"/carparks/{ARNDALE}/register", data={"vehicle_id": driver.vehicles[0].id,
+                                                                "expires_on": until, "idempotency_key": key})
+    assert answer.status_code == 303
+    ref = answer.headers["Location"].rsplit("/", 1)[-1]
+    assert "Not yet" in client.get(f"/carparks/sessions/{ref}").get_data(as_text=True)
+    now = datetime.now(UTC)
+    control = platform.test_client()
+    control.post("/_sandbox/operators/enter", json={"place": ARNDALE, "plate": "BD18SMR",
+                                                    "at": (now + timedelta(minutes=1)).isoformat()})
+    control.post("/_sandbox/deliveries")
+    status = client.get(f"/carparks/sessions/{ref}", headers={**HX, "HX-Target": "session-status"})
+    assert "You entered Arndale Car Park at" in status.get_data(as_text=True)
+    control.post("/_sandbox/operators/exit", json={"place": ARNDALE, "plate": "BD18SMR",
+                                                   "at": (now + timedelta(minutes=40)).isoformat()})
+    control.post("/_sandbox/deliveries")
+    final = client.get(f"/carparks/sessions/{ref}").get_data(as_text=True)
+    assert "£3.70" in final and "Paid at" in final and "Completed" in final
+
+
+def test_im_parked_here_offers_to_pay_the_running_session(client, driver, app):
+    platform = app.extensions["providers"].sandbox_app("apds")
+    platform.test_client().post("/_sandbox/operators/enter", json={
+        "place": ARNDALE, "plate": "BD18SMR", "at": (datetime.now(UTC) - timedelta(minutes=30)).isoformat()})
+    found = client.post(f"/carparks/{ARNDALE}/parked-here", data={"vehicle_id": driver.vehicles[0].id})
+    page = found.get_data(as_text=True)
+    assert found.status_code == 200 and "£3.70" in page and "Pay this session" in page
+    session_id = re.search(r'name="session_id" type="hidden" value="([^"]+)"', page).group(1)
+    key = re.search(r'id="idempotency_key" name="idempotency_key" type="hidden" value="([^"]+)"', page) or \
+        re.findall(r'name="idempotency_key" type="hidden" value="([^"]+)"', page)
+    key = key.group(1) if hasattr(key, "group") else key[-1]
+    paid = client.post(f"/carparks/{ARNDALE}/pay", data={"vehicle_id": driver.vehicles[0].id,
+                                                         "session_id": session_id, "idempotency_key": key})
+    assert paid.status_code == 303
+    assert db.session.query(Booking).one().status == Status.COMPLETED
+
+
+def test_nobody_parked_says_so(client, driver):
+    page = client.post(f"/carparks/{ARNDALE}/parked-here", data={"vehicle_id": driver.vehicles[0].id})
+    assert "No running session for this vehicle here." in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("post", f"/carparks/{ARNDALE}/start"), ("post", f"/carparks/{ARNDALE}/register"),
+    ("post", f"/carparks/{ARNDALE}/parked-here"), ("post", f"/carparks/{ARNDALE}/pay"),
+    ("get", "/carparks/sessions/AP-XXXXXX"),
+])
+def test_booking_pages_need_a_login(client, app, method, path):
+    places.sync_places()
+    response = getattr(client, method)(path)
+    assert response.status_code in (302, 303, 401)
+
+
+def test_another_drivers_session_is_404(client, driver, make_user, login, app):
+    from webapp.apds import sessions
+
+    other = make_user()
+    add_vehicle(other.id, "GB", "AB12 CDE")
+    theirs = sessions.start_session(other.id, ARNDALE, other.vehicles[0].id, 60, "other-key-1")
+    assert client.get(f"/carparks/sessions/{theirs.public_ref}").status_code == 404

@@ -1,0 +1,295 @@
+"""Car parks (APDS): the list, a place page with live occupancy and a price calculator, and the session pages.
+
+Each view parses input, calls one use case and renders; htmx asks for named blocks
+(``place_list``, ``occupancy``, ``price_calc``, ``session_status``, ``extension_preview``)
+and every hx-get also works as a plain link or form.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import format_currency
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from webapp.accounts import vehicles
+from webapp.apds import places, sessions
+from webapp.apds.forms import (
+    ExtendSessionForm,
+    ParkedHereForm,
+    PayRunningForm,
+    QuoteForm,
+    RegisterPlateForm,
+    SessionActionForm,
+    StartSessionForm,
+)
+from webapp.bookings.operations import new_idempotency_key
+from webapp.core.clock import utcnow
+from webapp.core.errors import ConflictError, ValidationError
+from webapp.web.form_errors import apply_errors
+from webapp.web.hypermedia import page_or_block, see_other
+
+bp = Blueprint("apds", __name__, url_prefix="/carparks")
+
+LONDON_TZ = ZoneInfo("Europe/London")
+CITIES = ("Manchester", "London")
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+@bp.get("/")
+def index():
+    """The car parks as a list: search, free-space and price filters; the figures refresh by themselves."""
+    minutes = max(1, min(_int(request.args.get("minutes"), 180), 24 * 60))
+    city = request.args.get("city", "") if request.args.get("city", "") in CITIES else ""
+    try:
+        max_price = Decimal(request.args["max_price"]) if request.args.get("max_price") else None
+    except InvalidOperation:
+        max_price = None
+    rows = places.search_places(text=request.args.get("q", ""), city=city, minutes=minutes,
+                                free_only=bool(request.args.get("free")), max_price=max_price)
+    return page_or_block("apds/index.html", "place_list" if request.headers.get("HX-Target") == "place-list" else None,
+                         ("place_list",), rows=rows, minutes=minutes, city=city, cities=CITIES, now=utcnow(),
+                         args=request.args)
+
+
+def _place_page(place_id: str, *, quote_form=None, start_form=None, register_form=None, here_form=None,
+                status=200, block=None, conflicts=(), quote=None, running=None, pay_form=None, searched=False):
+    place = places.get_place(place_id)
+    own = vehicles.list_vehicles(current_user.id) if current_user.is_authenticated else []
+    if quote_form is None:
+        quote_form = QuoteForm(formdata=None, meta={"csrf": False})
+    if quote is None and quote_form.minutes.data and not quote_form.errors:
+        try:
+            quote = places.quote_minutes(place_id, quote_form.minutes.data)
+        except ValidationError as error:
+            apply_errors(quote_form, error)
+    if start_form is None:
+        start_form = StartSessionForm(formdata=None)
+        start_form.idempotency_key.data = new_idempotency_key()
+    start_form.set_choices(own)
+    if register_form is None:
+        register_form = RegisterPlateForm(formdata=None, expires_on=(utcnow() + timedelta(days=30)).date())
+        register_form.idempotency_key.data = new_idempotency_key()
+    register_form.set_vehicles(own)
+    if here_form is None:
+        here_form = ParkedHereForm(formdata=None)
+    here_form.set_vehicles(own)
+    return page_or_block(
+        "apds/place.html", block, ("occupancy", "price_calc"), status=status, place=place,
+        availability=places.Availability.of(place), tables=places.rate_tables(place), quote_form=quote_form,
+        quote=quote, start_form=start_form, register_form=register_form, here_form=here_form, vehicles=own,
+        conflicts=conflicts, running=running, pay_form=pay_form, searched=searched, now=utcnow())
+
+
+@bp.get("/<place_id>")
+def place(place_id: str):
+    return _place_page(place_id)
+
+
+@bp.get("/<place_id>/occupancy")
+def occupancy(place_id: str):
+    """Free spaces now (htmx polls this block; shared short cache behind it)."""
+    places.occupancy(place_id)
+    return _place_page(place_id, block="occupancy")
+
+
+@bp.get("/<place_id>/quote")
+def quote(place_id: str):
+    """"How much for …" (htmx block as the minutes change, or the whole page)."""
+    form = QuoteForm(formdata=request.args, meta={"csrf": False})
+    price = None
+    if form.validate():
+        try:
+            price = places.quote_minutes(place_id, form.minutes.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+    return _place_page(place_id, quote_form=form, quote=price, status=200 if price else 422, block="price_calc")
+
+
+@bp.post("/<place_id>/start")
+@login_required
+def start(place_id: str):
+    form = StartSessionForm()
+    form.set_choices(vehicles.list_vehicles(current_user.id))
+    if form.validate_on_submit():
+        try:
+            booking = sessions.start_session(
+                current_user.id, place_id, form.vehicle_id.data, _int(form.minutes.data, 0),
+                form.idempotency_key.data, contact_email=current_user.email,
+                contact_phone=current_user.phone or None, confirm_overlap=form.confirm_overlap.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+            if "idempotency_key" in error.errors:
+                form.idempotency_key.data = new_idempotency_key()
+        except sessions.PlateConflictError as error:
+            return _place_page(place_id, start_form=form, status=409, conflicts=error.others)
+        except sessions.ProviderFailedError as error:
+            form.form_errors.append(error.message)
+        else:
+            if not booking.status.settled:
+                flash(_("We are still waiting for the car park to confirm this session. Check again in a moment."),
+                      "warning")
+            elif booking.status == "active":
+                flash(_("Parking started. Reference %(ref)s.", ref=booking.public_ref), "success")
+            return redirect(url_for("apds.session", ref=booking.public_ref), code=303)
+    return _place_page(place_id, start_form=form, status=422)
+
+
+def _end_of_day(day) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=LONDON_TZ)
+
+
+@bp.post("/<place_id>/register")
+@login_required
+def register(place_id: str):
+    """Ticketless: register a plate at the car park (an assigned right) until the chosen day."""
+    form = RegisterPlateForm()
+    form.set_vehicles(vehicles.list_vehicles(current_user.id))
+    if form.validate_on_submit():
+        try:
+            booking = sessions.register_plate(
+                current_user.id, place_id, form.vehicle_id.data, _end_of_day(form.expires_on.data),
+                form.idempotency_key.data, contact_email=current_user.email,
+                contact_phone=current_user.phone or None, confirm_overlap=form.confirm_overlap.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+            if "idempotency_key" in error.errors:
+                form.idempotency_key.data = new_idempotency_key()
+        except sessions.PlateConflictError as error:
+            return _place_page(place_id, register_form=form, status=409, conflicts=error.others)
+        except sessions.ProviderFailedError as error:
+            form.form_errors.append(error.message)
+        else:
+            if booking.status == "active":
+                flash(_("Plate registered. Drive in: the barrier reads your plate."), "success")
+            return redirect(url_for("apds.session", ref=booking.public_ref), code=303)
+    return _place_page(place_id, register_form=form, status=422)
+
+
+@bp.post("/<place_id>/parked-here")
+@login_required
+def parked_here(place_id: str):
+    """"I'm parked here": look up the running session of my plate at this car park."""
+    form = ParkedHereForm()
+    form.set_vehicles(vehicles.list_vehicles(current_user.id))
+    running = pay_form = None
+    if form.validate_on_submit():
+        try:
+            running = sessions.find_running(current_user.id, place_id, form.vehicle_id.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except sessions.ProviderFailedError as error:
+            form.form_errors.append(error.message)
+        if running is not None:
+            pay_form = PayRunningForm(formdata=None, vehicle_id=form.vehicle_id.data, session_id=running.session_id,
+                                      idempotency_key=new_idempotency_key())
+    return _place_page(place_id, here_form=form, running=running, pay_form=pay_form, searched=True,
+                       status=200 if not form.errors else 422)
+
+
+@bp.post("/<place_id>/pay")
+@login_required
+def pay(place_id: str):
+    form = PayRunningForm()
+    if form.validate_on_submit():
+        try:
+            booking = sessions.pay_running(current_user.id, place_id, form.vehicle_id.data, form.session_id.data,
+                                           form.idempotency_key.data, contact_email=current_user.email)
+        except (ValidationError, sessions.ProviderFailedError) as error:
+            flash(getattr(error, "message", None) or _("The session could not be paid. Try again."), "error")
+        else:
+            flash(_("Paid %(amount)s.", amount=format_currency(booking.amount, booking.currency)), "success")
+            return redirect(url_for("apds.session", ref=booking.public_ref), code=303)
+    return see_other(url_for("apds.place", place_id=place_id))
+
+
+def _render_session(ref: str, extend_form=None, status=200, preview=None, block=None):
+    view = sessions.session_view(current_user.id, ref)
+    booking = view.booking
+    if extend_form is None:
+        extend_form = ExtendSessionForm(formdata=None, version=booking.version)
+    extend_form.set_choices()
+    return page_or_block("apds/session.html", block, ("session_status", "extension_preview"), status=status,
+                         view=view, booking=booking, detail=view.detail, extend_form=extend_form, preview=preview,
+                         action_form=SessionActionForm(formdata=None, version=booking.version), now=utcnow())
+
+
+@bp.get("/sessions/<ref>")
+@login_required
+def session(ref: str):
+    block = "session_status" if request.headers.get("HX-Target") == "session-status" else None
+    return _render_session(ref, block=block)
+
+
+@bp.get("/sessions/<ref>/extend/quote")
+@login_required
+def extension_quote(ref: str):
+    form = ExtendSessionForm(formdata=request.args, meta={"csrf": False})
+    form.set_choices()
+    preview = None
+    if form.validate():
+        try:
+            preview = sessions.preview_extension(current_user.id, ref, _int(form.minutes.data, 0))
+        except ValidationError as error:
+            apply_errors(form, error)
+        except ConflictError as error:
+            form.form_errors.append(error.message)
+    return _render_session(ref, extend_form=form, preview=preview, status=200 if preview else 422,
+                           block="extension_preview")
+
+
+@bp.post("/sessions/<ref>/extend")
+@login_required
+def extend(ref: str):
+    sessions.require_session(current_user.id, ref)  # another driver's reference is a 404, form or no form
+    form = ExtendSessionForm()
+    form.set_choices()
+    if form.validate_on_submit():
+        try:
+            sessions.extend_session(current_user.id, ref, _int(form.minutes.data, 0), form.version.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except (ConflictError, sessions.ProviderFailedError) as error:
+            flash(error.message, "error")
+            return see_other(url_for("apds.session", ref=ref))
+        else:
+            flash(_("Session extended."), "success")
+            return see_other(url_for("apds.session", ref=ref))
+    return _render_session(ref, extend_form=form, status=422)
+
+
+@bp.post("/sessions/<ref>/stop")
+@login_required
+def stop(ref: str):
+    sessions.require_session(current_user.id, ref)
+    form = SessionActionForm()
+    if not form.validate_on_submit():
+        flash(_("Reload the page and try again."), "error")
+        return see_other(url_for("apds.session", ref=ref))
+    try:
+        booking = sessions.stop_session(current_user.id, ref, form.version.data)
+    except (ConflictError, sessions.ProviderFailedError) as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Parking stopped. You paid %(amount)s.", amount=format_currency(booking.amount, booking.currency)),
+              "success")
+    return see_other(url_for("apds.session", ref=ref))
+
+
+@bp.post("/sessions/<ref>/check")
+@login_required
+def check(ref: str):
+    booking = sessions.reconcile_session(current_user.id, ref)
+    if not booking.status.settled:
+        flash(_("The car park has not confirmed this yet. Please check again in a moment."), "warning")
+    return redirect(url_for("apds.session", ref=ref), code=303)

@@ -39,6 +39,16 @@ def serve_sandbox(name: str, port: int, latency: float, fail_status: int | None)
     run_simple("127.0.0.1", port, sandbox, threaded=True, use_reloader=False)
 
 
+@sandbox_cli.command("rentcar-cost")
+def rentcar_cost() -> None:
+    """Print the rent-car sandbox's API cost per KST day, agency and cmd (seed 001 "API 목록과 비용")."""
+    sandbox = current_app.extensions["providers"].sandbox_app("rentcar")
+    rows = sandbox.test_client().get("/_sandbox/cost").get_json()["rows"]
+    for row in rows:
+        click.echo(f"{row['day']}  {row['uid']:<16} {row['cmd']:<32} {row['calls']:>6} calls  {row['cost']:>10.4f}")
+    click.echo(f"total {sum(row['cost'] for row in rows):.4f} calls of API cost")
+
+
 @sandbox_cli.command("valet-reset-credentials")
 @click.option("--demo", is_flag=True, help="Issue the seed's example pair again (what the app uses by default).")
 def valet_reset_credentials(demo: bool) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.apds.conformance import ApdsDriver
 from tests.helsinki.conformance import HelsinkiDriver
+from tests.rentcar.conformance import RentcarDriver
 from tests.valet.conformance import ValetDriver
 from webapp.bookings import operations, reconcile
 from webapp.bookings.adapter import RemoteBooking
@@ -28,7 +29,7 @@ from webapp.bookings.registry import booking_kinds
 from webapp.core.errors import ConflictError, ProviderUnavailableError
 from webapp.extensions import db
 
-DRIVERS = {driver.kind: driver for driver in (HelsinkiDriver, ApdsDriver, ValetDriver)}
+DRIVERS = {driver.kind: driver for driver in (HelsinkiDriver, RentcarDriver, ApdsDriver, ValetDriver)}
 
 
 def test_every_booking_adapter_has_a_conformance_driver(app):

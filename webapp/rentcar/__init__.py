@@ -14,4 +14,6 @@ SPEC = ProviderSpec(
         client="webapp.rentcar.client:client_from_settings",
         sandbox="webapp.rentcar.sandbox:create_sandbox",
     ),
+    blueprints=("webapp.rentcar.views:bp",),
+    adapter="webapp.rentcar.adapter:RentalAdapter",
 )

@@ -48,6 +48,7 @@ from webapp.rentcar.sandbox.store import (
     COST_UNITS_PER_CALL,
     all_companies,
     clear_failed_logins,
+    cost_report,
     failed_logins,
     open_store,
     record_failed_login,
@@ -252,6 +253,10 @@ def create_sandbox(state_dir: Path, credentials: dict[str, str]) -> Flask:
     @app.post("/_sandbox/unblock")
     def unblock():
         return jsonify({"unblocked": clear_failed_logins(engine)})
+
+    @app.get("/_sandbox/cost")
+    def cost():
+        return jsonify({"rows": cost_report(engine)})
 
     @app.post("/_sandbox/clock")
     def set_clock():

@@ -1,0 +1,134 @@
+"""Rent-car pages through the test client: search → detail → reserve → manage (change, extras, cancel)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from webapp.bookings.models import Booking, Status
+from webapp.core.clock import SEOUL, utcnow
+from webapp.extensions import db
+from webapp.rentcar.models import RentcarApiCost
+
+
+def _day(days: int = 10, hour: int = 10):
+    return (utcnow().astimezone(SEOUL) + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+START, END = _day(), _day(13)
+WINDOW = {"start": f"{START:%Y-%m-%dT%H:%M}", "end": f"{END:%Y-%m-%dT%H:%M}"}
+
+
+@pytest.fixture
+def driver(make_user, login):
+    user = make_user(name="Kim Minsu", phone="010-1234-5678")
+    login(user)
+    return user
+
+
+def _revadds(app) -> int:
+    sandbox = app.extensions["providers"].sandbox_app("rentcar")
+    rows = sandbox.test_client().get("/_sandbox/cost").get_json()["rows"]
+    return sum(r["calls"] for r in rows if r["cmd"] == "revadd")
+
+
+def _hidden(html: str, name: str) -> str:
+    return re.search(rf'name="{re.escape(name)}"[^>]*value="([^"]*)"', html).group(1)
+
+
+def _reserve_form(html: str, cover: str = "option2", extras=()) -> dict:
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    data.update(cover=cover, name="Kim Minsu", phone="010-1234-5678", email="kim@example.com", age="30",
+                pay="now", idempotency_key=_hidden(html, "idempotency_key"))
+    data["extras"] = list(extras)
+    return data
+
+
+def test_search_page_needs_login(client):
+    assert client.get("/rentals/").status_code in (302, 401)
+
+
+def test_search_groups_models_cheapest_company_first(client, driver):
+    page = client.get("/rentals/", query_string={**WINDOW, "fuel": "전기"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "아이오닉5" in html and "Hyundai Ioniq 5" in html and "모닝" not in html
+    # within a model, the first offer is the cheapest
+    block = html[html.index("아이오닉5"):]
+    prices = [int(p.replace(",", "")) for p in re.findall(r"<strong>₩?([\d,]+)", block[:block.index("</ol>")])]
+    assert prices == sorted(prices) and len(prices) >= 3
+
+
+@pytest.mark.parametrize(("window", "field"), [
+    ({"start": WINDOW["end"], "end": WINDOW["start"]}, "end"),
+    ({"start": "2020-01-01T10:00", "end": "2020-01-02T10:00"}, "start"),
+    ({"start": WINDOW["start"], "end": f"{_day(45):%Y-%m-%dT%H:%M}"}, "end"),
+])
+def test_bad_windows_are_refused_before_any_call_with_the_form_kept(app, client, driver, window, field):
+    page = client.get("/rentals/", query_string={**window, "fuel": "전기"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert f'id="{field}-error"' in html
+    assert 'value="전기" checked' in html or "checked" in html
+    assert db.session.query(RentcarApiCost).filter(RentcarApiCost.action == "search").count() == 0
+
+
+def test_reserve_with_full_cover_and_a_child_seat_then_change_and_cancel(app, client, driver):
+    detail = client.get("/rentals/cars/HALLA/10106", query_string=WINDOW)
+    html = detail.get_data(as_text=True)
+    assert detail.status_code == 200 and "완전자차" in html and "슈퍼자차" in html and "카시트" in html
+    assert 'value="Kim Minsu"' in html  # prefilled from the profile
+    seat = re.search(r'name="extras" value="(\d+)"', html).group(1)
+    done = client.post("/rentals/cars/HALLA/10106", data=_reserve_form(html, "option2", [seat]))
+    assert done.status_code == 303, done.get_data(as_text=True)[:2000]
+    booking = db.session.query(Booking).one()
+    assert booking.status == Status.RESERVED and booking.rental.cover_name == "완전자차"
+    assert booking.rental.extras[0]["name"] == "카시트" and booking.currency == "KRW"
+    manage = client.get(f"/rentals/{booking.public_ref}").get_data(as_text=True)
+    assert "Free change or cancellation until" in manage
+    # change the return day: preview first, then confirm
+    new_end = f"{_day(14):%Y-%m-%dT%H:%M}"
+    preview = client.post(f"/rentals/{booking.public_ref}/change",
+                          data={"start": WINDOW["start"], "end": new_end, "cover": "option2",
+                                "version": booking.version})
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "New total" in text
+    confirm = dict(re.findall(r'name="(start|end|cover|car_fee|insurance_fee|extras_fee|version)"[^>]*value="([^"]*)"',
+                              text))
+    assert client.post(f"/rentals/{booking.public_ref}/change/confirm", data=confirm).status_code == 303
+    db.session.refresh(booking)
+    assert booking.ends_at.astimezone(SEOUL).day == _day(14).day
+    assert client.post(f"/rentals/{booking.public_ref}/cancel",
+                       data={"reason": "plans changed", "version": booking.version}).status_code == 303
+    db.session.refresh(booking)
+    assert booking.status == Status.CANCELLED
+    assert db.session.query(RentcarApiCost).filter(RentcarApiCost.action == "reserve").count() == 1
+
+
+def test_reserve_refuses_a_driver_too_young_before_any_call_and_keeps_the_form(app, client, driver):
+    html = client.get("/rentals/cars/HALLA/10106", query_string=WINDOW).get_data(as_text=True)
+    data = _reserve_form(html)
+    data["age"] = "21"  # the Ioniq 5 needs 23
+    page = client.post("/rentals/cars/HALLA/10106", data=data)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422 and "aged 23 or more" in text and 'value="Kim Minsu"' in text
+    assert _revadds(app) == 0 and db.session.query(Booking).count() == 0
+
+
+def test_a_changed_price_shows_the_new_price_and_books_nothing(app, client, driver):
+    html = client.get("/rentals/cars/HALLA/10106", query_string=WINDOW).get_data(as_text=True)
+    data = _reserve_form(html, "none")
+    data["car_fee__none"] = str(int(data["car_fee__none"]) - 5000)  # the quote the driver saw was cheaper
+    page = client.post("/rentals/cars/HALLA/10106", data=data)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 409 and 'id="price-changed"' in text
+    assert db.session.query(Booking).one().status == Status.FAILED
+    assert _hidden(text, "idempotency_key") != data["idempotency_key"]  # ask again with a fresh form
+
+
+def test_another_drivers_rental_is_not_found(app, client, driver, make_user, make_booking):
+    other = make_user()
+    theirs = make_booking(other, kind="rental", provider="rentcar")
+    assert client.get(f"/rentals/{theirs.public_ref}").status_code == 404

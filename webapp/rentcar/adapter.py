@@ -1,0 +1,82 @@
+"""The booking core's view of rentals at the rent companies.
+
+**How a reservation is known to be ours, exactly.** ``revadd`` takes
+``dealerrevnum`` ("여행사 예약번호", up to 50 characters), the company stores
+it (0130 refuses it twice) and ``revdetail`` finds a reservation by it alone
+(0501 when there is none). We send our public reference there, so after a
+lost reply the look-up asks for exactly that reservation — never "the same
+car at the same time".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from webapp.bookings.adapter import RemoteBooking
+from webapp.bookings.models import Booking, Status
+from webapp.core.errors import ProviderNotFoundError
+from webapp.core.provider import provider_client
+from webapp.rentcar.models import Rental  # noqa: F401 - the detail table is registered with the app here
+from webapp.rentcar.pricing import from_korean
+from webapp.rentcar.wire import Reservation
+
+#: how long a reservation whose reply was lost may still appear at the company (a late commit
+#: takes the company seconds; several sweeps' worth of margin)
+LATE_COMMIT_MARGIN = timedelta(minutes=10)
+CANCELLED = "취소"
+
+
+def reservation_payload(reservation: Reservation) -> dict:
+    """What we keep of the company's reservation on the booking (JSON-serialisable, Korean aliases)."""
+    return reservation.model_dump(mode="json", by_alias=True)
+
+
+def apply_reservation(booking: Booking, reservation: Reservation) -> None:
+    """Copy the company's reservation onto our booking and rental (the company's figures win)."""
+    rental = booking.rental
+    rental.revnum = reservation.revnum
+    rental.model_name = reservation.model_name or rental.model_name
+    rental.car_fee, rental.insurance_fee, rental.extras_fee = (reservation.car_fee, reservation.insurance_fee,
+                                                               reservation.extras_fee)
+    rental.custfee = reservation.paid_directly
+    rental.cover_name = reservation.cover_option or reservation.insurance
+    if reservation.change_deadline is not None:
+        rental.change_deadline = from_korean(reservation.change_deadline)
+    booking.starts_at = from_korean(reservation.starts_at)
+    booking.ends_at = from_korean(reservation.ends_at)
+    booking.amount = reservation.total
+
+
+class RentalAdapter:
+    """``BookingAdapter`` for rentals (``bookings.adapter``)."""
+
+    def find_remote(self, booking: Booking) -> list[RemoteBooking]:
+        """The company's reservation whose ``dealerrevnum`` is our reference (``revdetail``).
+
+        Raises:
+            ProviderError: the company could not be asked.
+        """
+        rental = booking.rental
+        try:
+            found = provider_client("rentcar").reservation_detail(rental.company_code, dealer_ref=rental.dealer_ref)
+        except ProviderNotFoundError:  # 0501: no reservation carries our reference
+            return []
+        if rental.revnum is None:
+            apply_reservation(booking, found)
+        status = Status.CANCELLED if found.state == CANCELLED else Status.RESERVED
+        return [RemoteBooking(provider_ref=found.revnum, status=status, starts_at=from_korean(found.starts_at),
+                              ends_at=from_korean(found.ends_at), payload=reservation_payload(found))]
+
+    def settle_deadline(self, booking: Booking) -> datetime:
+        """Created plus a margin: a reservation that has not appeared by then never will."""
+        return booking.created_at + LATE_COMMIT_MARGIN
+
+    def cancel_remote(self, booking: Booking) -> None:
+        """Cancel the company's reservation (before its R예약변경가능시간).
+
+        Raises:
+            ProviderError: e.g. 0601 past the deadline.
+        """
+        rental = booking.rental
+        provider_client("rentcar").cancel_reservation(rental.company_code, booking.provider_ref,
+                                                      dealer_ref=rental.dealer_ref, reason="support")

@@ -1,0 +1,86 @@
+"""A short-lived, shared reuse of availability answers (searches cost the agency per company asked).
+
+Repeated searches for the same window within ``RENTCAR_REUSE_SECONDS`` (60 by
+default) reuse the previous answer instead of asking every company again.
+Shared across workers: in Redis when ``REDIS_URL`` is set, else in the
+database (``rentcar_availability``). Our own bookings and changes invalidate
+the windows they touch, so a car we just took is never shown as free from
+the reuse.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from webapp.extensions import db
+from webapp.rentcar.models import RentcarAvailability
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REUSE_SECONDS = 60
+_REDIS_PREFIX = "rentcar:availability:"
+_REDIS_GENERATION = _REDIS_PREFIX + "generation"
+
+
+def reuse_seconds() -> int:
+    """How long an answer is reused (0 turns the reuse off)."""
+    return int(current_app.config.get("RENTCAR_REUSE_SECONDS", DEFAULT_REUSE_SECONDS))
+
+
+def _redis():
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    clients = current_app.extensions.setdefault("rentcar_redis", {})
+    if url not in clients:
+        import redis  # only with REDIS_URL
+
+        clients[url] = redis.Redis.from_url(url)
+    return clients[url]
+
+
+def get(key: str, now: datetime, ttl: int | None = None):
+    """The reused answer for ``key``, or None when there is none younger than ``ttl`` seconds."""
+    ttl = reuse_seconds() if ttl is None else ttl
+    if ttl <= 0:
+        return None
+    client = _redis()
+    if client is not None:
+        generation = int(client.get(_REDIS_GENERATION) or 0)
+        raw = client.get(f"{_REDIS_PREFIX}{generation}:{key}")
+        return json.loads(raw) if raw else None
+    row = db.session.scalar(select(RentcarAvailability).where(
+        RentcarAvailability.key == key, RentcarAvailability.fetched_at >= now - timedelta(seconds=ttl)))
+    return row.payload if row is not None else None
+
+
+def put(key: str, starts_at: datetime, ends_at: datetime, payload, now: datetime, ttl: int | None = None) -> None:
+    """Keep ``payload`` for ``key`` (flushed; the use case commits)."""
+    ttl = reuse_seconds() if ttl is None else ttl
+    if ttl <= 0:
+        return
+    client = _redis()
+    if client is not None:
+        generation = int(client.get(_REDIS_GENERATION) or 0)
+        client.setex(f"{_REDIS_PREFIX}{generation}:{key}", ttl, json.dumps(payload, ensure_ascii=False))
+        return
+    # old answers are removed as new ones come in: the table stays as small as the traffic of a minute
+    db.session.execute(delete(RentcarAvailability).where(
+        RentcarAvailability.fetched_at < now - timedelta(seconds=max(ttl, 3600))))
+    db.session.merge(RentcarAvailability(key=key, starts_at=starts_at, ends_at=ends_at, payload=payload,
+                                         fetched_at=now))
+
+
+def invalidate(starts_at: datetime, ends_at: datetime) -> None:
+    """Forget every answer whose window overlaps ``starts_at``–``ends_at`` (flushed)."""
+    client = _redis()
+    if client is not None:
+        client.incr(_REDIS_GENERATION)  # every key of the old generation is unreachable (and expires)
+        return
+    db.session.execute(delete(RentcarAvailability).where(
+        RentcarAvailability.starts_at < ends_at, RentcarAvailability.ends_at > starts_at))

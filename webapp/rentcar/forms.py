@@ -1,0 +1,107 @@
+"""Rent-car forms: search (GET), reserve, change, extras, cancel."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+DATETIME_LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SearchForm(FlaskForm):
+    """The search: a GET form (shareable, no CSRF), times in Korean time."""
+
+    class Meta:
+        csrf = False
+
+    start = DateTimeLocalField(_l("Pick-up (Korean time)"), format=DATETIME_LOCAL,
+                               validators=[InputRequired(_l("Choose a date and time."))])
+    end = DateTimeLocalField(_l("Return (Korean time)"), format=DATETIME_LOCAL,
+                             validators=[InputRequired(_l("Choose a date and time."))])
+    company = SelectField(_l("Company"), default="")
+    fuel = MultiCheckboxField(_l("Fuel"), default=[])
+    seats = IntegerField(_l("Seats at least"), validators=[Optional(), NumberRange(1, 15)])
+    transmission = SelectField(_l("Transmission"), default="")
+    price_min = IntegerField(_l("Car price from (KRW)"), validators=[Optional(), NumberRange(0, 100_000_000)])
+    price_max = IntegerField(_l("Car price up to (KRW)"), validators=[Optional(), NumberRange(0, 100_000_000)])
+    insured = BooleanField(_l("Only cars with damage cover"))
+    age = IntegerField(_l("Driver's age"), validators=[Optional(), NumberRange(18, 99)])
+    licence = IntegerField(_l("Years with a licence"), validators=[Optional(), NumberRange(0, 80)])
+    sort = SelectField(_l("Sort by"), default="price")
+
+
+class ReserveForm(FlaskForm):
+    # the choices are the quote's (the use case checks the keys); the form only carries them
+    cover = RadioField(_l("Damage cover"), validators=[InputRequired(_l("Choose a cover."))], default="none",
+                       validate_choice=False, choices=[])
+    extras = MultiCheckboxField(_l("Extras"), coerce=int, default=[], validate_choice=False, choices=[])
+    name = StringField(_l("Driver's name"), validators=[InputRequired(_l("Enter the driver's name.")),
+                                                       Length(max=50)])
+    phone = StringField(_l("Phone"), validators=[InputRequired(_l("Enter a phone number the company can call.")),
+                                                 Length(max=30)])
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=100)])
+    age = IntegerField(_l("Driver's age"), validators=[InputRequired(_l("Enter the driver's age.")),
+                                                      NumberRange(18, 99)])
+    pay = RadioField(_l("Payment"), choices=[SelectChoice("now", _l("Pay now")),
+                                             SelectChoice("counter", _l("Pay at the counter"))],
+                     default="now")
+    memo = TextAreaField(_l("Message to the company"), validators=[Optional(), Length(max=300)])
+    idempotency_key = HiddenField()
+    confirm_overlap = BooleanField(_l("Book anyway: I know I have another rental for this time"))
+
+
+class ChangeForm(FlaskForm):
+    start = DateTimeLocalField(_l("New pick-up (Korean time)"), format=DATETIME_LOCAL,
+                               validators=[InputRequired(_l("Choose a date and time."))])
+    end = DateTimeLocalField(_l("New return (Korean time)"), format=DATETIME_LOCAL,
+                             validators=[InputRequired(_l("Choose a date and time."))])
+    cover = SelectField(_l("Damage cover"), validate_choice=False, choices=[])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class ConfirmChangeForm(FlaskForm):
+    """The preview the driver saw, sent back to be booked as it is."""
+
+    start = HiddenField(validators=[InputRequired()])
+    end = HiddenField(validators=[InputRequired()])
+    cover = HiddenField(validators=[InputRequired()])
+    car_fee = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    insurance_fee = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    extras_fee = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class ExtraForm(FlaskForm):
+    gid = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    fee = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    name = HiddenField()
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class CheckForm(FlaskForm):
+    """"Check again" on a rental whose reply was lost."""

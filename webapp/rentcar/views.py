@@ -1,0 +1,344 @@
+"""Rent-car pages: search → results → detail/reserve → confirmation → manage (change, extras, cancel)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_datetime as babel_datetime
+from flask import Blueprint, abort, flash, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from webapp.bookings.operations import PlateConflictError, new_idempotency_key
+from webapp.core.clock import SEOUL
+from webapp.core.errors import ConflictError, NotFoundError, ValidationError
+from webapp.rentcar import rentals
+from webapp.rentcar.forms import (
+    CancelForm,
+    ChangeForm,
+    CheckForm,
+    ConfirmChangeForm,
+    ExtraForm,
+    ReserveForm,
+    SearchForm,
+)
+from webapp.rentcar.pricing import SORTS, Filters
+from webapp.web.form_errors import apply_errors
+from webapp.web.hypermedia import page_or_block, see_other
+
+bp = Blueprint("rentals", __name__, url_prefix="/rentals")
+
+@bp.context_processor
+def _labels():
+    return {"fuels": rentals.FUELS, "transmissions": rentals.TRANSMISSIONS,
+            "company_names": rentals.COMPANY_ROMANISED}
+
+
+@bp.app_template_filter("kst")
+def kst(value: datetime | None, fmt: str = "medium") -> str:
+    """An aware time in Korean time (the companies' clock), in the page's language."""
+    if value is None:
+        return ""
+    return babel_datetime(value, fmt, tzinfo=SEOUL, locale=get_locale())
+
+
+def _korean(value: datetime | None) -> datetime | None:
+    """A date-time field's naive value, read as Korean wall-clock time."""
+    return value.replace(tzinfo=SEOUL) if value is not None and value.tzinfo is None else value
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.strptime(text or "", fmt).replace(tzinfo=SEOUL)
+        except ValueError:
+            continue
+    return None
+
+
+def _search_form(formdata, companies) -> SearchForm:
+    form = SearchForm(formdata=formdata)
+    form.company.choices = [SelectChoice("", _("Any company"))] + [
+        SelectChoice(c.agency_code, f"{c.name} · {rentals.COMPANY_ROMANISED.get(c.agency_code, c.agency_code)}")
+        for c in companies]
+    if form.company.data and form.company.data not in {c.value for c in form.company.choices}:
+        form.company.choices.append(SelectChoice(form.company.data, form.company.data))
+    form.fuel.choices = [SelectChoice(key, str(label)) for key, label in rentals.FUELS.items()]
+    form.transmission.choices = [SelectChoice("", _("Any"))] + [
+        SelectChoice(k, str(v)) for k, v in rentals.TRANSMISSIONS.items()]
+    form.sort.choices = [SelectChoice("price", _("Lowest price")), SelectChoice("seats", _("Most seats")),
+                         SelectChoice("newest", _("Newest model"))]
+    return form
+
+
+@bp.get("/")
+@login_required
+def search():
+    """The search form; with dates, the results grouped by model, cheapest company first."""
+    if not request.args.get("start") and not request.args.get("end"):
+        try:
+            companies = rentals.linked_company_list(current_user.id)
+        except rentals.ProviderFailedError as error:
+            flash(error.message, "error")
+            companies = []
+        return page_or_block("rentals/search.html", None, form=_search_form(None, companies), result=None)
+    form = _search_form(request.args, [])
+    form.validate()
+    criteria = rentals.SearchCriteria(
+        start=_korean(form.start.data), end=_korean(form.end.data),
+        filters=Filters(fuels=frozenset(form.fuel.data or ()), min_seats=form.seats.data,
+                        transmission=form.transmission.data or "", price_min=form.price_min.data,
+                        price_max=form.price_max.data,
+                        companies=frozenset([form.company.data]) if form.company.data else frozenset(),
+                        insured_only=bool(form.insured.data), driver_age=form.age.data,
+                        licence_years=form.licence.data),
+        sort=form.sort.data if form.sort.data in SORTS else "price")
+    result, status = None, 200
+    if form.errors:
+        status = 422
+    else:
+        try:
+            result = rentals.search_rentals(current_user.id, criteria)
+        except ValidationError as error:
+            apply_errors(form, error)
+            status = 422
+        except rentals.ProviderFailedError as error:
+            form.form_errors.append(error.message)
+            status = 502
+    companies = result.companies if result else []
+    keep = _search_form(request.args, companies)
+    keep.validate()
+    keep.form_errors.extend(form.form_errors)
+    for name, errors in form.errors.items():
+        if name in keep._fields and not keep[name].errors:
+            keep[name].errors = list(errors)
+    return page_or_block("rentals/search.html", None, status=status, form=keep, result=result,
+                         window={"start": request.args.get("start"), "end": request.args.get("end")})
+
+
+def _reserve_form(formdata=None) -> ReserveForm:
+    form = ReserveForm(formdata=formdata)
+    if formdata is None:
+        form.idempotency_key.data = new_idempotency_key()
+        form.name.data = current_user.name or ""
+        form.phone.data = current_user.phone or ""
+        form.email.data = current_user.email
+    return form
+
+
+def _render_detail(quote, form, status=200, conflicts=(), price_changed=False):
+    form.cover.choices = [SelectChoice(c.key, c.name) for c in quote.covers]
+    form.extras.choices = [SelectChoice(e.gid, e.name) for e in quote.extras]
+    window = {"start": f"{quote.start.astimezone(SEOUL):%Y-%m-%dT%H:%M}",
+              "end": f"{quote.end.astimezone(SEOUL):%Y-%m-%dT%H:%M}"}
+    return page_or_block("rentals/detail.html", None, status=status, quote=quote, form=form, conflicts=conflicts,
+                         price_changed=price_changed, window=window)
+
+
+@bp.get("/cars/<code>/<int:mid>")
+@login_required
+def detail(code: str, mid: int):
+    """The car, every cover side by side, extras, the breakdown and the reserve form."""
+    start, end = _parse_time(request.args.get("start")), _parse_time(request.args.get("end"))
+    try:
+        quote = rentals.quote_rental(current_user.id, code, mid, start, end)
+    except ValidationError as error:
+        flash(" ".join(error.errors.values()), "error")
+        return see_other(url_for("rentals.search"))
+    except (NotFoundError, rentals.ProviderFailedError) as error:
+        flash(error.message or _("This car is not available for these dates any more."), "error")
+        return see_other(url_for("rentals.search", start=request.args.get("start"), end=request.args.get("end")))
+    return _render_detail(quote, _reserve_form())
+
+
+def _int(name: str, default: int = 0) -> int:
+    try:
+        return int(request.form.get(name, default))
+    except (TypeError, ValueError):
+        return default
+
+
+@bp.post("/cars/<code>/<int:mid>")
+@login_required
+def reserve(code: str, mid: int):
+    """Reserve at the fees of the quote on the page (posted with it)."""
+    form = _reserve_form(request.form)
+    start, end = _parse_time(request.form.get("start")), _parse_time(request.form.get("end"))
+    cover = request.form.get("cover", "none")
+    gids = tuple(sorted({int(g) for g in request.form.getlist("extras") if g.isdigit()}))
+    reserve_request = rentals.ReserveRequest(
+        company_code=code, mid=mid, start=start, end=end, cover=cover, extras=gids,
+        seen_car_fee=_int(f"car_fee__{cover}"), seen_insurance_fee=_int(f"ins_fee__{cover}"),
+        seen_extras_fee=sum(_int(f"extra_fee__{g}") for g in gids),
+        extra_names=tuple(request.form.get(f"extra_name__{g}", "")[:60] for g in gids),
+        extra_fees=tuple(_int(f"extra_fee__{g}") for g in gids),
+        model_name=request.form.get("model_name", "")[:80], company_name=request.form.get("company_name", "")[:60],
+        min_age=_int("min_age"), name=form.name.data or "", phone=form.phone.data or "", email=form.email.data or "",
+        driver_age=form.age.data, pay_at_counter=form.pay.data == "counter", memo=form.memo.data or "",
+        cutoff_hours=_int("cutoff_hours", 24), same_day_minutes=_int("same_day_minutes", 0))
+    form_ok = form.validate()
+    try:
+        if not form_ok:
+            raise ValidationError({name: " ".join(errors) for name, errors in form.errors.items()})
+        booking = rentals.reserve_rental(current_user.id, reserve_request, form.idempotency_key.data,
+                                         confirm_overlap=bool(form.confirm_overlap.data))
+    except ValidationError as error:
+        if form_ok:
+            apply_errors(form, error)
+        return _render_detail(rentals.cached_quote(code, mid, start, end), form, status=422)
+    except PlateConflictError as error:
+        return _render_detail(rentals.cached_quote(code, mid, start, end), form, status=409,
+                              conflicts=error.others)
+    except rentals.PriceChangedError as error:
+        form.idempotency_key.data = new_idempotency_key()
+        form.form_errors.append(error.message)
+        return _render_detail(error.quote, form, status=409, price_changed=True)
+    except rentals.ProviderFailedError as error:
+        form.idempotency_key.data = new_idempotency_key()
+        form.form_errors.append(error.message)
+        return _render_detail(rentals.cached_quote(code, mid, start, end), form, status=502)
+    return see_other(url_for("rentals.rental", ref=booking.public_ref))
+
+
+def _rental_forms(view, change: ChangeForm | None = None):
+    booking = view.booking
+    change = change or ChangeForm(formdata=None, version=booking.version,
+                                  start=booking.starts_at.astimezone(SEOUL).replace(tzinfo=None),
+                                  end=booking.ends_at.astimezone(SEOUL).replace(tzinfo=None))
+    current = rentals.cover_key(view.rental)
+    choices = [SelectChoice(current, _("Keep: %(name)s", name=view.rental.cover_name or _("No damage cover")))]
+    for key, label in (("none", _("No damage cover")), ("option1", _("Basic cover (option 1)")),
+                       ("option2", _("Full cover (option 2)"))):
+        if key != current:
+            choices.append(SelectChoice(key, label))
+    change.cover.choices = choices
+    change.version.data = booking.version
+    return {"change_form": change, "cancel_form": CancelForm(formdata=None, version=booking.version),
+            "extra_form": ExtraForm(formdata=None, version=booking.version), "check_form": CheckForm(formdata=None)}
+
+
+@bp.get("/<ref>")
+@login_required
+def rental(ref: str):
+    """Confirmation and manage page: the company's deadline first, then change, extras, cancel."""
+    view = rentals.get_rental(current_user.id, ref)
+    return page_or_block("rentals/rental.html", None, view=view, **_rental_forms(view))
+
+
+@bp.post("/<ref>/change")
+@login_required
+def change(ref: str):
+    """Preview a change of dates or cover: the new price first, nothing sent yet."""
+    form = ChangeForm(formdata=request.form)
+    try:
+        if not form.validate():
+            raise ValidationError({name: " ".join(errors) for name, errors in form.errors.items()
+                                   if name != "cover"} or {"cover": _("Choose a cover.")})
+        preview = rentals.preview_change(current_user.id, ref, _korean(form.start.data), _korean(form.end.data),
+                                         request.form.get("cover") or None)
+    except ValidationError as error:
+        view = rentals.get_rental(current_user.id, ref)
+        forms = _rental_forms(view, form)
+        apply_errors(form, error)
+        return page_or_block("rentals/rental.html", None, status=422, view=view, **forms)
+    except (ConflictError, NotFoundError, rentals.ProviderFailedError) as error:
+        flash(error.message, "error")
+        return see_other(url_for("rentals.rental", ref=ref))
+    view = rentals.get_rental(current_user.id, ref)
+    confirm = ConfirmChangeForm(formdata=None, start=f"{preview.start.astimezone(SEOUL):%Y-%m-%dT%H:%M}",
+                                end=f"{preview.end.astimezone(SEOUL):%Y-%m-%dT%H:%M}", cover=preview.cover,
+                                car_fee=preview.car_fee, insurance_fee=preview.insurance_fee,
+                                extras_fee=preview.extras_fee, version=form.version.data)
+    return page_or_block("rentals/change.html", None, view=view, preview=preview, form=confirm)
+
+
+@bp.post("/<ref>/change/confirm")
+@login_required
+def confirm_change(ref: str):
+    form = ConfirmChangeForm(formdata=request.form)
+    if not form.validate():
+        abort(400)
+    try:
+        rentals.confirm_change(current_user.id, ref, form.version.data, _parse_time(form.start.data),
+                               _parse_time(form.end.data), form.cover.data, form.car_fee.data,
+                               form.insurance_fee.data, form.extras_fee.data)
+    except (ConflictError, ValidationError, rentals.ProviderFailedError) as error:
+        flash(error.message, "error")
+        return see_other(url_for("rentals.rental", ref=ref))
+    flash(_("Your rental was changed."), "success")
+    return see_other(url_for("rentals.rental", ref=ref))
+
+
+@bp.get("/<ref>/extras")
+@login_required
+def extras(ref: str):
+    view = rentals.get_rental(current_user.id, ref)
+    try:
+        offered = rentals.rental_extras(current_user.id, ref)
+    except rentals.ProviderFailedError as error:
+        flash(error.message, "error")
+        return see_other(url_for("rentals.rental", ref=ref))
+    return page_or_block("rentals/extras.html", None, view=view, offered=offered,
+                         form=ExtraForm(formdata=None, version=view.booking.version))
+
+
+@bp.post("/<ref>/extras/add")
+@login_required
+def add_extra(ref: str):
+    form = ExtraForm(formdata=request.form)
+    if not form.validate():
+        abort(400)
+    try:
+        rentals.add_extra(current_user.id, ref, form.version.data, form.gid.data, form.fee.data or 0,
+                          form.name.data or "")
+    except (ConflictError, rentals.ProviderFailedError) as error:
+        flash(error.message, "error")
+        return see_other(url_for("rentals.rental", ref=ref))
+    flash(_("The extra was added."), "success")
+    return see_other(url_for("rentals.rental", ref=ref))
+
+
+@bp.post("/<ref>/extras/remove")
+@login_required
+def remove_extra(ref: str):
+    form = ExtraForm(formdata=request.form)
+    if not form.validate():
+        abort(400)
+    try:
+        rentals.remove_extra(current_user.id, ref, form.version.data, form.gid.data)
+    except (ConflictError, NotFoundError, rentals.ProviderFailedError) as error:
+        flash(error.message, "error")
+        return see_other(url_for("rentals.rental", ref=ref))
+    flash(_("The extra was removed."), "success")
+    return see_other(url_for("rentals.rental", ref=ref))
+
+
+@bp.post("/<ref>/cancel")
+@login_required
+def cancel(ref: str):
+    form = CancelForm(formdata=request.form)
+    if not form.validate():
+        abort(400)
+    try:
+        rentals.cancel_rental(current_user.id, ref, form.version.data, form.reason.data or "")
+    except ValidationError as error:
+        view = rentals.get_rental(current_user.id, ref)
+        forms = _rental_forms(view)
+        forms["cancel_form"] = form
+        apply_errors(form, error)
+        return page_or_block("rentals/rental.html", None, status=422, view=view, **forms)
+    except (ConflictError, rentals.ProviderFailedError) as error:
+        flash(error.message, "error")
+        return see_other(url_for("rentals.rental", ref=ref))
+    flash(_("Your rental was cancelled."), "success")
+    return see_other(url_for("rentals.rental", ref=ref))
+
+
+@bp.post("/<ref>/check")
+@login_required
+def check(ref: str):
+    """Ask the company again about a rental whose reply was lost."""
+    rentals.check_rental(current_user.id, ref)
+    return see_other(url_for("rentals.rental", ref=ref))

@@ -68,6 +68,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # server-side: a copy of the session cookie (or a remember-me cookie) must not outlive the logout
+        accounts.end_sessions(current_user.id)
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"), code=303)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -13,6 +14,13 @@ from webapp.core.columns import UTCDateTime
 from webapp.extensions import db
 
 ROLE_DRIVER = "driver"
+
+
+def new_session_epoch() -> int:
+    """A fresh session epoch: random, positive, inside a SQL INTEGER."""
+    return secrets.randbelow(2**31 - 2) + 1
+
+
 ROLE_ADMIN = "admin"
 
 
@@ -29,8 +37,10 @@ class User(UserMixin, db.Model):
     language: Mapped[str | None] = mapped_column(String(5))
     role: Mapped[str] = mapped_column(String(16), default=ROLE_DRIVER)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # bumped on password change so other sessions' remember-me cookies stop working
-    session_epoch: Mapped[int] = mapped_column(default=0)
+    # part of every session and remember-me cookie (get_id); drawn anew at logout and password
+    # change, so every copy of an earlier cookie stops working. Random rather than counted: SQLite
+    # may give a deleted user's id to the next account, whose epoch must not match old cookies.
+    session_epoch: Mapped[int] = mapped_column(default=new_session_epoch)
 
     vehicles = relationship("Vehicle", back_populates="owner", cascade="all, delete-orphan",
                             order_by="Vehicle.id")

@@ -7,7 +7,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from webapp.accounts.models import ROLE_ADMIN, ROLE_DRIVER, User
+from webapp.accounts.models import ROLE_ADMIN, ROLE_DRIVER, User, new_session_epoch
 from webapp.bookings.models import Booking
 from webapp.core.errors import NotFoundError, ValidationError
 from webapp.extensions import db
@@ -127,9 +127,17 @@ def change_password(user_id: int, current: str, new: str, confirmation: str) -> 
         raise ValidationError({"current_password": str(_l("Your current password is not right."))}) from None
     _check_new_password(new, confirmation, field="new_password")
     user.password_hash = _hasher.hash(new)
-    user.session_epoch += 1
+    user.session_epoch = new_session_epoch()
     db.session.commit()
     return user
+
+
+def end_sessions(user_id: int) -> None:
+    """End every session of the user: all cookies issued so far, copies included, stop working (committed)."""
+    user = db.session.get(User, user_id)
+    if user is not None:
+        user.session_epoch = new_session_epoch()
+        db.session.commit()
 
 
 def delete_account(user_id: int, password: str) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from babel.dates import format_date, format_time
 from flask import Blueprint, flash, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -25,6 +27,14 @@ from webapp.web.hypermedia import is_htmx, page_or_block, see_other
 from webapp.web.locale import money
 
 bp = Blueprint("valet", __name__, url_prefix="/valet")
+
+
+@bp.app_template_filter("amsterdam")
+def amsterdam_time(value: datetime) -> str:
+    """A time as the traveller typed it and 247Parking reads it: Amsterdam local time, date and minutes."""
+    locale = get_locale()
+    return f"{format_date(value.astimezone(AMSTERDAM).date(), 'medium', locale=locale)} " \
+           f"{format_time(value, 'short', tzinfo=AMSTERDAM, locale=locale)}"
 
 
 def _local(value: datetime | None) -> datetime | None:

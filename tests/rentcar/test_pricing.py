@@ -110,20 +110,20 @@ def test_fees_grow_with_length_weekends_and_seasons():
 
 
 def _offer(code, name, fee, **kw):
-    base = dict(company_code=code, company=code, mid=1, name=name, english="", fuel="전기", seats=5,
-                transmission="자동", newest_year=2025, min_age=21, licence_years=1, available=1, fee=fee,
-                fee_option1=fee + 1, fee_option2=fee + 2)
-    base.update(kw)
-    return Offer(**base)
+    base = {"company_code": code, "company": code, "mid": 1, "name": name, "english": "", "fuel": "전기",
+            "seats": 5, "transmission": "자동", "newest_year": 2025, "min_age": 21, "licence_years": 1,
+            "available": 1, "fee": fee, "fee_option1": fee + 1, "fee_option2": fee + 2}
+    return Offer(**{**base, **kw})
 
 
 def test_group_by_model_cheapest_company_first_and_sort():
-    offers = [_offer("B", "아이오닉5", 300), _offer("A", "아이오닉5", 200), _offer("A", "카니발", 500, seats=9, fuel="경유"),
+    offers = [_offer("B", "아이오닉5", 300), _offer("A", "아이오닉5", 200),
+              _offer("A", "카니발", 500, seats=9, fuel="경유"),
               _offer("C", "모닝", 100, fuel="휘발유", newest_year=2023)]
     groups = group_offers(offers, Filters())
     assert [g.name for g in groups] == ["모닝", "아이오닉5", "카니발"]
     assert [o.company_code for o in groups[1].offers] == ["A", "B"]
-    assert [g.name for g in group_offers(offers, Filters(), "seats")][0] == "카니발"
+    assert group_offers(offers, Filters(), "seats")[0].name == "카니발"
     assert [g.name for g in group_offers(offers, Filters(fuels=frozenset({"전기"})))] == ["아이오닉5"]
     assert group_offers(offers, Filters(driver_age=20)) == []
     assert [g.name for g in group_offers(offers, Filters(price_max=250))] == ["모닝", "아이오닉5"]

@@ -38,6 +38,8 @@ class SearchForm(FlaskForm):
                                validators=[InputRequired(_l("Choose a date and time."))])
     end = DateTimeLocalField(_l("Return (Korean time)"), format=DATETIME_LOCAL,
                              validators=[InputRequired(_l("Choose a date and time."))])
+    region = SelectField(_l("Where"), default="", choices=[
+        SelectChoice("", _l("Jeju and Seoul")), SelectChoice("jeju", _l("Jeju")), SelectChoice("seoul", _l("Seoul"))])
     company = SelectField(_l("Company"), default="")
     fuel = MultiCheckboxField(_l("Fuel"), default=[])
     seats = IntegerField(_l("Seats at least"), validators=[Optional(), NumberRange(1, 15)])

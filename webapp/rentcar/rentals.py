@@ -210,6 +210,8 @@ COMPANY_ROMANISED = {
     "HALLA": "Halla Rent-a-car", "TAMRA": "Tamra Rent-a-car", "OREUM": "Jeju Oreum Rent-a-car",
     "BADANG": "Badang Rent-a-car", "SEOULMOB": "Seoul Mobility Rent-a-car", "HANGANG": "Hangang Rent-a-car",
 }
+#: where the companies hand cars over (the search's "where")
+REGIONS = {"jeju": frozenset({"HALLA", "TAMRA", "OREUM"}), "seoul": frozenset({"SEOULMOB", "HANGANG"})}
 FUELS = {"휘발유": _l("Petrol"), "경유": _l("Diesel"), "전기": _l("Electric"), "LPG": _l("LPG"),
          "하이브리드": _l("Hybrid")}
 TRANSMISSIONS = {"자동": _l("Automatic"), "수동": _l("Manual")}

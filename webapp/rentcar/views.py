@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.dates import format_date as babel_date
 from babel.dates import format_datetime as babel_datetime
+from babel.dates import format_time as babel_time
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -41,6 +43,9 @@ def kst(value: datetime | None, fmt: str = "medium") -> str:
     """An aware time in Korean time (the companies' clock), in the page's language."""
     if value is None:
         return ""
+    if fmt == "medium":  # the day and the minute; the companies never book seconds
+        return f"{babel_date(value.astimezone(SEOUL), 'medium', locale=get_locale())}, " \
+               f"{babel_time(value, 'short', tzinfo=SEOUL, locale=get_locale())}"
     return babel_datetime(value, fmt, tzinfo=SEOUL, locale=get_locale())
 
 
@@ -91,7 +96,8 @@ def search():
         filters=Filters(fuels=frozenset(form.fuel.data or ()), min_seats=form.seats.data,
                         transmission=form.transmission.data or "", price_min=form.price_min.data,
                         price_max=form.price_max.data,
-                        companies=frozenset([form.company.data]) if form.company.data else frozenset(),
+                        companies=(frozenset([form.company.data]) if form.company.data
+                                   else rentals.REGIONS.get(form.region.data or "", frozenset())),
                         insured_only=bool(form.insured.data), driver_age=form.age.data,
                         licence_years=form.licence.data),
         sort=form.sort.data if form.sort.data in SORTS else "price")

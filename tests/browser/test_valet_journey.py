@@ -97,3 +97,24 @@ def test_quote_book_change_cancel_voucher(live_server, browser_page, traveller):
     expect(page.locator(".voucher")).to_contain_text(number)
     shots(page, "06-voucher")
     assert not [e for e in page.js_errors if "Content Security Policy" in e or "Refused" in e], page.js_errors
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "ko"])
+def test_book_and_voucher_pages_fit_a_phone_in_every_language(live_server, browser_page, traveller, language):
+    page, base = browser_page, live_server.url
+    page.set_viewport_size(WIDTHS["phone"])
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(traveller)
+    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/map"))
+    page.locator("#language-select").select_option(language)
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{base}/valet/")
+    assert page.locator("html").get_attribute("lang") == language
+    page.locator("#wash-2").check()
+    expect(page.locator("#price-quote")).to_contain_text("€")
+    shots(page, f"10-book-{language}")
+    page.locator("#valet-form button.primary").click()
+    page.wait_for_url(re.compile(r"/valet/VP-"))
+    shots(page, f"11-reservation-{language}")

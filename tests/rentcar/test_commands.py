@@ -440,9 +440,10 @@ def test_cost_is_metered_per_agency_and_cmd_as_the_seed_prices_it(env):
     client.search_cars(SD, ED, companies=["HALLA"], blocks=True)
     client.search_cars(SD, ED, models=["HALLA$10106", "TAMRA$10204"])  # 2 pairs
     client.insurance_list(SD, ED, companies=["HALLA", "TAMRA"])
+    client.extra_list(SD, ED, models=["HALLA$10101"])  # R is the one company the model names
     report = {row["cmd"]: row["cost"] for row in cost_report(sandbox.extensions["rentcar_store"])}
     assert report == {"carsearch_r": 0.5, "carNblocksearch_r": 0.125, "carsearchbymodelnumbers_r": 0.02,
-                      "inslist_r": 0.05}
+                      "inslist_r": 0.05, "etclist_r": 0.05}
     assert api_cost("carsearch_r", 5) == Fraction(1, 2) and api_cost("carNblocksearchbymodelcodes", 2, 3) == Fraction(
         6, 80)
 

@@ -428,6 +428,8 @@ class _Service:
         """The call's API cost in 1/400ths (seed "API 목록과 비용": x R companies, x M models)."""
         per_call, per_company, per_model = COSTS[cmd]
         if per_company:
+            if cmd != "inslist" and form.get("mid"):
+                return per_company * len(self.pairs(form, "mid")[0])  # R: the companies the models name
             return per_company * len(self.selected(form))
         if per_model:
             name = SEARCHES[cmd][2]

@@ -132,3 +132,22 @@ def test_another_drivers_rental_is_not_found(app, client, driver, make_user, mak
     other = make_user()
     theirs = make_booking(other, kind="rental", provider="rentcar")
     assert client.get(f"/rentals/{theirs.public_ref}").status_code == 404
+
+
+def test_admins_see_the_api_cost_per_day_and_drivers_do_not(app, client, make_user, login):
+    driver_user = make_user()
+    login(driver_user)
+    client.get("/rentals/", query_string=WINDOW)
+    assert client.get("/rentals/admin/cost").status_code == 403
+    admin = make_user(role="admin")
+    admin_client = app.test_client()
+    login(admin, test_client=admin_client)
+    page = admin_client.get("/rentals/admin/cost")
+    assert page.status_code == 200 and "search" in page.get_data(as_text=True)
+
+
+def test_sandbox_rentcar_cost_command_prints_the_meter(app, client, driver):
+    client.get("/rentals/", query_string=WINDOW)
+    result = app.test_cli_runner().invoke(args=["sandbox", "rentcar-cost"])
+    assert result.exit_code == 0
+    assert "carsearch_r" in result.output and "companylist" in result.output and "total 0.6000" in result.output

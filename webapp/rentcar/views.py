@@ -27,6 +27,7 @@ from webapp.rentcar.forms import (
     SearchForm,
 )
 from webapp.rentcar.pricing import SORTS, Filters
+from webapp.web.access import admin_required
 from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import page_or_block, see_other
 
@@ -223,6 +224,13 @@ def _rental_forms(view, change: ChangeForm | None = None):
     change.version.data = booking.version
     return {"change_form": change, "cancel_form": CancelForm(formdata=None, version=booking.version),
             "extra_form": ExtraForm(formdata=None, version=booking.version), "check_form": CheckForm(formdata=None)}
+
+
+@bp.get("/admin/cost")
+@admin_required
+def admin_cost():
+    """What the drivers' actions cost the agency in API calls, per Seoul day and action."""
+    return page_or_block("rentals/admin_cost.html", None, rows=rentals.cost_by_day())
 
 
 @bp.get("/<ref>")

@@ -111,3 +111,33 @@ def test_add_and_remove_an_extra(app, make_user):
     assert booking.rental.extras_fee == seat.fee and booking.rental.extras[0]["gid"] == seat.gid
     booking = rentals.remove_extra(user.id, booking.public_ref, booking.version, seat.gid)
     assert booking.rental.extras == [] and booking.rental.extras_fee == 0
+
+
+class _FakeRedis:
+    """The four Redis calls the reuse makes, in a dict (no server in the test)."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+
+    def get(self, key):
+        return self.data.get(key)
+
+    def setex(self, key, _ttl, value):
+        self.data[key] = value.encode() if isinstance(value, str) else value
+
+    def incr(self, key):
+        self.data[key] = str(int(self.data.get(key, b"0")) + 1).encode()
+
+
+def test_with_redis_the_reuse_lives_there_and_our_booking_invalidates_it(app, make_user, monkeypatch):
+    fake = _FakeRedis()
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://reuse.test/0")
+    app.extensions["rentcar_redis"] = {"redis://reuse.test/0": fake}
+    user = make_user()
+    first = rentals.search_rentals(user.id, rentals.SearchCriteria(START, END))
+    assert not first.reused and any(k.startswith("rentcar:availability:0:cars:") for k in fake.data)
+    assert rentals.search_rentals(user.id, rentals.SearchCriteria(START, END)).reused
+    _book(user, mid=10101, name="모닝")
+    assert fake.data["rentcar:availability:generation"] == b"1"
+    assert not rentals.search_rentals(user.id, rentals.SearchCriteria(START, END)).reused
+    assert db.session.query(RentcarApiCost).count() >= 3

@@ -36,7 +36,7 @@ bp = Blueprint("rentals", __name__, url_prefix="/rentals")
 @bp.context_processor
 def _labels():
     return {"fuels": rentals.FUELS, "transmissions": rentals.TRANSMISSIONS,
-            "company_names": rentals.COMPANY_ROMANISED}
+            "company_names": rentals.COMPANY_ROMANISED, "glosses": rentals.GLOSSES}
 
 
 @bp.app_template_filter("kst")

@@ -245,3 +245,15 @@ def test_someone_elses_session_cannot_be_paid_as_mine(driver, platform):
     other = _drive(platform, "enter", PICCADILLY, datetime.now(UTC) - timedelta(minutes=5), plate="ZZ11ZZZ")
     with pytest.raises(ValidationError):
         sessions.pay_running(driver.id, PICCADILLY, driver.vehicles[0].id, other["id"], "pay-2")
+
+
+def test_a_camera_session_in_the_same_second_as_the_registration_is_linked(driver, platform, wired):
+    # instants travel in whole seconds: a car read at 10:00:00.9 after a registration at 10:00:00.5
+    # arrives as 10:00:00Z, "before" the registration
+    now = datetime.now(UTC).replace(microsecond=500_000)
+    booking = sessions.register_plate(driver.id, ARNDALE, driver.vehicles[0].id, now + timedelta(days=1), "tl-5",
+                                      now=now)
+    _drive(platform, "enter", ARNDALE, now.replace(microsecond=0))
+    _deliver(platform)
+    db.session.refresh(booking)
+    assert booking.apds.entered_at == now.replace(microsecond=0)

@@ -28,7 +28,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from pydantic import ValidationError as PydanticValidationError
@@ -50,6 +50,9 @@ TOPICS = ("SessionCreated", "SessionUpdated", "AssignedRightCreated")
 SEALING_PURPOSE = "apds-webhook-secret"
 SIGNATURE_HEADER = "APDS-Signature"
 RECEIVER_PATH = "/carparks/webhooks/apds"
+#: a camera session may start a little before the registration: instants travel in whole seconds,
+#: and a driver may register at the barrier while the camera reads the plate
+REGISTRATION_GRACE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -163,8 +166,8 @@ def _registration_for(session: Session) -> ApdsSession | None:
         ApdsSession.session_id.is_(None), Booking.status == Status.ACTIVE).order_by(Booking.created_at))
     for detail in rows:
         booking = detail.booking
-        if operations.compact_plate(booking.plate) == plate and booking.starts_at <= session.actual_start \
-                < booking.ends_at:
+        if operations.compact_plate(booking.plate) == plate and \
+                booking.starts_at - REGISTRATION_GRACE <= session.actual_start < booking.ends_at:
             return detail
     return None
 

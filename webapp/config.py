@@ -42,6 +42,11 @@ def _development_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _key_list(text: str | None) -> list[str]:
+    """Keys from a comma-separated environment variable (blank entries ignored)."""
+    return [key.strip() for key in (text or "").split(",") if key.strip()]
+
+
 class ConfigurationError(RuntimeError):
     """The environment does not allow the app to start safely."""
 
@@ -84,6 +89,11 @@ class Config:
         if not secret:
             secret = self.missing_secret_key()
         self.SECRET_KEY = secret
+        # rotation: the previous keys, comma-separated, still open sessions (Flask 3.1) and sealed secrets
+        self.SECRET_KEY_FALLBACKS = _key_list(environ.get("SECRET_KEY_FALLBACKS"))
+        # sealing of stored secrets (core/sealing.py) may use keys of its own; default: the ones above
+        self.SEALING_KEY = environ.get("SEALING_KEY") or None
+        self.SEALING_KEY_FALLBACKS = _key_list(environ.get("SEALING_KEY_FALLBACKS"))
         self.SQLALCHEMY_DATABASE_URI = environ.get("DATABASE_URL") or f"sqlite:///{self.INSTANCE_PATH / 'app.sqlite3'}"
         self.REDIS_URL = environ.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"

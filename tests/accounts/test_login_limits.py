@@ -32,6 +32,11 @@ def redis_down_app(tmp_path, _schema_ready):
         accounts.register_user("owner@example.com", DEFAULT_PASSWORD, DEFAULT_PASSWORD)
         yield app
         db.session.remove()
+    # the limiter is one object for every app of the test session, and flask-limiter's init_app does
+    # not clear its "storage is dead" flag: later apps would count half in memory, half in storage
+    from webapp.extensions import limiter
+
+    limiter._storage_dead = False
 
 
 def test_login_works_with_redis_stopped_and_says_so_in_the_log(redis_down_app, caplog):

@@ -69,3 +69,23 @@ def test_logging_out_twice_or_logged_out_is_harmless(client, make_user, login):
     login(make_user())
     assert client.post("/logout").status_code == 303
     assert client.post("/logout").status_code == 303
+
+
+def test_a_session_signed_with_the_previous_secret_key_survives_a_rotation(tmp_path, _schema_ready):
+    from tests.conftest import make_app
+
+    old = make_app(tmp_path, SECRET_KEY="the-previous-key")
+    with old.app_context():
+        db.create_all()
+        accounts.register_user("me@example.com", DEFAULT_PASSWORD, DEFAULT_PASSWORD)
+    browser = old.test_client()
+    assert browser.post("/login", data={"email": "me@example.com", "password": DEFAULT_PASSWORD}).status_code == 303
+    cookie = browser.get_cookie("session").value
+
+    def logged_in_after_restart(**keys) -> bool:
+        restarted = make_app(tmp_path, SECRET_KEY="the-next-key", **keys).test_client()
+        restarted.set_cookie("session", cookie)
+        return _logged_in(restarted)
+
+    assert logged_in_after_restart(SECRET_KEY_FALLBACKS=["the-previous-key"])
+    assert not logged_in_after_restart()

@@ -9,16 +9,19 @@ Tokens are plain text for a DB column::
 
 The version prefix lets a later scheme coexist with old rows; it is also
 authenticated (part of the GCM associated data) together with the purpose.
-Rotating ``SECRET_KEY`` keeps old rows readable when the previous keys are
-passed as ``fallback_keys`` (Flask's ``SECRET_KEY_FALLBACKS``); re-seal them
-with the new key at leisure.
+Rotating the key keeps old rows readable when the previous keys are passed
+as ``fallback_keys``: a ``Keyring`` from the config (``SEALING_KEY`` or else
+``SECRET_KEY``, and ``SEALING_KEY_FALLBACKS`` or else ``SECRET_KEY_FALLBACKS``,
+all from the environment). ``flask --app app keys rotate`` then re-seals
+every stored token under the current key, after which the old key can go.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from Crypto.Cipher import AES
 from Crypto.Hash import SHA256
@@ -129,3 +132,34 @@ def unseal(
         except ValueError:
             continue
     raise TamperedTokenError("the sealed token failed authentication")
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """The current sealing key and the previous ones that still open old tokens."""
+
+    current: str | bytes
+    fallbacks: tuple[str | bytes, ...] = ()
+
+    def seal(self, plaintext: bytes | str, purpose: str) -> str:
+        """Seal under the current key (see ``seal``)."""
+        return seal(plaintext, self.current, purpose)
+
+    def unseal(self, token: str, purpose: str) -> bytes:
+        """Open with the current key or any fallback (see ``unseal``)."""
+        return unseal(token, self.current, purpose, self.fallbacks)
+
+    def reseal(self, token: str, purpose: str) -> str:
+        """The same secret sealed anew under the current key.
+
+        Raises:
+            SealingError: no key of the ring opens ``token``.
+        """
+        return self.seal(self.unseal(token, purpose), purpose)
+
+
+def keyring_from_config(config: Mapping) -> Keyring:
+    """The app's keyring: ``SEALING_KEY`` (default ``SECRET_KEY``) and its fallbacks."""
+    current = config.get("SEALING_KEY") or config["SECRET_KEY"]
+    fallbacks = config.get("SEALING_KEY_FALLBACKS") or config.get("SECRET_KEY_FALLBACKS") or ()
+    return Keyring(current, tuple(key for key in fallbacks if key and key != current))

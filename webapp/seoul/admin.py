@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.core.clock import utcnow
 from webapp.core.errors import NotFoundError, ValidationError
-from webapp.core.sealing import seal
+from webapp.core.sealing import SealingError, keyring_from_config
 from webapp.extensions import db
 from webapp.seoul.ingest import DEFAULT_REQUEST_LIMIT, seoul_day
 from webapp.seoul.mac import PAD_BYTE, SEALING_PURPOSE
@@ -176,9 +176,9 @@ def add_lot(key: str, infra_id: str, secret_hex: str) -> SeoulLot:
     existing = db.session.scalars(select(SeoulLot.infra_id).where(SeoulLot.key_id == key_row.id))
     if any(_padded(other) == _padded(infra_id) for other in existing):
         raise ValidationError({"infra_id": str(_l("This key already has a lot with this id."))})
-    config = current_app.config
+    keyring = keyring_from_config(current_app.config)
     lot = SeoulLot(key_id=key_row.id, infra_id=infra_id, created_at=utcnow(),
-                   sealed_secret=seal(bytes.fromhex(secret_hex), config["SECRET_KEY"], SEALING_PURPOSE))
+                   sealed_secret=keyring.seal(bytes.fromhex(secret_hex), SEALING_PURPOSE))
     db.session.add(lot)
     db.session.commit()
     log.info("Seoul lot %s registered under key %s…", infra_id, key_row.key[:4])
@@ -211,3 +211,25 @@ def key_has_lots(key: str) -> bool:
     return db.session.scalar(
         select(func.count()).select_from(SeoulLot).join(SeoulOperatorKey).where(SeoulOperatorKey.key == key)
     ) > 0
+
+
+def reseal_lot_secrets() -> tuple[int, int]:
+    """Seal every lot's secret anew under the current sealing key (``flask --app app keys rotate``).
+
+    Returns:
+        (resealed, unreadable): lots whose secret no key of the ring opens
+        are left as they are and logged by id; their pushes answer 0001
+        until the admin registers the secret again.
+    """
+    keyring = keyring_from_config(current_app.config)
+    resealed = unreadable = 0
+    for lot in db.session.scalars(select(SeoulLot).order_by(SeoulLot.id)):
+        try:
+            lot.sealed_secret = keyring.reseal(lot.sealed_secret, SEALING_PURPOSE)
+        except SealingError:
+            unreadable += 1
+            log.warning("Seoul lot %s: no sealing key opens its secret; left as it is", lot.id)
+        else:
+            resealed += 1
+    db.session.commit()
+    return resealed, unreadable

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from webapp.core.errors import ValidationError
+from webapp.core.keys import register_sealed_store
 from webapp.seoul import admin as seoul_admin
 from webapp.seoul.forms import AddKeyForm, AddLotForm, KeyActionForm, SuspendKeyForm
 from webapp.seoul.models import KEY_ISSUED, KEY_SUSPENDED
@@ -14,6 +15,11 @@ from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import see_other
 
 bp = Blueprint("seoul_admin", __name__, url_prefix="/admin/seoul")
+
+
+def init_app(app: Flask) -> None:
+    """``flask --app app keys rotate`` re-seals the lots' secret keys."""
+    register_sealed_store(app, "Seoul lot secrets", seoul_admin.reseal_lot_secrets)
 
 
 def _keys_page(key_form=None, status=200):

@@ -40,7 +40,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from webapp.core.clock import SEOUL, utcnow
-from webapp.core.sealing import SealingError, unseal
+from webapp.core.sealing import SealingError, keyring_from_config
 from webapp.extensions import db
 from webapp.seoul.fields import (
     INVALID_CODE_VALUE,
@@ -234,9 +234,7 @@ def _first_request_of_day(key_id: int, day) -> int:
 
 
 def _secret_of(lot: SeoulLot) -> bytes:
-    config = current_app.config
-    return unseal(lot.sealed_secret, config["SECRET_KEY"], SEALING_PURPOSE,
-                  fallback_keys=config.get("SECRET_KEY_FALLBACKS") or ())
+    return keyring_from_config(current_app.config).unseal(lot.sealed_secret, SEALING_PURPOSE)
 
 
 def _note_result(lot: SeoulLot, method: str, state: str, message: str | None, now: datetime) -> None:

@@ -95,6 +95,9 @@ class Config:
         self.SEALING_KEY = environ.get("SEALING_KEY") or None
         self.SEALING_KEY_FALLBACKS = _key_list(environ.get("SEALING_KEY_FALLBACKS"))
         self.SQLALCHEMY_DATABASE_URI = environ.get("DATABASE_URL") or f"sqlite:///{self.INSTANCE_PATH / 'app.sqlite3'}"
+        # a database error's text carries its statement's parameters (e-mails, phones, plates) into the
+        # log; they are hidden unless LOG_SQL_PARAMETERS=1 is set for a debugging session
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": environ.get("LOG_SQL_PARAMETERS") != "1"}
         self.REDIS_URL = environ.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.SANDBOX_DIR = Path(environ.get("SANDBOX_DIR", self.INSTANCE_PATH / "sandbox"))

@@ -151,3 +151,23 @@ def test_sandbox_rentcar_cost_command_prints_the_meter(app, client, driver):
     result = app.test_cli_runner().invoke(args=["sandbox", "rentcar-cost"])
     assert result.exit_code == 0
     assert "carsearch_r" in result.output and "companylist" in result.output and "total 0.6000" in result.output
+
+
+def test_change_the_car_from_the_results_of_the_same_company(app, client, driver):
+    html = client.get("/rentals/cars/HALLA/10101", query_string=WINDOW).get_data(as_text=True)
+    assert client.post("/rentals/cars/HALLA/10101", data=_reserve_form(html, "none")).status_code == 303
+    booking = db.session.query(Booking).one()
+    manage = client.get(f"/rentals/{booking.public_ref}").get_data(as_text=True)
+    link = re.search(r'href="(/rentals/\?[^"]*change=[^"]*)"', manage).group(1).replace("&amp;", "&")
+    results = client.get(link).get_data(as_text=True)
+    offers = results[results.index('id="rentcar-results"'):]
+    assert "Change to this car" in offers and "탐라렌트카" not in offers  # only the same company
+    preview = client.post(f"/rentals/{booking.public_ref}/change",
+                          data={**WINDOW, "mid": "10102", "cover": "none", "version": booking.version})
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "레이" in text
+    confirm = dict(re.findall(
+        r'name="(start|end|cover|car_fee|insurance_fee|extras_fee|mid|version)"[^>]*value="([^"]*)"', text))
+    assert client.post(f"/rentals/{booking.public_ref}/change/confirm", data=confirm).status_code == 303
+    db.session.refresh(booking)
+    assert booking.rental.mid == 10102 and booking.rental.model_name == "레이" and "레이" in booking.title

@@ -50,6 +50,9 @@ class SearchForm(FlaskForm):
     age = IntegerField(_l("Driver's age"), validators=[Optional(), NumberRange(18, 99)])
     licence = IntegerField(_l("Years with a licence"), validators=[Optional(), NumberRange(0, 80)])
     sort = SelectField(_l("Sort by"), default="price")
+    # set when the driver looks for another car for a booked rental (see templates/rentals/search.html)
+    change = HiddenField()
+    version = HiddenField()
 
 
 class ReserveForm(FlaskForm):
@@ -78,6 +81,7 @@ class ChangeForm(FlaskForm):
     end = DateTimeLocalField(_l("New return (Korean time)"), format=DATETIME_LOCAL,
                              validators=[InputRequired(_l("Choose a date and time."))])
     cover = SelectField(_l("Damage cover"), validate_choice=False, choices=[])
+    mid = IntegerField(widget=HiddenInput(), validators=[Optional()])
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
@@ -90,6 +94,7 @@ class ConfirmChangeForm(FlaskForm):
     car_fee = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     insurance_fee = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     extras_fee = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    mid = IntegerField(widget=HiddenInput(), validators=[Optional()])
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 

@@ -603,6 +603,8 @@ class ChangePreview:
     extras_fee: int
     total: int
     difference: int
+    mid: int | None = None  # another model of the same company, or None to keep the car
+    model_name: str = ""
 
 
 def cover_key(rental: Rental) -> str:
@@ -615,7 +617,7 @@ def cover_key(rental: Rental) -> str:
 
 
 def preview_change(user_id: int, public_ref: str, start: datetime | None, end: datetime | None,
-                   cover: str | None = None, now: datetime | None = None) -> ChangePreview:
+                   cover: str | None = None, now: datetime | None = None, mid: int | None = None) -> ChangePreview:
     """The new total for moving the rental to ``start``–``end`` (and ``cover``), asked of the company.
 
     Raises:
@@ -630,11 +632,15 @@ def preview_change(user_id: int, public_ref: str, start: datetime | None, end: d
     validate_window(start, end, now)
     cover = cover or cover_key(rental)
     option_ins, insid = parse_cover(cover)
+    new_mid = mid if mid and mid != rental.mid else None
+    model = new_mid or rental.mid
     meter = Meter()
     try:
-        cars = _rentcar().search_cars(to_korean(start), to_korean(end), models=[f"{rental.company_code}${rental.mid}"])
+        cars = _rentcar().search_cars(to_korean(start), to_korean(end), models=[f"{rental.company_code}${model}"])
         meter.add("carsearchbymodelnumbers_r")
-        car = next((c for c in cars if c.mid == rental.mid), None)
+        car = next((c for c in cars if c.mid == model), None)
+        if car is None and new_mid:
+            raise NotFoundError(str(_l("This car is not free for the new dates.")))
         if car is None:
             # our own reservation holds one car: a car that is "sold out" may be ours alone
             car = _own_car_fee(rental, start, end, meter)
@@ -642,7 +648,7 @@ def preview_change(user_id: int, public_ref: str, start: datetime | None, end: d
         ins_fee = 0
         if insid:
             insurances = _rentcar().insurance_list(to_korean(start), to_korean(end),
-                                                   models=[f"{rental.company_code}${rental.mid}"])
+                                                   models=[f"{rental.company_code}${model}"])
             meter.add("inslist_r")
             ins = next((i for i in insurances if i.insid == insid), None)
             if ins is None:
@@ -651,7 +657,7 @@ def preview_change(user_id: int, public_ref: str, start: datetime | None, end: d
         extras_fee = 0
         if rental.extras:
             extras = _rentcar().extra_list(to_korean(start), to_korean(end),
-                                           models=[f"{rental.company_code}${rental.mid}"])
+                                           models=[f"{rental.company_code}${model}"])
             meter.add("etclist_r")
             fees = {e.gid: e.fee for e in extras}
             extras_fee = sum(fees.get(e["gid"], e["fee"]) for e in rental.extras)
@@ -661,7 +667,8 @@ def preview_change(user_id: int, public_ref: str, start: datetime | None, end: d
         meter.save(user_id, "change preview", now)
         db.session.commit()
     total = car_fee + ins_fee + extras_fee
-    return ChangePreview(start, end, cover, car_fee, ins_fee, extras_fee, total, total - rental.total)
+    return ChangePreview(start, end, cover, car_fee, ins_fee, extras_fee, total, total - rental.total,
+                         mid=new_mid, model_name=car.name if new_mid else "")
 
 
 def _own_car_fee(rental: Rental, start, end, meter: Meter) -> Car:
@@ -694,12 +701,16 @@ def change_rental(user_id: int, public_ref: str, expected_version: int, preview:
     try:
         reservation = _rentcar().update_reservation(
             rental.company_code, rental.revnum, start=to_korean(preview.start), end=to_korean(preview.end),
-            mid=rental.mid, option_ins=option_ins, insid=insid, fee_sum_check=preview.total,
+            mid=preview.mid or rental.mid, option_ins=option_ins, insid=insid, fee_sum_check=preview.total,
             dealer_ref=rental.dealer_ref)
     except ProviderError as error:
         _note_failure(booking, error, "revupdate", user_id, meter, now)
         raise ProviderFailedError(driver_message(error)) from error
     rental.option_ins, rental.insid = option_ins or 0, insid
+    if preview.mid:
+        rental.mid = preview.mid
+        rental.model_english = ROMANISED.get(reservation.model_name, "")
+        booking.title = f"{reservation.model_name} · {rental.company_name}"[:200]
     apply_reservation(booking, reservation)
     operations.record(booking, Action.CHANGED, actor=operations.actor_for(user_id),
                       message=f"revupdate: {reservation.starts_at:%Y-%m-%d %H:%M}–{reservation.ends_at:%Y-%m-%d %H:%M}"
@@ -712,7 +723,7 @@ def change_rental(user_id: int, public_ref: str, expected_version: int, preview:
 
 def confirm_change(user_id: int, public_ref: str, expected_version: int, start: datetime | None,
                    end: datetime | None, cover: str, car_fee: int, insurance_fee: int, extras_fee: int,
-                   now: datetime | None = None) -> Booking:
+                   now: datetime | None = None, mid: int | None = None) -> Booking:
     """Book the change the driver previewed, at the previewed total (``feesumchk``).
 
     Raises:
@@ -721,7 +732,7 @@ def confirm_change(user_id: int, public_ref: str, expected_version: int, start: 
     now = now or utcnow()
     validate_window(start, end, now)
     total = car_fee + insurance_fee + extras_fee
-    preview = ChangePreview(start, end, cover, car_fee, insurance_fee, extras_fee, total, 0)
+    preview = ChangePreview(start, end, cover, car_fee, insurance_fee, extras_fee, total, 0, mid=mid)
     return change_rental(user_id, public_ref, expected_version, preview, now=now)
 
 

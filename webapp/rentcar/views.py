@@ -50,6 +50,12 @@ def kst(value: datetime | None, fmt: str = "medium") -> str:
     return babel_datetime(value, fmt, tzinfo=SEOUL, locale=get_locale())
 
 
+@bp.app_template_filter("kst_input")
+def kst_input(value: datetime) -> str:
+    """An aware time as a ``datetime-local`` value in Korean time."""
+    return f"{value.astimezone(SEOUL):%Y-%m-%dT%H:%M}"
+
+
 def _korean(value: datetime | None) -> datetime | None:
     """A date-time field's naive value, read as Korean wall-clock time."""
     return value.replace(tzinfo=SEOUL) if value is not None and value.tzinfo is None else value
@@ -89,7 +95,8 @@ def search():
         except rentals.ProviderFailedError as error:
             flash(error.message, "error")
             companies = []
-        return page_or_block("rentals/search.html", None, form=_search_form(None, companies), result=None)
+        return page_or_block("rentals/search.html", None, form=_search_form(None, companies), result=None,
+                             change_ref=None)
     form = _search_form(request.args, [])
     form.validate()
     criteria = rentals.SearchCriteria(
@@ -121,7 +128,8 @@ def search():
     for name, errors in form.errors.items():
         if name in keep._fields and not keep[name].errors:
             keep[name].errors = list(errors)
-    return page_or_block("rentals/search.html", None, status=status, form=keep, result=result,
+    change_ref = form.change.data if form.change.data and form.version.data else None
+    return page_or_block("rentals/search.html", None, status=status, form=keep, result=result, change_ref=change_ref,
                          window={"start": request.args.get("start"), "end": request.args.get("end")})
 
 
@@ -251,7 +259,7 @@ def change(ref: str):
             raise ValidationError({name: " ".join(errors) for name, errors in form.errors.items()
                                    if name != "cover"} or {"cover": _("Choose a cover.")})
         preview = rentals.preview_change(current_user.id, ref, _korean(form.start.data), _korean(form.end.data),
-                                         request.form.get("cover") or None)
+                                         request.form.get("cover") or None, mid=form.mid.data)
     except ValidationError as error:
         view = rentals.get_rental(current_user.id, ref)
         forms = _rental_forms(view, form)
@@ -264,7 +272,7 @@ def change(ref: str):
     confirm = ConfirmChangeForm(formdata=None, start=f"{preview.start.astimezone(SEOUL):%Y-%m-%dT%H:%M}",
                                 end=f"{preview.end.astimezone(SEOUL):%Y-%m-%dT%H:%M}", cover=preview.cover,
                                 car_fee=preview.car_fee, insurance_fee=preview.insurance_fee,
-                                extras_fee=preview.extras_fee, version=form.version.data)
+                                extras_fee=preview.extras_fee, mid=preview.mid, version=form.version.data)
     return page_or_block("rentals/change.html", None, view=view, preview=preview, form=confirm)
 
 
@@ -277,7 +285,7 @@ def confirm_change(ref: str):
     try:
         rentals.confirm_change(current_user.id, ref, form.version.data, _parse_time(form.start.data),
                                _parse_time(form.end.data), form.cover.data, form.car_fee.data,
-                               form.insurance_fee.data, form.extras_fee.data)
+                               form.insurance_fee.data, form.extras_fee.data, mid=form.mid.data)
     except (ConflictError, ValidationError, rentals.ProviderFailedError) as error:
         flash(error.message, "error")
         return see_other(url_for("rentals.rental", ref=ref))

@@ -171,3 +171,32 @@ def test_change_the_car_from_the_results_of_the_same_company(app, client, driver
     assert client.post(f"/rentals/{booking.public_ref}/change/confirm", data=confirm).status_code == 303
     db.session.refresh(booking)
     assert booking.rental.mid == 10102 and booking.rental.model_name == "레이" and "레이" in booking.title
+
+
+def test_a_reserve_post_with_a_broken_window_goes_back_to_the_search(app, client, driver):
+    page = client.post("/rentals/cars/HALLA/10101", data={"start": "", "end": "nonsense", "cover": "none",
+                                                           "idempotency_key": "k-1", "name": "a", "phone": "1",
+                                                           "age": "30"})
+    assert page.status_code == 303 and page.headers["Location"].endswith("/rentals/")
+    assert _revadds(app) == 0 and db.session.query(Booking).count() == 0
+
+
+def test_a_lost_reply_shows_check_again_and_the_check_finds_it_by_our_reference(app, client, driver, monkeypatch):
+    from webapp.bookings.registry import booking_kinds
+    from webapp.core.errors import ProviderUnavailableError
+
+    html = client.get("/rentals/cars/HALLA/10101", query_string=WINDOW).get_data(as_text=True)
+    app.extensions["providers"].sandbox_app("rentcar").extensions["faults"].drop_after_commit = 1
+    adapter = booking_kinds()["rental"].adapter
+    monkeypatch.setattr(adapter, "find_remote", lambda booking: (_ for _ in ()).throw(
+        ProviderUnavailableError("rentcar", "503", "down")), raising=False)
+    done = client.post("/rentals/cars/HALLA/10101", data=_reserve_form(html, "none"))
+    assert done.status_code == 303
+    booking = db.session.query(Booking).one()
+    assert booking.status == Status.UNKNOWN
+    assert "Check again" in client.get(done.headers["Location"]).get_data(as_text=True)
+    monkeypatch.undo()
+    assert client.post(f"/rentals/{booking.public_ref}/check").status_code == 303
+    db.session.refresh(booking)
+    assert booking.status == Status.RESERVED and booking.rental.revnum == booking.provider_ref
+    assert _revadds(app) == 1  # one click, one reservation

@@ -196,16 +196,15 @@ def reserve(code: str, mid: int):
     form_ok = form.validate()
     try:
         if not form_ok:
-            raise ValidationError({name: " ".join(errors) for name, errors in form.errors.items()})
+            raise ValidationError({name: " ".join(map(str, errors)) for name, errors in form.errors.items()})
         booking = rentals.reserve_rental(current_user.id, reserve_request, form.idempotency_key.data,
                                          confirm_overlap=bool(form.confirm_overlap.data))
     except ValidationError as error:
         if form_ok:
             apply_errors(form, error)
-        return _render_detail(rentals.cached_quote(code, mid, start, end), form, status=422)
+        return _again(code, mid, start, end, form, 422)
     except PlateConflictError as error:
-        return _render_detail(rentals.cached_quote(code, mid, start, end), form, status=409,
-                              conflicts=error.others)
+        return _again(code, mid, start, end, form, 409, conflicts=error.others)
     except rentals.PriceChangedError as error:
         form.idempotency_key.data = new_idempotency_key()
         form.form_errors.append(error.message)
@@ -213,8 +212,19 @@ def reserve(code: str, mid: int):
     except rentals.ProviderFailedError as error:
         form.idempotency_key.data = new_idempotency_key()
         form.form_errors.append(error.message)
-        return _render_detail(rentals.cached_quote(code, mid, start, end), form, status=502)
+        return _again(code, mid, start, end, form, 502)
     return see_other(url_for("rentals.rental", ref=booking.public_ref))
+
+
+def _again(code: str, mid: int, start, end, form: ReserveForm, status: int, **context):
+    """The detail page again with the driver's form (the quote comes from the short reuse: no call)."""
+    try:
+        quote = rentals.cached_quote(code, mid, start, end)
+    except (ValidationError, NotFoundError, rentals.ProviderFailedError) as error:
+        # the posted window itself is broken (a tampered or stale form): start again from the search
+        flash(" ".join(error.errors.values()) if isinstance(error, ValidationError) else error.message, "error")
+        return see_other(url_for("rentals.search"))
+    return _render_detail(quote, form, status=status, **context)
 
 
 def _rental_forms(view, change: ChangeForm | None = None):
@@ -256,7 +266,7 @@ def change(ref: str):
     form = ChangeForm(formdata=request.form)
     try:
         if not form.validate():
-            raise ValidationError({name: " ".join(errors) for name, errors in form.errors.items()
+            raise ValidationError({name: " ".join(map(str, errors)) for name, errors in form.errors.items()
                                    if name != "cover"} or {"cover": _("Choose a cover.")})
         preview = rentals.preview_change(current_user.id, ref, _korean(form.start.data), _korean(form.end.data),
                                          request.form.get("cover") or None, mid=form.mid.data)

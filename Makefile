@@ -8,7 +8,7 @@ CATALOGS := webapp/translations
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install assets translations messages migrate demo run jobs test lint bench clean
+.PHONY: install assets translations messages migrate demo run jobs test fuzz lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ jobs: migrate
 test: install
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
+
+## fuzz: the property-based suite with many more cases (`make test` runs it short); prints the cases
+## tried and the failures of every test
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz --hypothesis-show-statistics
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""apds places, sessions, events and subscriptions
+"""apds places, tariff sets, sessions, events and subscriptions
 
 Revision ID: 0005
 Revises: 0004
@@ -23,7 +23,7 @@ def upgrade():
     sa.Column('latitude', sa.Double(), nullable=True),
     sa.Column('longitude', sa.Double(), nullable=True),
     sa.Column('time_zone', sa.String(length=64), nullable=False),
-    sa.Column('tariffs', sa.JSON(), nullable=False),
+    sa.Column('tariff_key', sa.String(length=64), nullable=False),
     sa.Column('fetched_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('spaces_total', sa.Integer(), nullable=True),
     sa.Column('spaces_free', sa.Integer(), nullable=True),
@@ -31,6 +31,13 @@ def upgrade():
     sa.Column('occupancy_observed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('occupancy_fetched_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('place_id', name=op.f('pk_apds_places'))
+    )
+    with op.batch_alter_table('apds_places', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_apds_places_tariff_key'), ['tariff_key'], unique=False)
+    op.create_table('apds_tariff_sets',
+    sa.Column('tariff_key', sa.String(length=64), nullable=False),
+    sa.Column('tariffs', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('tariff_key', name=op.f('pk_apds_tariff_sets'))
     )
     op.create_table('apds_sessions',
     sa.Column('booking_id', sa.Integer(), nullable=False),
@@ -89,4 +96,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_apds_sessions_session_id'))
         batch_op.drop_index(batch_op.f('ix_apds_sessions_place_id'))
     op.drop_table('apds_sessions')
+    op.drop_table('apds_tariff_sets')
+    with op.batch_alter_table('apds_places', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_apds_places_tariff_key'))
     op.drop_table('apds_places')

@@ -35,9 +35,9 @@ def test_list_shows_every_car_park_with_free_spaces_and_the_price(client, driver
 
 def test_list_filters_by_city_text_and_price(client, driver):
     london = client.get("/carparks/?city=London").get_data(as_text=True)
-    assert "South Bank" in london and "Arndale" not in london
+    assert "South Bank Car Park" in london and "Arndale Car Park" not in london
     cheap = client.get("/carparks/?minutes=180&max_price=10").get_data(as_text=True)
-    assert "Arndale" not in cheap and "City Centre" not in cheap
+    assert "Arndale Car Park" not in cheap and "Printworks Car Park" in cheap  # £12.20 vs the £6.00 tier
     assert "Arndale" in client.get("/carparks/?q=arndale").get_data(as_text=True)
 
 
@@ -172,3 +172,11 @@ def test_another_drivers_session_is_404(client, driver, make_user, login, app):
     add_vehicle(other.id, "GB", "AB12 CDE")
     theirs = sessions.start_session(other.id, ARNDALE, other.vehicles[0].id, 60, "other-key-1")
     assert client.get(f"/carparks/sessions/{theirs.public_ref}").status_code == 404
+
+
+def test_near_a_landmark_lists_only_car_parks_within_a_kilometre_nearest_first(client, driver):
+    page = client.get("/carparks/?near=arndale").get_data(as_text=True)
+    names = re.findall(r'<h2><a href="/carparks/[^"]+">([^<]+)</a></h2>', page)
+    assert names[0] in ("Arndale Car Park", "Printworks Car Park") and "South Bank Car Park" not in names
+    assert "Castlefield Car Park" not in names  # 1.6 km away
+    assert "within 1000 m" in page

@@ -15,11 +15,12 @@ from webapp.extensions import db
 class ApdsPlace(db.Model):
     """A platform place as last fetched (so the map and list do not call the platform per view).
 
-    ``tariffs`` keeps, per right specification, the platform's right specification
-    and rate table documents as they came (the rate engine reads them with the wire
-    models). The occupancy columns are the **shared short cache** of the live
-    figures: every worker reads and refreshes the same row, so N open pages polling
-    cost one platform call per place per ``OCCUPANCY_TTL``, not N.
+    ``tariff_key`` names the place's ``ApdsTariffSet`` (its right specifications and
+    rate tables): car parks of one operator share a handful of tariffs, so a list of
+    thousands of places decodes each tariff once, not once per place. The occupancy
+    columns are the **shared short cache** of the live figures: every worker reads and
+    refreshes the same row, so N open pages polling cost one platform call per place per
+    ``OCCUPANCY_TTL``, not N.
     """
 
     __tablename__ = "apds_places"
@@ -31,13 +32,26 @@ class ApdsPlace(db.Model):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/London")
-    tariffs: Mapped[list] = mapped_column(JSON, default=list)  # [{"right": {...}, "rate": {...}}]
+    tariff_key: Mapped[str] = mapped_column(String(64), default="", index=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
     spaces_total: Mapped[int | None]
     spaces_free: Mapped[int | None]
     occupancy_indicator: Mapped[str] = mapped_column(String(20), default="")
     occupancy_observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     occupancy_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApdsTariffSet(db.Model):
+    """Right specifications with their rate tables, as the platform sent them, keyed by a hash of the content.
+
+    ``tariffs`` is ``[{"right": {...}, "rate": {...}}]`` (the rate engine reads them with the
+    wire models); a key names one content forever, so a parsed copy can be kept in memory.
+    """
+
+    __tablename__ = "apds_tariff_sets"
+
+    tariff_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tariffs: Mapped[list] = mapped_column(JSON)
 
 
 class ApdsSession(db.Model):

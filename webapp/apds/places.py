@@ -10,7 +10,10 @@ and every open page shares it (see bench/apds.py for a thousand polls).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -20,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from webapp.apds import rates
-from webapp.apds.models import ApdsPlace
+from webapp.apds.models import ApdsPlace, ApdsTariffSet
 from webapp.apds.wire import RateTable, RightSpecification
 from webapp.core.clock import utcnow
 from webapp.core.errors import NotFoundError, ProviderError, ValidationError
@@ -29,6 +32,7 @@ from webapp.extensions import db
 
 log = logging.getLogger(__name__)
 
+EARTH_RADIUS_M = 6_371_000.0
 PLACES_TTL = timedelta(hours=6)
 OCCUPANCY_TTL = timedelta(seconds=20)
 #: free share at or under which a car park shows as "few spaces"
@@ -89,14 +93,24 @@ def sync_places(now: datetime | None = None) -> int:
         row.version, row.name, row.address = place.version, place.name, place.address
         row.latitude, row.longitude = place.latitude, place.longitude
         row.time_zone = place.time_zone or "Europe/London"
-        row.tariffs = [{"right": _raw_spec(specs[s]), "rate": tables[specs[s].rate_ids[0]]}
-                       for s in place.right_specification_ids if specs[s].rate_ids]
+        tariffs = [{"right": _raw_spec(specs[s]), "rate": tables[specs[s].rate_ids[0]]}
+                   for s in place.right_specification_ids if specs[s].rate_ids]
+        row.tariff_key = _store_tariffs(tariffs)
         row.fetched_at = now
         if place.occupancy is not None:
             _store_occupancy(row, place.occupancy, now)
         db.session.add(row)
     db.session.commit()
     return len(found)
+
+
+def _store_tariffs(tariffs: list) -> str:
+    """Keep a tariff set once under the hash of its content; returns the key."""
+    key = hashlib.sha256(json.dumps(tariffs, sort_keys=True).encode()).hexdigest()[:40]
+    if db.session.get(ApdsTariffSet, key) is None:
+        db.session.add(ApdsTariffSet(tariff_key=key, tariffs=tariffs))
+        db.session.flush()
+    return key
 
 
 def _raw_spec(spec: RightSpecification) -> dict:
@@ -189,8 +203,21 @@ def occupancy(place_id: str, now: datetime | None = None) -> Availability:
 
 def rate_options(place: ApdsPlace) -> list[tuple[RightSpecification, RateTable]]:
     """The place's right specifications, each with its rate table (wire models)."""
-    return [(RightSpecification.model_validate(t["right"]), RateTable.model_validate(t["rate"]))
-            for t in place.tariffs]
+    key = place.tariff_key
+    if key not in _PARSED_TARIFFS:
+        tariff_set = db.session.get(ApdsTariffSet, key)
+        if tariff_set is None:
+            return []
+        if len(_PARSED_TARIFFS) >= 256:
+            _PARSED_TARIFFS.clear()
+        _PARSED_TARIFFS[key] = tuple((RightSpecification.model_validate(t["right"]),
+                                      RateTable.model_validate(t["rate"])) for t in tariff_set.tariffs)
+    return list(_PARSED_TARIFFS[key])
+
+
+#: parsed tariff sets by key. Safe as per-process state: a key is the hash of its content, so
+#: a parsed copy never goes stale and every worker computes the same one.
+_PARSED_TARIFFS: dict[str, tuple[tuple[RightSpecification, RateTable], ...]] = {}
 
 
 def quote_stay(place: ApdsPlace, start: datetime, stay: timedelta) -> rates.Quote:
@@ -257,31 +284,51 @@ def refresh_occupancy(now: datetime | None = None) -> None:
     db.session.commit()
 
 
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in metres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    half_lon = math.radians(lon2 - lon1) / 2
+    a = math.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_lon) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
 def search_places(text: str = "", city: str = "", minutes: int = 180, free_only: bool = False,
-                  max_price: Decimal | None = None, now: datetime | None = None) -> list[PlaceRow]:
+                  max_price: Decimal | None = None, near: tuple[float, float, int] | None = None,
+                  now: datetime | None = None) -> list[PlaceRow]:
     """The list page: car parks matching ``text``/``city``, with free spaces and the price of ``minutes``.
 
     Args:
         free_only: leave out car parks known to be full.
         max_price: leave out car parks dearer than this for the stay (or not selling it).
+        near: ``(latitude, longitude, radius in metres)``: only car parks that close, nearest first.
     """
     now = now or utcnow()
     refresh_occupancy(now)
     needle = text.strip().lower()
+    stay = timedelta(minutes=max(1, minutes))
+    prices: dict[tuple[str, str], rates.Quote | None] = {}  # one quote per tariff set and zone
     rows = []
     for place in list_places(now):
         if needle and needle not in f"{place.name} {place.address}".lower():
             continue
         if city and city.lower() not in place.address.lower():
             continue
+        if near is not None and (place.latitude is None or distance_m(near[0], near[1], place.latitude,
+                                                                      place.longitude) > near[2]):
+            continue
         availability = Availability.of(place)
         if free_only and availability.level == "full":
             continue
-        try:
-            quote = quote_stay(place, now, timedelta(minutes=max(1, minutes)))
-        except ValidationError:
-            quote = None
+        key = (place.tariff_key, place.time_zone)
+        if key not in prices:
+            try:
+                prices[key] = quote_stay(place, now, stay)
+            except ValidationError:
+                prices[key] = None
+        quote = prices[key]
         if max_price is not None and (quote is None or quote.total > max_price):
             continue
         rows.append(PlaceRow(place, availability, quote))
+    if near is not None:
+        rows.sort(key=lambda row: distance_m(near[0], near[1], row.place.latitude, row.place.longitude))
     return rows

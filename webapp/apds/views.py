@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import format_currency
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.accounts import vehicles
@@ -37,6 +38,17 @@ bp = Blueprint("apds", __name__, url_prefix="/carparks")
 
 LONDON_TZ = ZoneInfo("Europe/London")
 CITIES = ("Manchester", "London")
+#: "near …": landmarks a driver knows, searched within NEAR_RADIUS metres (the seed searches 1000 m)
+LANDMARKS = {
+    "arndale": (_l("Manchester Arndale"), 53.4838, -2.2418),
+    "piccadilly": (_l("Manchester Piccadilly station"), 53.4774, -2.2309),
+    "deansgate": (_l("Deansgate, Manchester"), 53.4790, -2.2500),
+    "trafalgar": (_l("Trafalgar Square, London"), 51.5080, -0.1281),
+    "kings-cross": (_l("King's Cross, London"), 51.5308, -0.1238),
+}
+NEAR_RADIUS = 1000
+#: rows a list page shows (a search narrows the rest down)
+LIST_LIMIT = 100
 
 
 def _int(value, default: int) -> int:
@@ -55,11 +67,13 @@ def index():
         max_price = Decimal(request.args["max_price"]) if request.args.get("max_price") else None
     except InvalidOperation:
         max_price = None
+    landmark = LANDMARKS.get(request.args.get("near", ""))
+    near = (landmark[1], landmark[2], NEAR_RADIUS) if landmark else None
     rows = places.search_places(text=request.args.get("q", ""), city=city, minutes=minutes,
-                                free_only=bool(request.args.get("free")), max_price=max_price)
+                                free_only=bool(request.args.get("free")), max_price=max_price, near=near)
     return page_or_block("apds/index.html", "place_list" if request.headers.get("HX-Target") == "place-list" else None,
-                         ("place_list",), rows=rows, minutes=minutes, city=city, cities=CITIES, now=utcnow(),
-                         args=request.args)
+                         ("place_list",), rows=rows[:LIST_LIMIT], total=len(rows), minutes=minutes, city=city,
+                         cities=CITIES, landmarks=LANDMARKS, radius=NEAR_RADIUS, now=utcnow(), args=request.args)
 
 
 def _place_page(place_id: str, *, quote_form=None, start_form=None, register_form=None, here_form=None,

@@ -40,11 +40,13 @@ migrate: install
 demo: migrate
 	$(FLASK) demo load
 
-## run: everything, then serve http://$(HOST):$(PORT) with the embedded sandboxes and one job consumer
-## (reconciliation sweep, Seoul demo feed) beside it; Ctrl-C stops both
+## run: everything, then serve http://$(HOST):$(PORT) with the embedded sandboxes, one job consumer
+## (reconciliation sweep, Seoul demo feed) and a mail catcher on 127.0.0.1:8025 that prints every mail
+## the app sends (sign-up, password reset); Ctrl-C stops them all
 run: demo
-	@$(FLASK) jobs consume & consumer=$$!; \
-	trap 'kill -INT $$consumer 2>/dev/null; wait $$consumer' INT TERM EXIT; \
+	@$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 & catcher=$$!; \
+	$(FLASK) jobs consume & consumer=$$!; \
+	trap 'kill -INT $$consumer 2>/dev/null; kill $$catcher 2>/dev/null; wait $$consumer' INT TERM EXIT; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## jobs: one job consumer alone (beside gunicorn); start N of them to scale out, see README "Background jobs"

@@ -71,7 +71,7 @@ def _init_extensions(app: Flask) -> None:
     from flask_login import current_user
 
     from webapp.accounts.users import load_user
-    from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from webapp.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from webapp.web.hypermedia import htmx
     from webapp.web.locale import current_language, formatting_locale
 
@@ -81,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     babel.init_app(app, locale_selector=formatting_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

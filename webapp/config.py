@@ -79,6 +79,9 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"  # one account from one client
     LOGIN_LIMIT_PER_ACCOUNT_ANY_CLIENT = "100 per hour"  # one account from clients it does not know
     REGISTER_LIMIT_PER_IP = "10 per hour"
+    RESET_LIMIT_PER_IP = "10 per hour"
+    RESET_LIMIT_PER_ACCOUNT = "3 per hour"
+    PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link works
     USE_CDN_ASSETS = False
     # jobs (webapp/core/jobs.py) queue in INSTANCE_PATH/jobs.sqlite3, or in Redis when REDIS_URL is set
     JOBS_IMMEDIATE = False
@@ -103,6 +106,16 @@ class Config:
         self.SANDBOX_DIR = Path(environ.get("SANDBOX_DIR", self.INSTANCE_PATH / "sandbox"))
         self.PROVIDERS = {name: provider_settings(name, environ) for name in PROVIDER_NAMES}
         self.LOG_LEVEL = environ.get("LOG_LEVEL", "INFO")
+        # mail (Flask-Mailman): `make run` starts a local catcher on 127.0.0.1:8025 that prints every
+        # mail; production sets its SMTP server here
+        self.MAIL_SERVER = environ.get("MAIL_SERVER", "127.0.0.1")
+        self.MAIL_PORT = int(environ.get("MAIL_PORT", "8025"))
+        self.MAIL_USERNAME = environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = environ.get("MAIL_PASSWORD") or None
+        self.MAIL_USE_TLS = environ.get("MAIL_USE_TLS") == "1"
+        self.MAIL_USE_SSL = environ.get("MAIL_USE_SSL") == "1"
+        self.MAIL_DEFAULT_SENDER = environ.get("MAIL_DEFAULT_SENDER", "ParkGo <no-reply@parkgo.example>")
+        self.MAIL_TIMEOUT = 10
         # street tiles need the internet, so they are off unless configured
         self.MAP_TILE_URL = environ.get("MAP_TILE_URL") or None
         self.MAP_TILE_ORIGIN = environ.get("MAP_TILE_ORIGIN") or None
@@ -125,6 +138,8 @@ class TestingConfig(Config):
     TESTING = True
     # a job runs at once in the caller's thread: no consumer, no queue file, no Redis
     JOBS_IMMEDIATE = True
+    # mail goes to app.extensions["mailman"].outbox, never to a server
+    MAIL_BACKEND = "locmem"
 
     def __init__(self, environ=os.environ, instance_path: Path = DEFAULT_INSTANCE) -> None:
         super().__init__(environ, instance_path)

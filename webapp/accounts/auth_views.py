@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 
 from webapp.accounts import login_limits as limits
 from webapp.accounts import users as accounts
-from webapp.accounts.forms import LoginForm, RegisterForm
+from webapp.accounts.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from webapp.core.errors import ValidationError
 from webapp.extensions import limiter
 from webapp.web.form_errors import apply_errors
@@ -33,13 +33,16 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            accounts.sign_up(form.email.data, form.password.data, form.confirm.data, name=form.name.data or "")
+            accounts.sign_up(form.email.data, form.password.data, form.confirm.data, name=form.name.data or "",
+                             links={"login_url": url_for("auth.login", _external=True),
+                                    "forgot_url": url_for("auth.forgot_password", _external=True)})
         except ValidationError as error:
             apply_errors(form, error)
         else:
             # the same answer whether the address was new or taken: a sign-up form must not tell
             # anyone which addresses have accounts (the new account logs in like any other)
-            flash(_("Thank you. Log in with your email address and password to continue."), "success")
+            flash(_("Thank you. We have sent you an e-mail. Log in with your email address and password to "
+                    "continue."), "success")
             return redirect(url_for("auth.login"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
@@ -74,3 +77,38 @@ def logout():
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_IP"], key_func=limits.reset_ip_key,
+               methods=["POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ACCOUNT"], key_func=limits.reset_account_key,
+               methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(
+            form.email.data, lambda token: url_for("auth.reset_password", token=token, _external=True))
+        # the same words whether an account has this address or not
+        flash(_("If an account uses this address, we have sent it a link to choose a new password."), "info")
+        return redirect(url_for("auth.login"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    form = ResetPasswordForm()
+    try:
+        if form.validate_on_submit():
+            accounts.reset_password(token, form.new_password.data, form.confirm.data)
+            logout_user()  # whoever was logged in here: the new password starts afresh
+            flash(_("Your password is changed and every device was logged out. Log in with the new one."),
+                  "success")
+            return redirect(url_for("auth.login"), code=303)
+        if not form.is_submitted():
+            accounts.check_reset_token(token)
+    except ValidationError as error:
+        apply_errors(form, error)
+    status = 422 if form.is_submitted() or form.new_password.errors else 200
+    return render_template("auth/reset.html", form=form, token=token), status

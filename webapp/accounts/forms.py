@@ -43,3 +43,14 @@ class PasswordForm(FlaskForm):
 
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(_l("Your password, to confirm"), validators=[InputRequired(_l("Enter your password."))])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")),
+                                                Email(_l("Enter a valid email address.")), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(_l("New password (at least 10 characters)"),
+                                 validators=[InputRequired(_l("Choose a new password.")), Length(max=200)])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[InputRequired(_l("Repeat the password."))])

@@ -99,6 +99,16 @@ def register_key() -> str:
     return "register-ip:" + client_ip()
 
 
+def reset_ip_key() -> str:
+    """Limiter key for password-reset requests: the client's address."""
+    return "reset-ip:" + client_ip()
+
+
+def reset_account_key() -> str:
+    """Limiter key for password-reset requests: the account (a mailbox is not flooded with links)."""
+    return "reset-account:" + _submitted_tag()
+
+
 def failed_login(response: Response) -> bool:
     """Only failed attempts use up an allowance; a successful login redirects with 303."""
     return response.status_code != 303

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable, Mapping
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
+from webapp.accounts import notices
 from webapp.accounts.models import ROLE_ADMIN, ROLE_DRIVER, User, new_session_epoch
 from webapp.bookings.models import Booking
 from webapp.core.errors import NotFoundError, ValidationError
@@ -54,8 +60,15 @@ def register_user(email: str, password: str, confirmation: str, name: str = "", 
     return user
 
 
-def sign_up(email: str, password: str, confirmation: str, name: str = "", language: str | None = None) -> User | None:
+def sign_up(email: str, password: str, confirmation: str, name: str = "", language: str | None = None,
+            links: Mapping[str, str] | None = None) -> User | None:
     """Self-service registration that never tells whether an e-mail already has an account.
+
+    The e-mail says it instead: a welcome for a new account, and for a taken
+    address a note to its owner with the login and password-reset links.
+
+    Args:
+        links: ``login_url`` and ``forgot_url`` for the mail (absolute URLs).
 
     Returns:
         The new account (committed), or None when the e-mail is taken — after
@@ -66,13 +79,85 @@ def sign_up(email: str, password: str, confirmation: str, name: str = "", langua
             form only, never about the address).
     """
     _check_new_password(password, confirmation)
-    if find_user_by_email(email) is not None:
+    links = dict(links or {})
+    user = None
+    if find_user_by_email(email) is None:
+        try:
+            user = register_user(email, password, confirmation, name=name, language=language)
+        except ValidationError:
+            user = None  # registered by a simultaneous request in between: taken, as below
+    else:
         _hasher.hash(password)  # the cost a new account pays, so timing tells nothing either
-        return None
+    address = normalise_email(email)
+    if user is not None:
+        notices.send(address, str(_l("Your ParkGo account is ready")), "auth/mail/welcome.txt", email=address,
+                     **links)
+    else:
+        notices.send(address, str(_l("About your ParkGo account")), "auth/mail/address_taken.txt", email=address,
+                     **links)
+    return user
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    config = current_app.config
+    return URLSafeTimedSerializer([*(config.get("SECRET_KEY_FALLBACKS") or ()), config["SECRET_KEY"]],
+                                  salt="password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    # part of the token: a new password changes it, so a reset link works once
+    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:16]
+
+
+def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
+    """Mail a one-time reset link when an account has this e-mail; nothing otherwise (the page says the same).
+
+    Args:
+        link_for: builds the absolute reset URL from the token.
+    """
+    user = find_user_by_email(email)
+    if user is None:
+        return
+    token = _reset_serializer().dumps([user.id, _password_fingerprint(user)])
+    notices.send(user.email, str(_l("Choose a new ParkGo password")), "auth/mail/password_reset.txt",
+                 email=user.email, reset_url=link_for(token))
+
+
+def _user_for_reset(token: str) -> User:
+    expired = ValidationError({"new_password": str(_l("This link has expired or was used already. "
+                                                      "Ask for a new one."))})
     try:
-        return register_user(email, password, confirmation, name=name, language=language)
-    except ValidationError:
-        return None  # registered by a simultaneous request in between: taken, as above
+        user_id, fingerprint = _reset_serializer().loads(token or "",
+                                                         max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (BadSignature, ValueError, TypeError):
+        raise expired from None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or fingerprint != _password_fingerprint(user):
+        raise expired
+    return user
+
+
+def check_reset_token(token: str) -> None:
+    """Whether a reset link still works (the form is shown only then).
+
+    Raises:
+        ValidationError: expired, used, or not ours.
+    """
+    _user_for_reset(token)
+
+
+def reset_password(token: str, new: str, confirmation: str) -> User:
+    """Set a new password from a reset link; every session of the account ends (committed).
+
+    Raises:
+        ValidationError: expired or used link, weak or mismatched password.
+    """
+    user = _user_for_reset(token)
+    _check_new_password(new, confirmation, field="new_password")
+    user.password_hash = _hasher.hash(new)
+    user.session_epoch = new_session_epoch()
+    db.session.commit()
+    return user
 
 
 def authenticate(email: str, password: str) -> User | None:

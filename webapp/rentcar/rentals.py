@@ -863,6 +863,11 @@ def format_deadline(deadline: datetime) -> str:
     return format_datetime(deadline.astimezone(SEOUL), "medium")
 
 
+def ensure_own_rental(user_id: int, public_ref: str) -> None:
+    """Raise NotFoundError unless ``public_ref`` is one of the user's rentals."""
+    _load(user_id, public_ref)
+
+
 # -- internals ---------------------------------------------------------------------------------
 
 

@@ -33,6 +33,14 @@ from webapp.web.hypermedia import page_or_block, see_other
 
 bp = Blueprint("rentals", __name__, url_prefix="/rentals")
 
+@bp.before_request
+def _only_own_rentals():
+    """Every ``/<ref>`` route answers 404 for another driver's booking, before any form is read."""
+    ref = (request.view_args or {}).get("ref")
+    if ref is not None and current_user.is_authenticated:
+        rentals.ensure_own_rental(current_user.id, ref)
+
+
 @bp.context_processor
 def _labels():
     return {"fuels": rentals.FUELS, "transmissions": rentals.TRANSMISSIONS,

@@ -200,3 +200,22 @@ def test_a_lost_reply_shows_check_again_and_the_check_finds_it_by_our_reference(
     db.session.refresh(booking)
     assert booking.status == Status.RESERVED and booking.rental.revnum == booking.provider_ref
     assert _revadds(app) == 1  # one click, one reservation
+
+
+def test_change_to_an_insurance_product_from_the_covers_side_by_side(app, client, driver):
+    html = client.get("/rentals/cars/HALLA/10101", query_string=WINDOW).get_data(as_text=True)
+    assert client.post("/rentals/cars/HALLA/10101", data=_reserve_form(html, "option1")).status_code == 303
+    booking = db.session.query(Booking).one()
+    manage = client.get(f"/rentals/{booking.public_ref}").get_data(as_text=True)
+    link = re.search(r'href="(/rentals/cars/[^"]*change=[^"]*)"', manage).group(1).replace("&amp;", "&")
+    covers = client.get(link).get_data(as_text=True)
+    assert "Change to this cover" in covers and 'id="reserve-form"' in covers and "Driver's name" not in covers
+    insid = re.search(r'name="cover" value="ins:(\d+)"><input type="hidden" name="version"', covers).group(1)
+    preview = client.post(f"/rentals/{booking.public_ref}/change",
+                          data={**WINDOW, "cover": f"ins:{insid}", "version": booking.version})
+    text = preview.get_data(as_text=True)
+    confirm = dict(re.findall(
+        r'name="(start|end|cover|car_fee|insurance_fee|extras_fee|mid|version)"[^>]*value="([^"]*)"', text))
+    assert client.post(f"/rentals/{booking.public_ref}/change/confirm", data=confirm).status_code == 303
+    db.session.refresh(booking)
+    assert booking.rental.insid == int(insid) and booking.rental.insurance_fee > 0 and booking.rental.option_ins == 0

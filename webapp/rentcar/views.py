@@ -151,13 +151,13 @@ def _reserve_form(formdata=None) -> ReserveForm:
     return form
 
 
-def _render_detail(quote, form, status=200, conflicts=(), price_changed=False):
+def _render_detail(quote, form, status=200, conflicts=(), price_changed=False, change_ref=None, version=None):
     form.cover.choices = [SelectChoice(c.key, c.name) for c in quote.covers]
     form.extras.choices = [SelectChoice(e.gid, e.name) for e in quote.extras]
     window = {"start": f"{quote.start.astimezone(SEOUL):%Y-%m-%dT%H:%M}",
               "end": f"{quote.end.astimezone(SEOUL):%Y-%m-%dT%H:%M}"}
     return page_or_block("rentals/detail.html", None, status=status, quote=quote, form=form, conflicts=conflicts,
-                         price_changed=price_changed, window=window)
+                         price_changed=price_changed, window=window, change_ref=change_ref, version=version)
 
 
 @bp.get("/cars/<code>/<int:mid>")
@@ -173,7 +173,9 @@ def detail(code: str, mid: int):
     except (NotFoundError, rentals.ProviderFailedError) as error:
         flash(error.message or _("This car is not available for these dates any more."), "error")
         return see_other(url_for("rentals.search", start=request.args.get("start"), end=request.args.get("end")))
-    return _render_detail(quote, _reserve_form())
+    change_ref, version = request.args.get("change"), request.args.get("version", type=int)
+    return _render_detail(quote, _reserve_form(), change_ref=change_ref if version is not None else None,
+                          version=version)
 
 
 def _int(name: str, default: int = 0) -> int:

@@ -450,3 +450,12 @@ def test_cost_is_metered_per_agency_and_cmd_as_the_seed_prices_it(env):
 
 def test_every_seed_code_has_a_message_on_both_sides():
     assert set(RESULT_CODES) | {"0000"} == set(RESULT_MESSAGES)
+
+
+def test_every_result_code_has_a_driver_message(app):
+    from webapp.core.errors import ProviderError
+    from webapp.rentcar.messages import DRIVER_MESSAGES, driver_message
+
+    assert set(RESULT_CODES) == set(DRIVER_MESSAGES)
+    assert "04:30" in driver_message(ProviderError("rentcar", "0700"))
+    assert "our side" in driver_message(ProviderError("rentcar", "1000"))  # never the driver's mistake

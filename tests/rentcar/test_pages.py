@@ -219,3 +219,12 @@ def test_change_to_an_insurance_product_from_the_covers_side_by_side(app, client
     assert client.post(f"/rentals/{booking.public_ref}/change/confirm", data=confirm).status_code == 303
     db.session.refresh(booking)
     assert booking.rental.insid == int(insid) and booking.rental.insurance_fee > 0 and booking.rental.option_ins == 0
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "ko"])
+def test_the_pages_render_in_every_language(app, client, driver, language):
+    client.post("/language", data={"language": language, "next": "/rentals/"})
+    for path, args in (("/rentals/", {**WINDOW, "fuel": "전기"}), ("/rentals/cars/HALLA/10106", WINDOW)):
+        page = client.get(path, query_string=args)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "아이오닉5" in html and f'<html lang="{language}"' in html

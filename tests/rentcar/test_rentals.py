@@ -141,3 +141,16 @@ def test_with_redis_the_reuse_lives_there_and_our_booking_invalidates_it(app, ma
     assert fake.data["rentcar:availability:generation"] == b"1"
     assert not rentals.search_rentals(user.id, rentals.SearchCriteria(START, END)).reused
     assert db.session.query(RentcarApiCost).count() >= 3
+
+
+def test_storing_the_same_window_twice_is_an_update_not_a_conflict(app):
+    from webapp.rentcar import availability
+
+    now = utcnow()
+    availability.put("cars:x", START, END, [{"a": 1}], now)
+    db.session.commit()
+    availability.put("cars:x", START, END, [{"a": 2}], now + timedelta(seconds=1))  # another worker, same window
+    db.session.commit()
+    assert availability.get("cars:x", now + timedelta(seconds=2)) == [{"a": 2}]
+    availability.invalidate(END - timedelta(hours=1), END + timedelta(hours=1))
+    assert availability.get("cars:x", now + timedelta(seconds=2)) is None

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from webapp.extensions import db
 from webapp.rentcar.models import RentcarAvailability
@@ -72,8 +74,18 @@ def put(key: str, starts_at: datetime, ends_at: datetime, payload, now: datetime
     # old answers are removed as new ones come in: the table stays as small as the traffic of a minute
     db.session.execute(delete(RentcarAvailability).where(
         RentcarAvailability.fetched_at < now - timedelta(seconds=max(ttl, 3600))))
-    db.session.merge(RentcarAvailability(key=key, starts_at=starts_at, ends_at=ends_at, payload=payload,
-                                         fetched_at=now))
+    # an upsert, not a read-then-write: two workers storing the same window at once must both succeed
+    dialect = db.session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        values = {"key": key, "starts_at": starts_at, "ends_at": ends_at, "payload": payload, "fetched_at": now}
+        statement = insert(RentcarAvailability).values(**values)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=[RentcarAvailability.key],
+            set_={"starts_at": starts_at, "ends_at": ends_at, "payload": payload, "fetched_at": now}))
+    else:
+        db.session.merge(RentcarAvailability(key=key, starts_at=starts_at, ends_at=ends_at, payload=payload,
+                                             fetched_at=now))
 
 
 def invalidate(starts_at: datetime, ends_at: datetime) -> None:

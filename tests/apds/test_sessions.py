@@ -133,9 +133,9 @@ def test_ticketless_entry_exit_and_payment_through_signed_events(driver, api, pl
     assert booking.status == Status.COMPLETED and booking.amount == Decimal("12.20")
     remote = api.session(detail.session_id)
     assert remote.paid and remote.transactions[0].transaction_id == f"parkgo:{booking.public_ref}"
-    messages = [e.message for e in booking.events]
-    assert any("entered" in m for m in messages) and any("left" in m for m in messages)
-    assert any("paid 12.20" in m for m in messages)
+    story = [(e.action, e.message) for e in booking.events]
+    assert [a for a, _ in story][-3:] == ["vehicle entered", "vehicle left", "paid"]
+    assert "paid 12.20" in story[-1][1]
     assert all(status == 200 for _topic, status, _body in wired)
 
 

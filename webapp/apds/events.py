@@ -146,12 +146,12 @@ def _apply(event: Event, obj: dict, now: datetime) -> Booking | None:
     detail.session_version = session.version
     if detail.entered_at is None:
         detail.entered_at = session.actual_start
-        operations.record(booking, Action.PROVIDER_CALL, payload={"event": event.event_id},
+        operations.record(booking, Action.VEHICLE_ENTERED, payload={"event": event.event_id},
                           message=f"vehicle entered at {session.actual_start.isoformat()} (session {session.id})")
     if session.actual_end is not None and detail.exited_at is None:
         detail.exited_at = session.actual_end
         detail.amount_due = session.amount
-        operations.record(booking, Action.PROVIDER_CALL, message=f"vehicle left at {session.actual_end.isoformat()}"
+        operations.record(booking, Action.VEHICLE_LEFT, message=f"vehicle left at {session.actual_end.isoformat()}"
                           f", amount {session.amount}", payload={"event": event.event_id})
     return booking
 

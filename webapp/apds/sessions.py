@@ -395,7 +395,7 @@ def _mark_paid(booking: Booking, session, now: datetime, actor: str) -> None:
     detail.session_version = max(detail.session_version or 0, session.version)
     booking.amount = detail.amount_due
     booking.ends_at = detail.exited_at or booking.ends_at
-    transition(booking, Action.STOPPED, to=Status.COMPLETED, actor=actor,
+    transition(booking, Action.PAID, to=Status.COMPLETED, actor=actor,
                message=f"paid {detail.amount_due} at exit (session {session.id})", payload=session_payload(session))
 
 

@@ -67,6 +67,9 @@ class Action(enum.StrEnum):
     CHANGED = "changed"
     SETTLED_BY_SUPPORT = "settled by support"
     PRICE_DIFFERS = "price differs"  # the provider's total is not our quote; the provider's is kept (valet)
+    VEHICLE_ENTERED = "vehicle entered"  # a car park's camera saw the vehicle come in (apds)
+    VEHICLE_LEFT = "vehicle left"  # ... and leave, with the amount due (apds)
+    PAID = "paid"  # we paid the provider what the stay cost (apds)
 
 
 class Outcome(enum.StrEnum):
@@ -92,6 +95,8 @@ _ACTION_LABELS: dict[Action, object] = {
     Action.CHANGE_REQUESTED: _l("Change requested"), Action.CHANGED: _l("Changed"),
     Action.SETTLED_BY_SUPPORT: _l("Settled by our support team"),
     Action.PRICE_DIFFERS: _l("The provider's price differs from our quote"),
+    Action.VEHICLE_ENTERED: _l("Your vehicle entered the car park"),
+    Action.VEHICLE_LEFT: _l("Your vehicle left the car park"), Action.PAID: _l("Paid"),
 }
 
 

@@ -85,8 +85,9 @@ def test_settle_an_unknown_booking_with_a_note_is_recorded_and_audited(admin_cli
     assert booking.status == Status.RESERVED and booking.provider_ref == "S123456"
     assert booking.events[-1].actor == f"admin:{admin_client.admin.id}"
     assert "Confirmed by phone" in booking.events[-1].message
+    # the refused attempt re-rendered the page without logging a second view; the settle is logged once
     actions = [e.action for e in db.session.scalars(db.select(AdminAuditEntry))]
-    assert "settle" in actions and "view" in actions
+    assert actions == ["settle"]
 
 
 def test_the_audit_log_records_views_and_searches_and_has_no_edit_route(admin_client, bookings, app):
@@ -112,12 +113,28 @@ def test_recheck_settles_a_helsinki_parking_whose_reply_was_lost(app, admin_clie
     booking = driver.book(user, "admin-recheck-1")
     assert booking.status == Status.UNKNOWN
     driver.sandbox.extensions["faults"].commit_late(driver.sandbox)
-    html = admin_client.post(f"/admin/bookings/{booking.public_ref}/recheck").get_data(as_text=True)
+    response = admin_client.post(f"/admin/bookings/{booking.public_ref}/recheck")
+    assert response.status_code == 303  # a reload of the result does not re-check again
+    html = admin_client.get(response.location).get_data(as_text=True)
     db.session.refresh(booking)
-    assert booking.status == Status.ACTIVE and "Status" in html and "Checking with the provider" in html
+    assert booking.status == Status.ACTIVE and "Checking with the provider → Active" in html
+    assert booking.events[-1].actor.startswith("admin:")
     # a second re-check finds no difference
-    html = admin_client.post(f"/admin/bookings/{booking.public_ref}/recheck").get_data(as_text=True)
-    assert "No difference" in html
+    response = admin_client.post(f"/admin/bookings/{booking.public_ref}/recheck", follow_redirects=True)
+    assert "No difference" in response.get_data(as_text=True)
+
+
+def test_recheck_says_when_the_provider_does_not_have_it_yet(app, admin_client, make_user):
+    from tests.helsinki.conformance import HelsinkiDriver
+
+    driver = HelsinkiDriver(app)
+    user = make_user()
+    driver.prepare_user(user)
+    driver.sandbox.extensions["faults"].late_commit = 1
+    booking = driver.book(user, "admin-recheck-2")
+    html = admin_client.post(f"/admin/bookings/{booking.public_ref}/recheck",
+                             follow_redirects=True).get_data(as_text=True)
+    assert "does not show this booking yet" in html and "No difference" not in html
 
 
 def test_admin_cancels_on_the_drivers_behalf_with_a_reason(app, admin_client, make_user):
@@ -168,3 +185,13 @@ def test_every_booking_route_is_404_for_another_driver(app, client, make_user, l
             response = client.open(_example(rule, ref), method=method)
             assert response.status_code == 404, (method, rule.rule, response.status_code)
     assert db.session.get(Booking, bookings["abc"].id).status == Status.ACTIVE
+
+
+def test_phone_with_parentheses_is_found_and_a_reference_is_not_taken_for_a_phone(admin_client, make_user,
+                                                                                  make_booking):
+    paren = make_booking(make_user(), contact_phone="(040) 765 4321")
+    ending = make_booking(make_user(), contact_phone="+358 40 006 0825")
+    assert _refs(admin_client.get("/admin", query_string={"q": "+358 40 765 4321"}).get_data(as_text=True)) == \
+        {paren.public_ref}
+    assert ending.public_ref not in admin_client.get("/admin", query_string={"q": "RE000060825"}).get_data(
+        as_text=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import asc, desc, func, or_, select
@@ -46,6 +46,8 @@ class SearchFilters:
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "newest"
+    #: the zone the dates are meant in (the page's), so "made on the 27th" means the admin's 27th
+    zone: tzinfo = UTC
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,15 @@ class Page:
     total: int
 
 
-def _compact(column):
-    """A column with spaces and dashes removed, upper-cased (plates and phones are typed every way)."""
-    return func.upper(func.replace(func.replace(column, " ", ""), "-", ""))
+def _compact(column, strip: str = " -"):
+    """A column without the characters in ``strip``, upper-cased (plates and phones are typed every way)."""
+    for character in strip:
+        column = func.replace(column, character, "")
+    return func.upper(column)
+
+
+#: what people put in phone numbers besides digits: "+358 (40) 123-45.67"
+PHONE_PUNCTUATION = " -().+/"
 
 
 def _like_escape(text: str) -> str:
@@ -84,9 +92,10 @@ def search_bookings(filters: SearchFilters, page: int = 1) -> Page:
             conditions.append(_compact(Booking.plate).like(f"%{_like_escape(compact)}%", escape="\\"))
         if "@" in text or "." in text:
             conditions.append(Booking.contact_email.like(f"%{_like_escape(normalise_email(text))}%", escape="\\"))
-        if len(digits) >= 6:
-            # the last eight digits match "040 123 4567" and "+358 40 123 4567" alike
-            conditions.append(_compact(Booking.contact_phone).like(f"%{digits[-8:]}"))
+        if len(digits) >= 6 and not any(ch.isalpha() for ch in text):
+            # a phone-like query (no letters: a reference such as RE000060825 is not a phone);
+            # the last eight digits match "040 123 4567", "+358 40 123 4567" and "(040) 123 4567" alike
+            conditions.append(_compact(Booking.contact_phone, PHONE_PUNCTUATION).like(f"%{digits[-8:]}"))
         query = query.where(or_(*conditions))
     if filters.provider:
         query = query.where(Booking.provider == filters.provider)
@@ -98,10 +107,10 @@ def search_bookings(filters: SearchFilters, page: int = 1) -> Page:
         except ValueError:
             raise ValidationError({"status": str(_l("Choose a status from the list."))}) from None
     if filters.date_from:
-        query = query.where(Booking.created_at >= datetime.combine(filters.date_from, time.min, tzinfo=utcnow().tzinfo))
+        query = query.where(Booking.created_at >= datetime.combine(filters.date_from, time.min, tzinfo=filters.zone))
     if filters.date_to:
         query = query.where(Booking.created_at < datetime.combine(filters.date_to + timedelta(days=1), time.min,
-                                                                  tzinfo=utcnow().tzinfo))
+                                                                  tzinfo=filters.zone))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     column, direction = SORTS.get(filters.sort, SORTS["newest"])
     pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -121,23 +130,29 @@ def needs_attention(now: datetime | None = None, limit: int = 200) -> list[Booki
     ))
 
 
-def view_booking(admin_id: int, ref: str, ip: str = "") -> Booking:
-    """Any booking by reference, for support; the view itself is audited.
+def view_booking(admin_id: int, ref: str, ip: str = "", audit: bool = True) -> tuple[Booking, User | None]:
+    """Any booking by reference with its driver's account, for support; the view is audited once.
+
+    Args:
+        audit: False when the page is shown again after an action (the action is audited instead).
 
     Raises:
         NotFoundError: no such reference.
     """
     booking = get_booking_for_admin(ref)
-    _audit(admin_id, "view", booking.public_ref, "", ip)
-    db.session.commit()
-    return booking
+    if audit:
+        _audit(admin_id, "view", booking.public_ref, "", ip)
+        db.session.commit()
+    return booking, db.session.get(User, booking.user_id) if booking.user_id else None
 
 
 def audit_search(admin_id: int, filters: SearchFilters, ip: str = "") -> None:
     """Record an admin search (what was looked for is personal data too)."""
-    if filters.query or filters.provider or filters.kind or filters.status:
-        _audit(admin_id, "search", filters.query[:200],
-               f"provider={filters.provider} kind={filters.kind} status={filters.status}", ip)
+    used = {"provider": filters.provider, "kind": filters.kind, "status": filters.status,
+            "from": filters.date_from.isoformat() if filters.date_from else "",
+            "to": filters.date_to.isoformat() if filters.date_to else ""}
+    if filters.query or any(used.values()):
+        _audit(admin_id, "search", filters.query[:200], " ".join(f"{k}={v}" for k, v in used.items() if v), ip)
         db.session.commit()
 
 
@@ -154,10 +169,14 @@ def recheck(admin_id: int, ref: str, ip: str = "") -> tuple[Booking, list[str]]:
     if adapter is None:
         changes.append(str(_l("This provider cannot be asked yet.")))
     elif not Status(booking.status).settled:
-        reconcile(booking)
+        reconcile(booking, actor=f"admin:{admin_id}")
         if (booking.status, booking.provider_ref) != before:
             changes.append(str(_l("Status %(before)s → %(after)s.", before=Status(before[0]).label,
                                   after=Status(booking.status).label)))
+        elif booking.events[-1].outcome == Outcome.UNKNOWN:
+            changes.append(str(_l("The provider could not be reached. Try again later.")))
+        else:
+            changes.append(str(_l("The provider does not show this booking yet; the sweep keeps checking.")))
     else:
         try:
             found = adapter.find_remote(booking)
@@ -169,8 +188,12 @@ def recheck(admin_id: int, ref: str, ip: str = "") -> tuple[Booking, list[str]]:
             mine = [r for r in found if r.provider_ref == booking.provider_ref]
             if not mine:
                 changes.append(str(_l("The provider no longer lists this booking.")))
-            elif mine[0].ends_at and booking.ends_at and mine[0].ends_at != booking.ends_at:
-                changes.append(str(_l("The provider's end time differs from ours.")))
+            else:
+                if mine[0].status != booking.status:
+                    changes.append(str(_l("The provider says %(theirs)s; our record says %(ours)s.",
+                                          theirs=Status(mine[0].status).label, ours=Status(booking.status).label)))
+                if mine[0].ends_at and booking.ends_at and mine[0].ends_at != booking.ends_at:
+                    changes.append(str(_l("The provider's end time differs from ours.")))
             operations.record(booking, Action.RECONCILE, actor=f"admin:{admin_id}",
                               message="admin re-check: " + ("; ".join(changes) or "no difference"),
                               payload=mine[0].payload if mine else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, flash, render_template, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -34,7 +35,8 @@ def index():
     filters = admin.SearchFilters(
         query=request.args.get("q", "")[:200], provider=request.args.get("provider", "")[:20],
         kind=request.args.get("kind", "")[:20], status=request.args.get("status", "")[:16],
-        date_from=_date("from"), date_to=_date("to"), sort=request.args.get("sort", "newest")[:10])
+        date_from=_date("from"), date_to=_date("to"), sort=request.args.get("sort", "newest")[:10],
+        zone=get_timezone())
     searched = any((filters.query, filters.provider, filters.kind, filters.status, filters.date_from,
                     filters.date_to))
     errors: dict[str, str] = {}
@@ -61,9 +63,9 @@ def audit():
     return render_template("admin/audit.html", log=admin.audit_log(_page()))
 
 
-def _render_booking(ref: str, status: int = 200, changes=None, errors=None, values=None):
-    booking = admin.view_booking(current_user.id, ref, request.remote_addr or "")
-    return render_template("admin/booking.html", booking=booking, changes=changes, errors=errors or {},
+def _render_booking(ref: str, status: int = 200, errors=None, values=None, audit: bool = True):
+    booking, driver = admin.view_booking(current_user.id, ref, request.remote_addr or "", audit=audit)
+    return render_template("admin/booking.html", booking=booking, driver=driver, errors=errors or {},
                            values=values or {}, settle_choices=admin.SETTLE_CHOICES), status
 
 
@@ -77,7 +79,9 @@ def booking(ref: str):
 @admin_required
 def recheck(ref: str):
     _booking, changes = admin.recheck(current_user.id, ref, request.remote_addr or "")
-    return _render_booking(ref, changes=changes)
+    for change in changes:
+        flash(change, "info")
+    return see_other(url_for("admin.booking", ref=ref))
 
 
 @bp.post("/bookings/<ref>/cancel")
@@ -87,7 +91,7 @@ def cancel(ref: str):
         admin.cancel_for_driver(current_user.id, ref, request.form.get("reason", ""),
                                 request.form.get("version", -1, type=int), request.remote_addr or "")
     except ValidationError as error:
-        return _render_booking(ref, 422, errors=error.errors, values=request.form)
+        return _render_booking(ref, 422, errors=error.errors, values=request.form, audit=False)
     except ConflictError as error:
         flash(error.message, "error")
     else:
@@ -103,7 +107,7 @@ def settle(ref: str):
                               request.form.get("provider_ref", ""), request.form.get("note", ""),
                               request.form.get("version", -1, type=int), request.remote_addr or "")
     except ValidationError as error:
-        return _render_booking(ref, 422, errors=error.errors, values=request.form)
+        return _render_booking(ref, 422, errors=error.errors, values=request.form, audit=False)
     except ConflictError as error:
         flash(error.message, "error")
     else:

@@ -100,12 +100,17 @@ _ACTION_LABELS: dict[Action, object] = {
 }
 
 
-def event_label(action: str, outcome: str) -> str:
+_NOT_THERE_YET = _l("The provider does not show it yet; we keep checking")
+
+
+def event_label(action: str, outcome: str, status_after: str | None = None) -> str:
     """The timeline's words for an event (an action no label knows is shown as it is stored)."""
     try:
         label = _ACTION_LABELS[Action(action)]
     except ValueError:
         return action.replace("_", " ")
+    if action == Action.RECONCILE and outcome == Outcome.OK and status_after == Status.UNKNOWN:
+        return str(_NOT_THERE_YET)
     if isinstance(label, dict):
         label = label.get(outcome, label[Outcome.OK])
     return str(label)

@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.bookings import operations
 from webapp.bookings.adapter import can_look_up
-from webapp.bookings.lifecycle import transition
+from webapp.bookings.lifecycle import SYSTEM, transition
 from webapp.bookings.models import Action, Booking, Outcome, Status
 from webapp.bookings.registry import adapter_for
 from webapp.core.clock import utcnow
@@ -50,7 +50,7 @@ class SweepReport:
                 f"still unknown {self.still_unknown}, skipped {self.skipped}")
 
 
-def reconcile(booking: Booking, now: datetime | None = None) -> Booking:
+def reconcile(booking: Booking, now: datetime | None = None, actor: str = SYSTEM) -> Booking:
     """Settle one pending or unknown booking from the provider's copy (committed).
 
     Found exactly (and not linked to another booking) → the provider's status;
@@ -70,7 +70,7 @@ def reconcile(booking: Booking, now: datetime | None = None) -> Booking:
     try:
         found = adapter.find_remote(booking)
     except ProviderError as error:
-        operations.record(booking, Action.RECONCILE, outcome=Outcome.UNKNOWN, provider_code=error.code,
+        operations.record(booking, Action.RECONCILE, actor=actor, outcome=Outcome.UNKNOWN, provider_code=error.code,
                           message=f"look-up failed: {error.detail}")
         db.session.commit()
         return booking
@@ -82,17 +82,18 @@ def reconcile(booking: Booking, now: datetime | None = None) -> Booking:
         remote = candidates[0]
         booking.starts_at = remote.starts_at or booking.starts_at
         booking.ends_at = remote.ends_at or booking.ends_at
-        operations.settle(booking, remote.provider_ref, remote.status, action=Action.RECONCILE,
+        operations.settle(booking, remote.provider_ref, remote.status, action=Action.RECONCILE, actor=actor,
                           payload=remote.payload, message=f"found {remote.provider_ref} at the provider")
     else:
         deadline = adapter.settle_deadline(booking)
         if now >= deadline:
             operations.fail(booking, f"the provider has no such booking by its deadline {deadline.isoformat()}: "
-                                     "it was never made")
+                                     "it was never made", actor=actor)
         else:
             target = Status.UNKNOWN
-            transition(booking, Action.RECONCILE, to=target, outcome=Outcome.UNKNOWN,
-                                  message=f"not at the provider yet; looking again until {deadline.isoformat()}")
+            # the provider answered (OK), it just does not have the booking yet
+            transition(booking, Action.RECONCILE, to=target, outcome=Outcome.OK, actor=actor,
+                       message=f"not at the provider yet; looking again until {deadline.isoformat()}")
     db.session.commit()
     return booking
 

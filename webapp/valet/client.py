@@ -39,7 +39,7 @@ from decimal import Decimal
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from webapp.core.errors import ProviderBadResponseError, ProviderError, ProviderRejectedError, error_for_status
+from webapp.core.errors import ProviderBadResponseError, ProviderError, error_for_status
 from webapp.core.http import send
 from webapp.valet.wire import (
     Confirmation,
@@ -290,8 +290,7 @@ def _error_for(response: httpx.Response, envelope: dict) -> ProviderError:
         code, field = refusal_of(message)
     return error_for_status(PROVIDER, status, code=code, detail=detail,
                             user_message=message if for_customer else None, visible_to_user=for_customer,
-                            field=field, retry_after_header=response.headers.get("Retry-After"),
-                            kind=ProviderRejectedError if status == 400 else None)
+                            field=field, retry_after_header=response.headers.get("Retry-After"))
 
 
 def refusal_of(message: str) -> tuple[str, str | None]:

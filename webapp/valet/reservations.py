@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from webapp.accounts.vehicles import get_vehicle
@@ -145,8 +146,7 @@ def book_valet(user_id: int, request: ValetRequest, idempotency_key: str | None,
     choice = request.choice
     price = quote_valet(choice, now)
     draft = operations.Draft(
-        kind=KIND_VALET, provider=PROVIDER, title=f"247Parking {texts.LOCATIONS[choice.location]} · "
-                                                  f"{texts.SERVICES[choice.service]}",
+        kind=KIND_VALET, provider=PROVIDER, title=_title(choice.location, choice.service),
         plate=vehicle.plate, starts_at=choice.drop_off, ends_at=choice.arrival, amount=price.total,
         currency=price.currency, contact_email=request.email or None, contact_phone=request.mobile or None,
     )
@@ -273,7 +273,20 @@ def cancel_valet(user_id: int, public_ref: str, expected_version: int, now: date
     return booking
 
 
+def booking_title(booking: Booking, language: str) -> str:
+    """The reservation's place and service in the page's language (``ProviderSpec.describe``)."""
+    detail = booking.valet
+    if detail is None:
+        return ""
+    with force_locale(language):
+        return _title(detail.location, detail.service)
+
+
 # -- internals ------------------------------------------------------------------------
+
+
+def _title(location: str, service: str) -> str:
+    return f"247Parking {texts.LOCATIONS[location]} · {texts.SERVICES[service]}"
 
 
 def _reservation_for(public_ref: str, request: ValetRequest, plate: str) -> Reservation:

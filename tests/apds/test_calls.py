@@ -303,3 +303,24 @@ def test_occupancy_curve_is_busy_at_noon_and_empty_at_night():
     noon = wednesday.replace(hour=12)
     assert occupied("p", 100, noon) == occupied("p", 100, noon + timedelta(seconds=30))  # stable in a slot
     assert occupied("p", 100, noon, cars_inside=500) == 100  # never above capacity
+
+
+def test_operator_console_drives_a_car_in_and_out(sandbox):
+    console = sandbox.test_client()
+    page = console.get("/_sandbox/operators").get_data(as_text=True)
+    assert "Arndale Car Park" in page and "none" in page
+    entered = console.post("/_sandbox/operators", data={"place": ARNDALE, "plate": "<b>X1</b>", "action": "enter"})
+    html = entered.get_data(as_text=True)
+    assert "&lt;B&gt;X1&lt;/B&gt;" in html and "<b>" not in html  # plates are data: escaped
+    left = console.post("/_sandbox/operators", data={"place": ARNDALE, "plate": "<b>X1</b>", "action": "exit"})
+    assert "version 2" in left.get_data(as_text=True)
+
+
+def test_a_reply_dropped_after_commit_is_a_timeout_and_the_session_exists(apds, sandbox):
+    from webapp.core.errors import ProviderTimeoutError
+
+    sandbox.extensions["faults"].drop_after_commit = 1
+    body = _session()
+    with pytest.raises(ProviderTimeoutError):
+        apds.create_session(body)
+    assert apds.session(body["id"]).id == body["id"]

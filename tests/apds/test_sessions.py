@@ -257,3 +257,11 @@ def test_a_camera_session_in_the_same_second_as_the_registration_is_linked(drive
     _deliver(platform)
     db.session.refresh(booking)
     assert booking.apds.entered_at == now.replace(microsecond=0)
+
+
+def test_a_lost_payment_reply_is_found_by_our_transaction_id_and_completed(driver, api, platform):
+    opened = _drive(platform, "enter", PICCADILLY, datetime.now(UTC) - timedelta(minutes=20))
+    platform.extensions["faults"].drop_after_commit = 1
+    booking = sessions.pay_running(driver.id, PICCADILLY, driver.vehicles[0].id, opened["id"], "pay-lost-1")
+    assert booking.status == Status.COMPLETED and booking.provider_ref == opened["id"]
+    assert api.session(opened["id"]).paid

@@ -78,8 +78,9 @@ class ApdsAdapter:
                                   payload={"assigned_right_id": r.id})
                     for r in rights.items if r.id == detail.assigned_right_id]
         sessions = client.sessions(credential_id=_compact(booking.plate), place=detail.place_id)
-        status = Status.ACTIVE if detail.mode == "phone" else Status.COMPLETED
-        return [RemoteBooking(provider_ref=s.id, status=status, starts_at=s.actual_start,
+        # found means active (the lifecycle's only way out of unknown); a payment found this way is
+        # then completed by its use case (``sessions.pay_running``)
+        return [RemoteBooking(provider_ref=s.id, status=Status.ACTIVE, starts_at=s.actual_start,
                               ends_at=s.actual_end, payload=session_payload(s))
                 for s in sessions.items if carries(s, detail.transaction_id)]
 

@@ -479,9 +479,13 @@ def pay_running(user_id: int, place_id: str, vehicle_id: int | None, session_id:
     try:
         paid = operations.call(booking, "pay", lambda: _platform().update_session(body))
     except ProviderError as error:
-        if booking.status == Status.UNKNOWN:
-            return reconcile(booking, now=utcnow())
-        raise ProviderFailedError(shown_message(error)) from error
+        if booking.status != Status.UNKNOWN:
+            raise ProviderFailedError(shown_message(error)) from error
+        booking = reconcile(booking, now=utcnow())  # found only if it carries our transaction id
+        if booking.status == Status.ACTIVE:
+            _mark_paid(booking, _platform_copy(session.id) or session, now, actor=operations.actor_for(user_id))
+            db.session.commit()
+        return booking
     operations.settle(booking, paid.id, Status.ACTIVE, payload=session_payload(paid),
                       message=f"pay: session {paid.id} paid {quote.total}")
     booking.apds.amount_due = quote.total

@@ -49,7 +49,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template_string, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
@@ -66,7 +66,7 @@ from webapp.apds.sandbox.store import (
     sessions,
     webhooks,
 )
-from webapp.core.sandbox_kit import install_faults
+from webapp.core.sandbox_kit import DroppedReplyError, install_faults
 
 DEFAULT_TOKEN = "apds-demo-token"  # noqa: S105 — the sandbox's public demo token
 PAGE_SIZE = 100
@@ -96,6 +96,20 @@ EXPAND_ATTRIBUTES = {
     "openingTimes": (),
 }
 OPTIONAL_ATTRIBUTES = frozenset(name for names in EXPAND_ATTRIBUTES.values() for name in names)
+
+
+# the operators' console: our own fixed template, every value autoescaped
+OPERATOR_CONSOLE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>APDS operators</title></head>
+<body><h1>Car-park operators (sandbox)</h1>
+{% if message %}<p role="status">{{ message }}</p>{% endif %}
+<form method="post"><label>Place <select name="place">{% for id, name in places %}
+<option value="{{ id }}">{{ name }}</option>{% endfor %}</select></label>
+<label>Plate <input name="plate" required></label>
+<button name="action" value="enter">Camera: vehicle enters</button>
+<button name="action" value="exit">Camera: vehicle leaves</button></form>
+<h2>Vehicles inside</h2><ul>{% for row in inside %}
+<li>{{ row.plate }} at {{ row.place_id }} since {{ when(row.start_ts) }}</li>
+{% else %}<li>none</li>{% endfor %}</ul></body></html>"""
 
 
 class ApdsRequestError(Exception):
@@ -176,6 +190,8 @@ def create_sandbox(state_dir: Path, credentials: dict[str, str]) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if isinstance(getattr(error, "original_exception", None), DroppedReplyError):
+            raise error.original_exception  # a reply lost on purpose must reach the transport, not become a 500
         return _status_body(error.code or 500, error.description or error.name)
 
     # -- places, rights, rates ------------------------------------------------------
@@ -608,6 +624,27 @@ def create_sandbox(state_dir: Path, credentials: dict[str, str]) -> Flask:
             {"segmentValue": amount, "serviceProvider": {"en": OPERATOR_ID}, "taxIncluded": True}])
         session.update(actualEnd=_iso(at), segments=[*session["segments"][:-1], segment])
         return jsonify(replace_session(row.id, session, row.version))
+
+    @app.route("/_sandbox/operators", methods=["GET", "POST"])
+    def operator_console():
+        """A small HTML console for the operators (served with ``flask sandbox serve apds``): drive a car in or out."""
+        message = ""
+        if request.method == "POST":
+            action = "exit" if request.form.get("action") == "exit" else "enter"
+            body = {"place": request.form.get("place", ""), "plate": request.form.get("plate", "")}
+            answer = app.test_client().post(f"/_sandbox/operators/{action}", json=body)
+            result = answer.get_json() or {}
+            message = result.get("message") or f"{action}: session {result.get('id')} version {result.get('version')}"
+            if answer.status_code < 300:
+                delivered = app.test_client().post("/_sandbox/deliveries").get_json()
+                message += f" · events {delivered}"
+        with engine.connect() as conn:
+            inside = conn.execute(select(sessions.c.place_id, sessions.c.plate, sessions.c.start_ts)
+                                  .where(sessions.c.end_ts.is_(None)).order_by(sessions.c.start_ts)).all()
+        return render_template_string(OPERATOR_CONSOLE, message=message, inside=inside,
+                                      places=[(r.document["id"], r.document["name"]["en"])
+                                              for r in find_places(engine, None)],
+                                      when=lambda ts: _iso(datetime.fromtimestamp(ts, UTC)))
 
     def day_rate(place_id: str) -> dict:
         place = get_place(engine, place_id)

@@ -180,3 +180,11 @@ def test_near_a_landmark_lists_only_car_parks_within_a_kilometre_nearest_first(c
     assert names[0] in ("Arndale Car Park", "Printworks Car Park") and "South Bank Car Park" not in names
     assert "Castlefield Car Park" not in names  # 1.6 km away
     assert "within 1000 m" in page
+
+
+def test_the_booking_history_links_to_the_car_park_session(client, driver):
+    from webapp.apds import sessions
+
+    booking = sessions.start_session(driver.id, ARNDALE, driver.vehicles[0].id, 60, "history-key-1")
+    page = client.get(f"/bookings/{booking.public_ref}").get_data(as_text=True)
+    assert f'href="/carparks/sessions/{booking.public_ref}"' in page

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 
 from flask_babel import format_datetime
@@ -105,16 +105,18 @@ class Meter:
                                           units=int(self.cost * COST_UNITS), calls=self.calls, created_at=now))
 
 
-def cost_by_day(days: int = 14) -> list[dict]:
-    """API cost per Seoul day and action, newest first (the admins' view)."""
+def cost_by_day(days: int = 14, now: datetime | None = None) -> list[dict]:
+    """API cost per Seoul day and action over the last ``days`` days, newest first (the admins' view)."""
+    first = to_korean(now or utcnow()).date() - timedelta(days=days - 1)
     rows = db.session.execute(
         select(RentcarApiCost.day, RentcarApiCost.action, func.count(), func.sum(RentcarApiCost.calls),
                func.sum(RentcarApiCost.units))
+        .where(RentcarApiCost.day >= first)
         .group_by(RentcarApiCost.day, RentcarApiCost.action)
         .order_by(RentcarApiCost.day.desc(), RentcarApiCost.action)
     ).all()
     return [{"day": day, "action": action, "actions": count, "calls": calls, "cost": units / COST_UNITS}
-            for day, action, count, calls, units in rows][: days * 8]
+            for day, action, count, calls, units in rows]
 
 
 # -- search ----------------------------------------------------------------------------------

@@ -91,6 +91,7 @@ def test_start_extend_and_stop_a_session(client, driver):
     assert booking.status == Status.ACTIVE and started.headers["Location"].endswith(booking.public_ref)
     session_page = client.get(started.headers["Location"]).get_data(as_text=True)
     assert "£9.20" in session_page and "Price so far" in session_page
+    assert "Enforcement sees your right until" in session_page  # the platform's assigned right (flow 2)
     preview = client.get(f"/carparks/sessions/{booking.public_ref}/extend/quote?minutes=60&version={booking.version}",
                          headers=HX).get_data(as_text=True)
     assert "£12.20" in preview and "£3.00" in preview

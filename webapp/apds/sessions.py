@@ -80,6 +80,7 @@ class SessionView:
     place_name: str
     price_so_far: Decimal
     is_running: bool
+    right_expiry: datetime | None = None  # the assigned right enforcement sees (pay-by-phone), if found
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,17 @@ def session_view(user_id: int, public_ref: str, now: datetime | None = None) -> 
         so_far = apds_places.quote_stay(place, booking.starts_at, max(now - booking.starts_at,
                                                                       timedelta(seconds=1))).total
     return SessionView(booking=booking, detail=detail, place_name=booking.title, price_so_far=so_far,
-                       is_running=running)
+                       is_running=running, right_expiry=_right_expiry(booking) if running else None)
+
+
+def _right_expiry(booking: Booking) -> datetime | None:
+    """Until when enforcement sees the plate's assigned right at the place (seed flow 2), if it can be read."""
+    try:
+        rights = _platform().assigned_rights(place=booking.apds.place_id, credential_id=_compact(booking.plate))
+    except ProviderError:
+        return None
+    expiries = [r.expiry for r in rights.items if r.expiry is not None]
+    return max(expiries) if expiries else None
 
 
 def preview_extension(user_id: int, public_ref: str, minutes_more: int, now: datetime | None = None

@@ -228,3 +228,17 @@ def test_the_pages_render_in_every_language(app, client, driver, language):
         page = client.get(path, query_string=args)
         html = page.get_data(as_text=True)
         assert page.status_code == 200 and "아이오닉5" in html and f'<html lang="{language}"' in html
+
+
+def test_the_total_follows_the_cover_and_extras_without_a_call(app, client, driver):
+    html = client.get("/rentals/cars/HALLA/10106", query_string=WINDOW).get_data(as_text=True)
+    data = _reserve_form(html, "option2")
+    seat = re.search(r'name="extras" value="(\d+)"', html).group(1)
+    expected = int(data["car_fee__option2"]) + int(data[f"extra_fee__{seat}"])
+    rows_before = db.session.query(RentcarApiCost).count()
+    block = client.get("/rentals/cars/HALLA/10106/total", headers={"HX-Request": "true"},
+                       query_string={**WINDOW, "cover": "option2", "extras": seat, "pay": "counter"})
+    text = block.get_data(as_text=True)
+    assert block.status_code == 200 and text.lstrip().startswith('<div class="price-preview" id="price-total"')
+    assert f"{expected:,}" in text and "at the counter" in text
+    assert db.session.query(RentcarApiCost).count() == rows_before  # the quote came from the reuse

@@ -302,6 +302,12 @@ class Quote:
     def cover(self, key: str) -> CoverChoice | None:
         return next((c for c in self.covers if c.key == key), None)
 
+    def total_for(self, cover: str, gids) -> tuple[int, int]:
+        """(car with cover, extras) for the driver's current choice; unknown keys count as nothing."""
+        choice = self.cover(cover) or self.covers[0]
+        chosen = {int(g) for g in gids if str(g).isdigit()}
+        return choice.total, sum(e.fee for e in self.extras if e.gid in chosen)
+
     @property
     def company_english(self) -> str:
         return COMPANY_ROMANISED.get(self.company.agency_code, "")

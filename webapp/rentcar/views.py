@@ -151,13 +151,17 @@ def _reserve_form(formdata=None) -> ReserveForm:
     return form
 
 
-def _render_detail(quote, form, status=200, conflicts=(), price_changed=False, change_ref=None, version=None):
+def _render_detail(quote, form, status=200, conflicts=(), price_changed=False, change_ref=None, version=None,
+                   block=None):
     form.cover.choices = [SelectChoice(c.key, c.name) for c in quote.covers]
     form.extras.choices = [SelectChoice(e.gid, e.name) for e in quote.extras]
+    car, extras = quote.total_for(form.cover.data or "none", form.extras.data or ())
+    selection = {"car": car, "extras": extras, "total": car + extras, "at_counter": form.pay.data == "counter"}
     window = {"start": f"{quote.start.astimezone(SEOUL):%Y-%m-%dT%H:%M}",
               "end": f"{quote.end.astimezone(SEOUL):%Y-%m-%dT%H:%M}"}
-    return page_or_block("rentals/detail.html", None, status=status, quote=quote, form=form, conflicts=conflicts,
-                         price_changed=price_changed, window=window, change_ref=change_ref, version=version)
+    return page_or_block("rentals/detail.html", block, ("price_total",), status=status, quote=quote, form=form,
+                         conflicts=conflicts, price_changed=price_changed, window=window, change_ref=change_ref,
+                         version=version, selection=selection)
 
 
 @bp.get("/cars/<code>/<int:mid>")
@@ -176,6 +180,19 @@ def detail(code: str, mid: int):
     change_ref, version = request.args.get("change"), request.args.get("version", type=int)
     return _render_detail(quote, _reserve_form(), change_ref=change_ref if version is not None else None,
                           version=version)
+
+
+@bp.get("/cars/<code>/<int:mid>/total")
+@login_required
+def total(code: str, mid: int):
+    """The total of the cover and extras ticked so far (htmx block; the whole page without htmx)."""
+    start, end = _parse_time(request.args.get("start")), _parse_time(request.args.get("end"))
+    try:
+        quote = rentals.cached_quote(code, mid, start, end)
+    except (ValidationError, NotFoundError, rentals.ProviderFailedError):
+        return see_other(url_for("rentals.search"))
+    form = ReserveForm(formdata=request.args, meta={"csrf": False})
+    return _render_detail(quote, form, block="price_total")
 
 
 def _int(name: str, default: int = 0) -> int:

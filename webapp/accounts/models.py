@@ -73,3 +73,19 @@ class Vehicle(db.Model):
     @property
     def label(self) -> str:
         return f"{self.nickname} ({self.plate})" if self.nickname else self.plate
+
+
+class BookingNotice(db.Model):
+    """A mail sent to a driver about one booking (confirmed, ending soon).
+
+    The row is committed before the mail goes, and (booking, kind) is unique:
+    however many job consumers run, each notice is sent at most once.
+    """
+
+    __tablename__ = "booking_notices"
+    __table_args__ = (UniqueConstraint("booking_id", "kind", name="uq_booking_notices_booking_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import smtplib
 
-from flask import render_template
+from flask import current_app
 from flask_mailman import EmailMessage
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,8 @@ def mask_email(email: str) -> str:
 
 def send(to: str, subject: str, template: str, **context) -> bool:
     """Send one plain-text mail rendered from ``template``; False (and a warning) if it could not go."""
-    body = render_template(template, **context)
+    # the template alone, without the pages' context processors: a job has no request or user to give them
+    body = current_app.jinja_env.get_template(template).render(**context)
     try:
         EmailMessage(subject, body, to=[to]).send()
     except (OSError, smtplib.SMTPException):

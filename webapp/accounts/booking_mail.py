@@ -1,0 +1,86 @@
+"""Mail drivers expect about their bookings: a confirmation, and a reminder before a parking ends.
+
+A job, every minute (``booking_notices``), instead of a hook in each provider's
+use case: whatever provider settled a booking, and however it got there (at
+once, or by reconciliation after a lost reply), the next run mails it. Each
+notice is a ``BookingNotice`` row committed before the mail goes, unique per
+booking and kind, so N consumers and a manual run send it at most once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import IntegrityError
+
+from webapp.accounts import notices
+from webapp.accounts.models import BookingNotice, User
+from webapp.bookings.models import Booking, Status
+from webapp.core.clock import utcnow
+from webapp.core.jobs import EVERY_MINUTE, app_periodic_task
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+
+CONFIRMED = "confirmed"
+ENDING = "ending"
+#: bookings settled longer ago get no confirmation (a first deployment does not mail the history)
+CONFIRM_WITHIN = timedelta(hours=1)
+#: the reminder goes this long before a parking ends (the banner warns at the same time)
+REMIND_BEFORE = timedelta(minutes=10)
+
+
+def _without(kind: str):
+    return ~exists().where(and_(BookingNotice.booking_id == Booking.id, BookingNotice.kind == kind))
+
+
+def _due(now: datetime) -> list[tuple[Booking, str]]:
+    mailable = (Booking.contact_email.is_not(None), Booking.user_id.is_not(None))
+    confirm = db.session.scalars(
+        select(Booking).where(*mailable, Booking.status.in_((Status.ACTIVE, Status.RESERVED)),
+                              Booking.created_at >= now - CONFIRM_WITHIN, _without(CONFIRMED))
+    )
+    remind = db.session.scalars(
+        select(Booking).where(*mailable, Booking.status == Status.ACTIVE, Booking.ends_at > now,
+                              Booking.ends_at <= now + REMIND_BEFORE, _without(ENDING))
+    )
+    return [(booking, CONFIRMED) for booking in confirm] + [(booking, ENDING) for booking in remind]
+
+
+def _claim(booking: Booking, kind: str, now: datetime) -> bool:
+    try:
+        with db.session.begin_nested():
+            db.session.add(BookingNotice(booking_id=booking.id, kind=kind, sent_at=now))
+        db.session.commit()
+        return True
+    except IntegrityError:
+        db.session.rollback()  # another consumer claimed it first
+        return False
+
+
+def send_booking_notices(now: datetime | None = None) -> int:
+    """Mail every confirmation and reminder that is due; returns how many went out."""
+    now = now or utcnow()
+    sent = 0
+    for booking, kind in _due(now):
+        if not _claim(booking, kind, now):
+            continue
+        user = db.session.get(User, booking.user_id)
+        with force_locale((user.language if user else None) or "en"):
+            subject = (_l("Booked: %(title)s", title=booking.title) if kind == CONFIRMED
+                       else _l("Your parking ends soon: %(title)s", title=booking.title))
+            template = "account/mail/booking_confirmed.txt" if kind == CONFIRMED else "account/mail/parking_ending.txt"
+            sent += notices.send(booking.contact_email, str(subject), template, booking=booking)
+    return sent
+
+
+@app_periodic_task(EVERY_MINUTE)
+def booking_notices() -> None:
+    """The job: confirmations and reminders due this minute."""
+    sent = send_booking_notices()
+    if sent:
+        log.info("booking mail: %d sent", sent)

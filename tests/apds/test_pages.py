@@ -189,3 +189,15 @@ def test_the_booking_history_links_to_the_car_park_session(client, driver):
     booking = sessions.start_session(driver.id, ARNDALE, driver.vehicles[0].id, 60, "history-key-1")
     page = client.get(f"/bookings/{booking.public_ref}").get_data(as_text=True)
     assert f'href="/carparks/sessions/{booking.public_ref}"' in page
+
+
+def test_map_layer_colours_by_free_space_and_popups_carry_the_rates(app, driver):
+    from webapp.apds.map_layer import LEVEL_STYLES, apds_layer
+
+    with app.test_request_context("/map"):
+        features = apds_layer().features("en")
+        arndale = next(f for f in features if f.title == "Arndale Car Park")
+        popup = arndale.popup()
+    assert len(features) >= 40 and arndale.geometry["coordinates"] == [-2.2418, 53.4838]
+    assert arndale.style in LEVEL_STYLES.values() and "free" in arndale.subtitle
+    assert "Arndale General Public Tariff" in popup and "£3.70" in popup and "/carparks/805432" in popup

@@ -8,6 +8,7 @@ from functools import partial
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from webapp.apds import places as apds_places
 from webapp.core.clock import utcnow
@@ -29,15 +30,21 @@ COMPARE_MINUTES = 180
 
 def place_features(rows) -> list[MapFeature]:
     """Map/list features for ``places.PlaceRow`` rows (popups rendered from a template, on demand)."""
-    template = current_app.jinja_env.get_template("apds/_popup.html")
+    env = current_app.jinja_env
+    template, rates_template = env.get_template("apds/_popup.html"), env.get_template("apds/_rates.html")
     labels = {"three_hours": _("3 hours"), "open": _("Prices and parking")}
+    rate_lists: dict[str, Markup] = {}  # one rendering per tariff set: most car parks share a handful
     level_words = {"plenty": _("Plenty of spaces"), "few": _("Few spaces"), "full": _("Full"),
                    "unknown": _("No live data")}
     now = utcnow()
 
     def popup(row, url: str) -> str:
+        key = row.place.tariff_key
+        if key not in rate_lists:
+            rate_lists[key] = Markup(rates_template.render(  # noqa: S704 - autoescaped template output
+                tables=apds_places.rate_tables(row.place)))
         return template.render(place=row.place, availability=row.availability, quote=row.quote, url=url,
-                               labels=labels, now=now)
+                               labels=labels, now=now, rate_list=rate_lists[key])
 
     features = []
     for row in rows:

@@ -98,3 +98,14 @@ def test_a_mail_server_that_is_down_does_not_break_sign_up(app, client, caplog):
         assert _sign_up(client, "someone@example.com").status_code == 303
     assert "could not be sent" in caplog.text and "s***@example.com" in caplog.text
     assert "someone@example.com" not in caplog.text
+
+
+def test_the_reset_forms_carry_a_csrf_token_and_refuse_a_post_without_it(csrf_app, make_user):
+    from tests.conftest import csrf_token_from
+
+    make_user("me@example.com")
+    client = csrf_app.test_client()
+    page = client.get("/password/forgot").get_data(as_text=True)
+    assert client.post("/password/forgot", data={"email": "me@example.com"}).status_code == 400
+    response = client.post("/password/forgot", data={"email": "me@example.com", "csrf_token": csrf_token_from(page)})
+    assert response.status_code == 303

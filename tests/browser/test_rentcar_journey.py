@@ -72,7 +72,9 @@ def test_jeju_three_days_electric_full_cover_child_seat_change_cancel(live_serve
     page.wait_for_url(re.compile(r"/rentals/cars/"))
     assert page.get_by_label("Driver's name").input_value() == "Kim Minsu"  # from the profile
     page.locator("label", has_text="완전자차").first.click()
+    before = page.locator("#price-total").inner_text()
     page.locator(".rentcar-extras label", has_text="유아용").click()
+    expect(page.locator("#price-total")).not_to_have_text(before)  # the total follows the ticks (htmx)
     page.get_by_label("Driver's age").fill("34")
     _shots(page, "04-detail")
     page.get_by_role("button", name="Reserve").click()

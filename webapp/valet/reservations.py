@@ -273,6 +273,11 @@ def cancel_valet(user_id: int, public_ref: str, expected_version: int, now: date
     return booking
 
 
+def ensure_own_reservation(user_id: int, public_ref: str) -> None:
+    """Raises NotFoundError unless ``public_ref`` is one of the user's valet bookings."""
+    _load(user_id, public_ref)
+
+
 def booking_title(booking: Booking, language: str) -> str:
     """The reservation's place and service in the page's language (``ProviderSpec.describe``)."""
     detail = booking.valet

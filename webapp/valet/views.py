@@ -214,6 +214,7 @@ def change(ref: str):
 @bp.post("/<ref>/cancel")
 @login_required
 def cancel(ref: str):
+    reservations.ensure_own_reservation(current_user.id, ref)  # another's reference is a 404, whatever was posted
     form = CancelValetForm()
     if not form.validate_on_submit():
         flash(_("Reload the page and try again."), "error")

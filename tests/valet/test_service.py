@@ -187,3 +187,22 @@ def test_a_cancellation_247parking_refuses_keeps_the_reservation(traveller, sand
     assert "drop-off" in caught.value.message
     db.session.refresh(booking)
     assert booking.status == Status.RESERVED and booking.events[-1].provider_code == "cancel_too_late"
+
+
+def test_support_settles_a_lost_create_with_247parkings_number_and_it_then_changes_and_cancels(
+        traveller, sandbox, make_user):
+    from webapp.bookings import admin
+
+    sandbox.extensions["faults"].drop_after_commit = 1
+    booking = _book(traveller)
+    [number] = sandbox.extensions["parking247"].reservation_numbers()
+    support = make_user(role="admin")
+
+    admin.settle_by_admin(support.id, booking.public_ref, "reserved", number.lower(),
+                          "247Parking confirmed it by phone", booking.version)
+
+    assert booking.status == Status.RESERVED and booking.provider_ref == number.lower()
+    view = reservations.reservation_view(traveller.id, booking.public_ref)
+    assert view.can_change and view.can_cancel
+    reservations.cancel_valet(traveller.id, booking.public_ref, booking.version)
+    assert sandbox.extensions["parking247"].reservation(number).status == "canceled"

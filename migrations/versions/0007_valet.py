@@ -1,7 +1,7 @@
 """247Parking airport valet: the valet detail of a booking
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-27 09:00:00
 
 One row per valet booking: the traveller's choices, the price we quoted and
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = '0007'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """accounts: booking notices (confirmation and reminder mails, each sent once)
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-11-27 08:40:00
 
 Sessions end on the server through ``users.session_epoch`` (already there since
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """admin audit log
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 Create Date: 2026-11-27 08:00:00
 
 Every admin view of a booking and every admin action, append-only.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -48,6 +48,9 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     app.config["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from webapp.web.log_privacy import install_log_masking
+
+    install_log_masking()  # e-mail addresses masked in every log line and traceback
 
     _init_extensions(app)
     _init_providers(app)

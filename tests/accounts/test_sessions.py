@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import DEFAULT_PASSWORD
 from webapp.accounts import users as accounts
+from webapp.accounts.models import User
 from webapp.extensions import db
 
 
@@ -58,10 +59,10 @@ def test_a_deleted_accounts_cookie_does_not_open_the_next_account_with_its_id(ap
     copy = _copy_of(client, app, "session")
     client.post("/account/delete", data={"password": DEFAULT_PASSWORD})
     db.session.expunge_all()
-    # SQLite hands the highest deleted id to the next row: the next sign-up gets the same id
-    newcomer = accounts.register_user("next@example.com", "another long pw", "another long pw")
-    db.session.expire_all()
-    assert newcomer.id == user.id
+    # SQLite hands the highest deleted id to the next row, so the next sign-up gets the same id
+    # (written out here, so PostgreSQL's sequence plays the same scene)
+    db.session.add(User(id=user.id, email="next@example.com", password_hash="x"))
+    db.session.commit()
     assert not _logged_in(copy)
 
 

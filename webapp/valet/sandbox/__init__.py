@@ -144,7 +144,6 @@ def create_sandbox(state_dir: Path, credentials: dict[str, str]) -> Flask:
     store.ensure_partner(engine, credentials.get("key") or DEFAULT_KEY, credentials.get("secret") or DEFAULT_SECRET)
     state = Parking247(engine, rules.load_price_list())
     app.extensions["parking247"] = state
-    app.extensions["parking247_store"] = engine
     signed_base_url = credentials.get("signed_base_url") or DEFAULT_SIGNED_BASE_URL
     voucher_base = credentials.get("voucher_base") or DEFAULT_VOUCHER_BASE
     install_faults(app)  # first, so a forced 503 wins over auth like a real outage

@@ -21,8 +21,8 @@ def _closed_port() -> int:
 
 
 @pytest.fixture
-def redis_down_app(tmp_path, _schema_ready):
-    """An app whose REDIS_URL points at a closed port, as when Redis is stopped."""
+def redis_down_app(app, tmp_path):
+    """An app whose REDIS_URL points at a closed port, as when Redis is stopped (``app`` empties the tables)."""
     app = make_app(tmp_path, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{_closed_port()}/0",
                    LOGIN_LIMIT_PER_ACCOUNT="3 per 10 minutes")
     with app.app_context():

@@ -72,7 +72,7 @@ def test_logging_out_twice_or_logged_out_is_harmless(client, make_user, login):
     assert client.post("/logout").status_code == 303
 
 
-def test_a_session_signed_with_the_previous_secret_key_survives_a_rotation(tmp_path, _schema_ready):
+def test_a_session_signed_with_the_previous_secret_key_survives_a_rotation(app, tmp_path):
     from tests.conftest import make_app
 
     old = make_app(tmp_path, SECRET_KEY="the-previous-key")

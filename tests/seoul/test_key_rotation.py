@@ -21,13 +21,13 @@ def test_fallback_keys_are_read_from_the_environment(tmp_path):
 
 
 @pytest.fixture
-def old_app(tmp_path, _schema_ready):
-    app = make_app(tmp_path, SECRET_KEY=OLD)
-    with app.app_context():
+def old_app(app, tmp_path):  # app: the same database, emptied before and after (PostgreSQL)
+    old = make_app(tmp_path, SECRET_KEY=OLD)
+    with old.app_context():
         db.create_all()
-        register_lot(app)
+        register_lot(old)
         db.session.remove()
-    return app
+    return old
 
 
 def _write(app) -> str:
@@ -35,6 +35,12 @@ def _write(app) -> str:
         result = push_client(app).park_write(KEY, INFRA_ID, SECRET, WRITE_FIELDS).result_state
         db.session.remove()
         return result
+
+
+def _rotate(app):
+    # the command runs in the app context already pushed: push this app's, as `flask --app app` would
+    with app.app_context():
+        return app.test_cli_runner().invoke(args=["keys", "rotate"])
 
 
 def test_a_new_key_without_the_old_one_cannot_open_the_lots_secrets(old_app, tmp_path):
@@ -47,7 +53,7 @@ def test_the_old_key_as_a_fallback_keeps_the_lots_working(old_app, tmp_path):
 
 def test_keys_rotate_reseals_so_the_old_key_can_go(old_app, tmp_path):
     rotating = make_app(tmp_path, SECRET_KEY=NEW, SECRET_KEY_FALLBACKS=[OLD])
-    result = rotating.test_cli_runner().invoke(args=["keys", "rotate"])
+    result = _rotate(rotating)
     assert result.exit_code == 0, result.output
     assert "Seoul lot secrets: 1 re-sealed, 0 unreadable" in result.output
     assert _write(make_app(tmp_path, SECRET_KEY=NEW)) == "0000"
@@ -56,7 +62,7 @@ def test_keys_rotate_reseals_so_the_old_key_can_go(old_app, tmp_path):
 
 def test_keys_rotate_fails_loudly_when_a_secret_opens_under_no_key(old_app, tmp_path):
     stranger = make_app(tmp_path, SECRET_KEY=NEW)
-    result = stranger.test_cli_runner().invoke(args=["keys", "rotate"])
+    result = _rotate(stranger)
     assert result.exit_code == 1 and "1 unreadable" in result.output
     with stranger.app_context():
         assert db.session.query(SeoulLot).count() == 1  # left as it was
@@ -64,7 +70,7 @@ def test_keys_rotate_fails_loudly_when_a_secret_opens_under_no_key(old_app, tmp_
 
 def test_a_separate_sealing_key_rotates_on_its_own(old_app, tmp_path):
     rotating = make_app(tmp_path, SECRET_KEY=OLD, SEALING_KEY="a-sealing-key", SEALING_KEY_FALLBACKS=[OLD])
-    assert rotating.test_cli_runner().invoke(args=["keys", "rotate"]).exit_code == 0
+    assert _rotate(rotating).exit_code == 0
     assert _write(make_app(tmp_path, SECRET_KEY="any-session-key", SEALING_KEY="a-sealing-key")) == "0000"
 
 

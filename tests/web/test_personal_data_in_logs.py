@@ -59,7 +59,7 @@ def test_an_unexpected_error_page_logs_no_parameters(app, client, caplog, monkey
     assert "IntegrityError" in caplog.text and "private.person@example.com" not in caplog.text
 
 
-def test_parameters_can_be_logged_for_a_debugging_session(tmp_path, _schema_ready):
+def test_parameters_can_be_logged_for_a_debugging_session(app, tmp_path):
     assert TestingConfig({"INSTANCE_PATH": str(tmp_path), "LOG_SQL_PARAMETERS": "1"}).SQLALCHEMY_ENGINE_OPTIONS == \
         {"hide_parameters": False}
     app = make_app(tmp_path, SQLALCHEMY_ENGINE_OPTIONS={"hide_parameters": False})

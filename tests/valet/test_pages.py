@@ -250,3 +250,15 @@ def test_pages_need_a_login(client, path):
     response = client.get(path)
 
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_car_already_booked_for_that_time_is_shown_and_asked_before_sending(client, traveller, sandbox):
+    first = _book(client, traveller)
+
+    response = client.post("/valet/", data=form_data(traveller, idempotency_key="valet-form-2"))
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and 'id="plate-conflict"' in html and first.public_ref in html
+    assert len(sandbox.extensions["parking247"].reservation_numbers()) == 1
+    confirmed = client.post("/valet/", data=form_data(traveller, idempotency_key="valet-form-2", confirm_overlap="y"))
+    assert confirmed.status_code == 303 and len(sandbox.extensions["parking247"].reservation_numbers()) == 2

@@ -27,15 +27,20 @@ RULE_FIELDS = ("location", "service", "drop_off", "arrival", "departure_flight",
                "wash", "leather", "indoor", "payment", "discount_code")
 
 
-class BookValetForm(FlaskForm):
-    location = SelectField(_l("Where"), default="schiphol",
-                           choices=[SelectChoice(key, label) for key, label in texts.LOCATIONS.items()])
+class _TripForm(FlaskForm):
+    """When the car is handed over and when the return flight lands (Amsterdam time), and the flights."""
+
     drop_off = DateTimeLocalField(_l("Drop-off of the car"), format=DATETIME_LOCAL,
                                   validators=[InputRequired(_l("Choose when you hand over the car."))])
     arrival = DateTimeLocalField(_l("Your return flight lands"), format=DATETIME_LOCAL,
                                  validators=[InputRequired(_l("Choose when your return flight lands."))])
     departure_flight = StringField(_l("Departure flight number"), validators=[Optional(), Length(max=10)])
     arrival_flight = StringField(_l("Return flight number"), validators=[Optional(), Length(max=10)])
+
+
+class BookValetForm(_TripForm):
+    location = SelectField(_l("Where"), default="schiphol",
+                           choices=[SelectChoice(key, label) for key, label in texts.LOCATIONS.items()])
     service = RadioField(_l("Service"), default="valet",
                          choices=[SelectChoice(key, label) for key, label in texts.SERVICES.items()])
     persons = IntegerField(_l("Persons"), default=2, validators=[InputRequired(_l("How many travel?")),
@@ -70,13 +75,7 @@ class BookValetForm(FlaskForm):
         self.vehicle_id.choices = [SelectChoice(v.id, v.label) for v in vehicles]
 
 
-class ChangeValetForm(FlaskForm):
-    drop_off = DateTimeLocalField(_l("Drop-off of the car"), format=DATETIME_LOCAL,
-                                  validators=[InputRequired(_l("Choose when you hand over the car."))])
-    arrival = DateTimeLocalField(_l("Your return flight lands"), format=DATETIME_LOCAL,
-                                 validators=[InputRequired(_l("Choose when your return flight lands."))])
-    departure_flight = StringField(_l("Departure flight number"), validators=[Optional(), Length(max=10)])
-    arrival_flight = StringField(_l("Return flight number"), validators=[Optional(), Length(max=10)])
+class ChangeValetForm(_TripForm):
     wash = SelectField(_l("Car wash"), choices=[SelectChoice(str(level), label)
                                                 for level, label in texts.WASH.items()])
     leather = BooleanField(_l("Leather care"))

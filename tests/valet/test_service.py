@@ -206,3 +206,22 @@ def test_support_settles_a_lost_create_with_247parkings_number_and_it_then_chang
     assert view.can_change and view.can_cancel
     reservations.cancel_valet(traveller.id, booking.public_ref, booking.version)
     assert sandbox.extensions["parking247"].reservation(number).status == "canceled"
+
+
+def test_a_change_whose_reply_was_lost_is_tried_again_signed_anew(traveller, sandbox):
+    booking = _book(traveller)
+    detail = booking.valet
+    change = reservations.ValetChange(drop_off=detail.drop_off, arrival=detail.arrival + timedelta(days=1))
+    sandbox.extensions["faults"].drop_after_commit = 1
+
+    with pytest.raises(reservations.ProviderFailedError) as caught:
+        reservations.change_valet(traveller.id, booking.public_ref, change, booking.version)
+
+    assert "did not answer" in caught.value.message
+    db.session.refresh(booking)
+    assert booking.ends_at == change.arrival - timedelta(days=1)  # ours follows only a confirmed change
+    # the traveller presses again: a new request with a fresh nonce, the same total, accepted
+    changed = reservations.change_valet(traveller.id, booking.public_ref, change, booking.version)
+    assert changed.ends_at == change.arrival
+    remote = sandbox.extensions["parking247"].reservation(booking.provider_ref)
+    assert remote.total == f"{changed.amount:.2f}"

@@ -262,3 +262,19 @@ def test_a_car_already_booked_for_that_time_is_shown_and_asked_before_sending(cl
     assert len(sandbox.extensions["parking247"].reservation_numbers()) == 1
     confirmed = client.post("/valet/", data=form_data(traveller, idempotency_key="valet-form-2", confirm_overlap="y"))
     assert confirmed.status_code == 303 and len(sandbox.extensions["parking247"].reservation_numbers()) == 2
+
+
+def test_support_finds_a_lost_valet_booking_in_needs_attention_with_what_was_sent(
+        app, client, traveller, sandbox, make_user, login):
+    sandbox.extensions["faults"].drop_after_commit = 1
+    booking = _book(client, traveller)
+    support = make_user(role="admin")
+    admin_client = app.test_client()
+    login(support, test_client=admin_client)
+
+    listed = admin_client.get("/admin/attention").get_data(as_text=True)
+    page = admin_client.get(f"/admin/bookings/{booking.public_ref}")
+
+    assert booking.public_ref in listed
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "referentienummer" in html and "97-KGT-1" in html

@@ -225,3 +225,16 @@ def test_a_change_whose_reply_was_lost_is_tried_again_signed_anew(traveller, san
     assert changed.ends_at == change.arrival
     remote = sandbox.extensions["parking247"].reservation(booking.provider_ref)
     assert remote.total == f"{changed.amount:.2f}"
+
+
+def test_support_recheck_says_247parking_cannot_be_asked(traveller, sandbox, make_user):
+    from webapp.bookings import admin
+
+    sandbox.extensions["faults"].drop_after_commit = 1
+    booking = _book(traveller)
+    support = make_user(role="admin")
+
+    _same, changes = admin.recheck(support.id, booking.public_ref)
+
+    assert changes == ["This provider has no look-up call: settle the booking by hand with its answer."]
+    assert booking.status == Status.UNKNOWN

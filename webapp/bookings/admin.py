@@ -16,6 +16,7 @@ from sqlalchemy import asc, desc, func, or_, select
 from webapp.accounts.models import User
 from webapp.accounts.users import normalise_email
 from webapp.bookings import operations
+from webapp.bookings.adapter import can_look_up
 from webapp.bookings.history import get_booking_for_admin
 from webapp.bookings.lifecycle import transition
 from webapp.bookings.models import Action, AdminAuditEntry, Booking, Outcome, Status
@@ -168,6 +169,9 @@ def recheck(admin_id: int, ref: str, ip: str = "") -> tuple[Booking, list[str]]:
     changes: list[str] = []
     if adapter is None:
         changes.append(str(_l("This provider cannot be asked yet.")))
+    elif not can_look_up(adapter):
+        # 247Parking: no call finds a booking, so support settles it with the provider's answer
+        changes.append(str(_l("This provider has no look-up call: settle the booking by hand with its answer.")))
     elif not Status(booking.status).settled:
         reconcile(booking, actor=f"admin:{admin_id}")
         if (booking.status, booking.provider_ref) != before:

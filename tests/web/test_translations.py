@@ -17,7 +17,7 @@ def _catalog(language):
 
 def _template_ids():
     with (CATALOGS / "messages.pot").open("rb") as handle:
-        return {message.id for message in read_po(handle) if message.id}
+        return {message.id for message in read_po(handle) if message.id}  # plural ids are tuples
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "ko"])
@@ -27,10 +27,15 @@ def test_every_message_is_translated_with_the_same_placeholders(language):
     for message in catalog:
         if not message.id:
             continue
-        if not message.string or message.fuzzy:
+        # a plural message (ngettext) has a tuple of ids and one string per plural form of the language
+        english = message.id[-1] if isinstance(message.id, tuple) else message.id
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(forms) or message.fuzzy:
             problems.append(f"untranslated: {message.id!r}")
-        elif sorted(PLACEHOLDER.findall(message.id)) != sorted(PLACEHOLDER.findall(message.string)):
-            problems.append(f"placeholders differ: {message.id!r} -> {message.string!r}")
+            continue
+        for form in forms:
+            if sorted(PLACEHOLDER.findall(english)) != sorted(PLACEHOLDER.findall(form)):
+                problems.append(f"placeholders differ: {message.id!r} -> {form!r}")
     assert not problems, "\n".join(problems)
 
 

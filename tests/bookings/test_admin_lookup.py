@@ -196,3 +196,13 @@ def test_phone_with_parentheses_is_found_and_a_reference_is_not_taken_for_a_phon
         {paren.public_ref}
     assert ending.public_ref not in admin_client.get("/admin", query_string={"q": "RE000060825"}).get_data(
         as_text=True)
+
+
+def test_cancel_where_the_provider_has_none_is_a_sentence_not_a_500(admin_client, make_user, make_booking):
+    session = make_booking(make_user(), kind="apds_session", provider="apds", provider_ref="S-1")
+    response = admin_client.post(f"/admin/bookings/{session.public_ref}/cancel",
+                                 data={"reason": "Driver asked", "version": session.version}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "no cancellation for this booking" in response.get_data(as_text=True)
+    db.session.refresh(session)
+    assert session.status == Status.ACTIVE

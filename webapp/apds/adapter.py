@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from webapp.bookings.adapter import RemoteBooking
+from webapp.bookings.adapter import CancelNotOfferedError, RemoteBooking
 from webapp.bookings.models import Booking, Status
 from webapp.core.provider import provider_client
 
@@ -90,7 +90,7 @@ class ApdsAdapter:
 
     def cancel_remote(self, booking: Booking) -> None:
         """APDS has no cancellation of a session: a running one is stopped instead (``stop_session``)."""
-        raise NotImplementedError("APDS sessions are stopped, not cancelled")
+        raise CancelNotOfferedError
 
 
 def _compact(plate: str) -> str:

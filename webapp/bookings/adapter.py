@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from flask_babel import lazy_gettext as _l
+
 from webapp.bookings.models import Booking, Status
+from webapp.core.errors import ConflictError
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,13 @@ class RemoteBooking:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     payload: dict = field(default_factory=dict)
+
+
+class CancelNotOfferedError(ConflictError):
+    """The provider has no cancellation for this kind of booking (e.g. an APDS session is stopped instead)."""
+
+    def __init__(self) -> None:
+        super().__init__(str(_l("This provider has no cancellation for this booking. Stop or change it instead.")))
 
 
 class BookingAdapter(Protocol):
@@ -63,6 +73,7 @@ class BookingAdapter(Protocol):
 
         Raises:
             ProviderError: the provider refused or could not be reached.
+            CancelNotOfferedError: the provider has no cancellation for it.
         """
 
 

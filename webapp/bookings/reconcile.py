@@ -90,9 +90,8 @@ def reconcile(booking: Booking, now: datetime | None = None, actor: str = SYSTEM
             operations.fail(booking, f"the provider has no such booking by its deadline {deadline.isoformat()}: "
                                      "it was never made", actor=actor)
         else:
-            target = Status.UNKNOWN
             # the provider answered (OK), it just does not have the booking yet
-            transition(booking, Action.RECONCILE, to=target, outcome=Outcome.OK, actor=actor,
+            transition(booking, Action.RECONCILE, to=Status.UNKNOWN, outcome=Outcome.OK, actor=actor,
                        message=f"not at the provider yet; looking again until {deadline.isoformat()}")
     db.session.commit()
     return booking

@@ -206,3 +206,13 @@ def test_cancel_where_the_provider_has_none_is_a_sentence_not_a_500(admin_client
     assert "no cancellation for this booking" in response.get_data(as_text=True)
     db.session.refresh(session)
     assert session.status == Status.ACTIVE
+
+
+def test_a_reference_is_answered_exactly_before_any_partial_match(admin_client, make_user, make_booking):
+    wanted = make_booking(make_user())
+    lookalike = make_booking(make_user(), plate=wanted.public_ref.replace("-", ""))
+    html = admin_client.get("/admin", query_string={"q": wanted.public_ref}).get_data(as_text=True)
+    assert _refs(html) == {wanted.public_ref}
+    # the same text as a partial plate still finds the look-alike when it is not a reference
+    html = admin_client.get("/admin", query_string={"q": wanted.public_ref[3:]}).get_data(as_text=True)
+    assert lookalike.public_ref in _refs(html)

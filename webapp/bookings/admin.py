@@ -85,6 +85,13 @@ def search_bookings(filters: SearchFilters, page: int = 1) -> Page:
     """
     query = select(Booking)
     text = " ".join((filters.query or "").split())[:200]
+    if text and not any((filters.provider, filters.kind, filters.status, filters.date_from, filters.date_to)):
+        # a reference is answered through its index; the partial matches below need a full scan
+        # (bench/admin_lookup.py: 100-390 ms at 100,000 bookings, against about 1 ms here)
+        exact = list(db.session.scalars(select(Booking).where(
+            or_(Booking.public_ref == text.upper(), Booking.provider_ref == text)).limit(PAGE_SIZE)))
+        if exact:
+            return Page(rows=exact, page=1, pages=1, total=len(exact))
     if text:
         compact = "".join(ch for ch in text.upper() if ch.isalnum())
         digits = "".join(ch for ch in text if ch.isdigit())

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -168,6 +168,8 @@ class Booking(db.Model):
         UniqueConstraint("user_id", "idempotency_key", name="uq_bookings_user_idempotency_key"),
         # one remote booking belongs to at most one of ours (reconciliation must never link it twice)
         UniqueConstraint("provider", "provider_ref", name="uq_bookings_provider_ref"),
+        # the admin's status and date filters and the "needs attention" list (bench/admin_lookup.py)
+        Index("ix_bookings_status_created_at", "status", "created_at"),
     )
 
     events = relationship("BookingEvent", back_populates="booking", order_by="BookingEvent.id",

@@ -51,7 +51,7 @@ from webapp.core.errors import (
     ConflictError,
     NotFoundError,
     ProviderError,
-    ServiceError,
+    ProviderFailedError,
     ValidationError,
     shown_message,
 )
@@ -64,11 +64,6 @@ SERVICE_PROVIDER = "ParkGo"
 MAX_MINUTES = 24 * 60
 MAX_REGISTRATION_DAYS = 90
 
-
-class ProviderFailedError(ServiceError):
-    """The platform refused or failed; ``message`` is safe to show the driver."""
-
-    status_code = 502
 
 
 @dataclass(frozen=True)

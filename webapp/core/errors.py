@@ -282,3 +282,9 @@ class ValidationError(ServiceError):
     def __init__(self, errors: dict[str, str] | str) -> None:
         self.errors = errors if isinstance(errors, dict) else {"": errors}
         super().__init__("; ".join(self.errors.values()))
+
+
+class ProviderFailedError(ServiceError):
+    """A provider refused or failed a driver's action; ``message`` is the sentence safe to show the driver."""
+
+    status_code = 502

@@ -32,7 +32,7 @@ from webapp.core.errors import (
     ConflictError,
     NotFoundError,
     ProviderError,
-    ServiceError,
+    ProviderFailedError,
     ValidationError,
     shown_message,
 )
@@ -50,11 +50,6 @@ STOP_GRACE = timedelta(seconds=5)
 # how far the city's stop may be from the one we asked for, when a change's answer was lost
 MATCH_TOLERANCE = timedelta(minutes=2)
 
-
-class ProviderFailedError(ServiceError):
-    """The city refused or failed; ``message`` is safe to show the driver."""
-
-    status_code = 502
 
 
 @dataclass(frozen=True)

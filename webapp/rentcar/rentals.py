@@ -31,7 +31,14 @@ from webapp.bookings.models import KIND_RENTAL, Action, Booking, Outcome, Status
 from webapp.bookings.operations import PlateConflictError
 from webapp.bookings.reconcile import reconcile
 from webapp.core.clock import SEOUL, utcnow
-from webapp.core.errors import ConflictError, NotFoundError, ProviderError, ServiceError, ValidationError
+from webapp.core.errors import (
+    ConflictError,
+    NotFoundError,
+    ProviderError,
+    ProviderFailedError,
+    ServiceError,
+    ValidationError,
+)
 from webapp.core.provider import provider_client
 from webapp.extensions import db
 from webapp.rentcar import availability
@@ -66,12 +73,6 @@ _WINDOW_MESSAGES = {
     "short": _l("A rental lasts at least one hour."),
     "long": _l("A rental can last at most 30 days."),
 }
-
-
-class ProviderFailedError(ServiceError):
-    """The company refused or failed; ``message`` is safe to show the driver."""
-
-    status_code = 502
 
 
 class PriceChangedError(ServiceError):

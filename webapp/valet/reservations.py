@@ -30,7 +30,15 @@ from webapp.bookings.lifecycle import transition
 from webapp.bookings.models import KIND_VALET, Action, Booking, Outcome, Status
 from webapp.bookings.operations import PlateConflictError  # noqa: F401 - views catch it from here
 from webapp.core.clock import utcnow
-from webapp.core.errors import ConflictError, NotFoundError, ProviderError, ServiceError, ValidationError, shown_message
+from webapp.core.errors import (
+    ConflictError,
+    NotFoundError,
+    ProviderError,
+    ProviderFailedError,
+    ServiceError,
+    ValidationError,
+    shown_message,
+)
 from webapp.core.provider import provider_client
 from webapp.extensions import db
 from webapp.valet import pricing, texts
@@ -47,11 +55,6 @@ FIELD_OF = {"kortingscode": "discount_code", "vertrek_timestamp": "drop_off", "a
             "overdektparkeren": "indoor", "leerverzorging": "leather", "vertrek_vluchtnummer": "departure_flight",
             "parkeerservice": "service"}
 
-
-class ProviderFailedError(ServiceError):
-    """247Parking refused or could not be reached; ``message`` is safe to show the traveller."""
-
-    status_code = 502
 
 
 @dataclass(frozen=True)

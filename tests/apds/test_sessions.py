@@ -11,6 +11,7 @@ import pytest
 from webapp.accounts.vehicles import add_vehicle
 from webapp.apds import events, places, sessions
 from webapp.apds.models import ApdsEvent
+from webapp.bookings import reconcile
 from webapp.bookings.models import Status
 from webapp.core.errors import ConflictError, ValidationError
 from webapp.extensions import db
@@ -265,3 +266,26 @@ def test_a_lost_payment_reply_is_found_by_our_transaction_id_and_completed(drive
     booking = sessions.pay_running(driver.id, PICCADILLY, driver.vehicles[0].id, opened["id"], "pay-lost-1")
     assert booking.status == Status.COMPLETED and booking.provider_ref == opened["id"]
     assert api.session(opened["id"]).paid
+
+
+def test_a_lost_payment_reply_the_platform_then_hides_is_completed_by_the_sweep(driver, api, platform, monkeypatch):
+    opened = _drive(platform, "enter", PICCADILLY, datetime.now(UTC) - timedelta(minutes=20))
+    faults = platform.extensions["faults"]
+    faults.drop_after_commit = 1
+    drop = faults.after_commit
+
+    def drop_then_go_down():
+        faults.status = 503  # the platform goes away right after it lost our reply: the in-line look-up fails too
+        drop()
+
+    monkeypatch.setattr(faults, "after_commit", drop_then_go_down)
+    booking = sessions.pay_running(driver.id, PICCADILLY, driver.vehicles[0].id, opened["id"], "pay-lost-2")
+    assert booking.status == Status.UNKNOWN and booking.provider_ref is None
+    faults.reset()
+    assert api.session(opened["id"]).paid
+
+    report = reconcile.sweep()
+    db.session.refresh(booking)
+    assert report.settled == 1 and booking.status == Status.COMPLETED and booking.provider_ref == opened["id"]
+    assert booking.events[-1].action == "reconcile" and booking.events[-1].status_after == Status.COMPLETED
+    assert reconcile.sweep().checked == 0  # settled for good: the sweep leaves it alone

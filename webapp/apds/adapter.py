@@ -23,6 +23,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from webapp.bookings.adapter import CancelNotOfferedError, RemoteBooking
+from webapp.bookings.lifecycle import can_move
 from webapp.bookings.models import Booking, Status
 from webapp.core.provider import provider_client
 
@@ -78,9 +79,8 @@ class ApdsAdapter:
                                   payload={"assigned_right_id": r.id})
                     for r in rights.items if r.id == detail.assigned_right_id]
         sessions = client.sessions(credential_id=_compact(booking.plate), place=detail.place_id)
-        # found means active (the lifecycle's only way out of unknown); a payment found this way is
-        # then completed by its use case (``sessions.pay_running``)
-        return [RemoteBooking(provider_ref=s.id, status=Status.ACTIVE, starts_at=s.actual_start,
+        found = _found_status(booking)
+        return [RemoteBooking(provider_ref=s.id, status=found, starts_at=s.actual_start,
                               ends_at=s.actual_end, payload=session_payload(s))
                 for s in sessions.items if carries(s, detail.transaction_id)]
 
@@ -91,6 +91,20 @@ class ApdsAdapter:
     def cancel_remote(self, booking: Booking) -> None:
         """APDS has no cancellation of a session: a running one is stopped instead (``stop_session``)."""
         raise CancelNotOfferedError
+
+
+def _found_status(booking: Booking) -> Status:
+    """What a session found carrying our transaction means for ``booking``.
+
+    A pay-by-phone session runs until its end: active. Paying a running session (flow 4)
+    is one payment, and the transaction is only on the session once the platform took
+    it: found means paid, so the booking is completed — straight from unknown, since the
+    sweep is what finds it when the reply was lost. (A booking still pending, whose
+    process died mid-call, goes through active: the lifecycle has no pending → completed.)
+    """
+    if booking.apds.mode == "pay_running" and can_move(Status(booking.status), Status.COMPLETED):
+        return Status.COMPLETED
+    return Status.ACTIVE
 
 
 def _compact(plate: str) -> str:

@@ -487,8 +487,8 @@ def pay_running(user_id: int, place_id: str, vehicle_id: int | None, session_id:
     except ProviderError as error:
         if booking.status != Status.UNKNOWN:
             raise ProviderFailedError(shown_message(error)) from error
-        booking = reconcile(booking, now=utcnow())  # found only if it carries our transaction id
-        if booking.status == Status.ACTIVE:
+        booking = reconcile(booking, now=utcnow())  # found (completed) only if it carries our transaction id
+        if booking.status == Status.COMPLETED and booking.apds.paid_at is None:
             _mark_paid(booking, _platform_copy(session.id) or session, now, actor=operations.actor_for(user_id))
             db.session.commit()
         return booking

@@ -1,8 +1,9 @@
 """The booking state machine: one table of allowed moves and the one writer of status and events.
 
     pending ──► active | reserved ──► completed
-       │            ▲   │
-       ├──► unknown ┘   └──► cancelled
+       │            ▲   │                 ▲
+       ├──► unknown ┘   └──► cancelled    │
+       │       └──────────────────────────┘ (a payment whose reply was lost, found paid)
        └──► failed (also from unknown: the provider's deadline passed with nothing there)
 
 Nothing else assigns ``Booking.status``: every change goes through
@@ -20,7 +21,9 @@ SYSTEM = "system"
 #: status -> the statuses it may move to (a move to the same status is always allowed: an event only)
 ALLOWED: dict[Status, frozenset[Status]] = {
     Status.PENDING: frozenset({Status.ACTIVE, Status.RESERVED, Status.UNKNOWN, Status.FAILED}),
-    Status.UNKNOWN: frozenset({Status.ACTIVE, Status.RESERVED, Status.FAILED}),
+    # unknown -> completed: a booking that *is* a payment (APDS flow 4, paying a session the operator
+    # opened) has nothing left to run once the provider is found to hold it, so the look-up settles it there
+    Status.UNKNOWN: frozenset({Status.ACTIVE, Status.RESERVED, Status.COMPLETED, Status.FAILED}),
     Status.RESERVED: frozenset({Status.ACTIVE, Status.COMPLETED, Status.CANCELLED}),
     Status.ACTIVE: frozenset({Status.COMPLETED, Status.CANCELLED}),
     Status.COMPLETED: frozenset(),

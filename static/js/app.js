@@ -25,3 +25,25 @@ document.addEventListener("htmx:beforeSwap", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+// A live field's message (data-feedback-for) arrives out of band with an htmx preview: the field
+// is marked invalid, and described by the message, only while there is one.
+document.addEventListener("htmx:afterSettle", () => {
+  document.querySelectorAll("[data-feedback-for]").forEach((slot) => {
+    const input = document.getElementById(slot.dataset.feedbackFor);
+    if (!input) return;
+    const message = slot.querySelector(".error-message");
+    const others = (input.getAttribute("aria-describedby") || "").split(" ")
+      .filter((id) => id && id !== input.id + "-error");
+    if (message) {
+      input.setAttribute("aria-invalid", "true");
+      others.push(message.id);
+    } else {
+      input.removeAttribute("aria-invalid");
+    }
+    if (others.length) input.setAttribute("aria-describedby", others.join(" "));
+    else input.removeAttribute("aria-describedby");
+    const field = slot.closest(".field");
+    if (field) field.classList.toggle("field-error", Boolean(message));
+  });
+});

@@ -17,7 +17,7 @@ from webapp.helsinki import areas as helsinki_areas
 from webapp.helsinki import parkings as parking
 from webapp.helsinki.forms import ExtendParkingForm, SessionActionForm, StartParkingForm
 from webapp.web.form_errors import apply_errors
-from webapp.web.hypermedia import page_or_block, see_other
+from webapp.web.hypermedia import is_htmx, page_or_block, see_other
 from webapp.web.locale import current_language, money
 
 bp = Blueprint("parkings", __name__, url_prefix="/parking")
@@ -63,9 +63,18 @@ def _start_form(area_id: str, formdata=None) -> tuple[StartParkingForm, object, 
     form.set_choices(own, area.max_time_in_minutes)
     if formdata is None:
         form.idempotency_key.data = new_idempotency_key()
+        # "Other end time" starts at the default duration's end, so choosing it shows a price, not an error
+        form.end_at.data = _field_time(utcnow() + timedelta(minutes=int(form.duration.data)
+                                                             if form.duration.data.isdigit() else 60))
         if own:
             form.vehicle_id.data = own[0].id
     return form, area, own
+
+
+def _field_time(value: datetime) -> datetime:
+    """An instant as a ``datetime-local`` value: Helsinki wall-clock time, rounded up to the next 5 minutes."""
+    local = value.astimezone(HELSINKI).replace(tzinfo=None, second=0, microsecond=0)
+    return local + timedelta(minutes=-local.minute % 5 or (5 if value.second or value.microsecond else 0))
 
 
 def _render_start(form, area, own, quote=None, status=200, block=None, conflicts=()):
@@ -73,14 +82,23 @@ def _render_start(form, area, own, quote=None, status=200, block=None, conflicts
     return page_or_block(
         "parkings/start.html", block, ("price_preview",), status=status, form=form, area=area, vehicles=own,
         tariffs=helsinki_areas.area_tariffs(area, language), quote=quote, language=language, conflicts=conflicts,
+        preview_fragment=block is not None and is_htmx(),
     )
 
 
-def _quote_for(form, area):
+def _quote_for(form, area, submitted: bool = False):
+    """The price of the stay the form asks for, or None with the reason on the end-time field.
+
+    A field that already has its message gets no second one; an empty "Other end time" is only
+    an error once the form is submitted (while choosing, the price box just asks for a time).
+    """
+    if form.end_at.errors or form.duration.errors:
+        return None
     now = utcnow()
     end = _requested_end(form, now)
     if end is None:
-        form.end_at.errors = [_("Choose when the parking ends.")]
+        if submitted:
+            form.end_at.errors = [_("Choose when the parking ends.")]
         return None
     try:
         return parking.preview_start(area.area_id, end, now)
@@ -103,7 +121,8 @@ def quote(area_id: str):
     form, area, own = _start_form(area_id, formdata=request.args)
     form.idempotency_key.data = request.args.get("idempotency_key", "")
     price = _quote_for(form, area)
-    return _render_start(form, area, own, quote=price, status=200 if price else 422, block="price_preview")
+    status = 200 if price or not (form.end_at.errors or form.duration.errors) else 422
+    return _render_start(form, area, own, quote=price, status=status, block="price_preview")
 
 
 @bp.post("/areas/<area_id>")
@@ -123,7 +142,8 @@ def begin(area_id: str):
                 form.idempotency_key.data = new_idempotency_key()  # the reloaded form can be sent again
         except parking.PlateConflictError as error:
             # nothing was sent: show the other bookings, and ask before parking again
-            return _render_start(form, area, own, quote=_quote_for(form, area), status=409, conflicts=error.others)
+            return _render_start(form, area, own, quote=_quote_for(form, area, submitted=True), status=409,
+                                 conflicts=error.others)
         except parking.ProviderFailedError as error:
             form.form_errors.append(error.message)
         else:
@@ -133,10 +153,13 @@ def begin(area_id: str):
             elif booking.status == "active":
                 flash(_("Parking started. Reference %(ref)s.", ref=booking.public_ref), "success")
             return redirect(url_for("parkings.session", ref=booking.public_ref), code=303)
-    return _render_start(form, area, own, quote=_quote_for(form, area) if not form.form_errors else None, status=422)
+    price = _quote_for(form, area, submitted=True) if not form.form_errors else None
+    return _render_start(form, area, own, quote=price, status=422)
 
 
 def _render_session(ref: str, extend_form=None, status=200, preview=None, block=None):
+    """The session page, or one of its blocks for htmx (an extension preview also refreshes the
+    end time's message beside its field)."""
     view = parking.session_view(current_user.id, ref)
     booking = view.booking
     if extend_form is None:
@@ -145,7 +168,8 @@ def _render_session(ref: str, extend_form=None, status=200, preview=None, block=
                                         .replace(tzinfo=None, second=0, microsecond=0))
     return page_or_block("parkings/session.html", block, ("session_status", "extension_preview"), status=status,
                          view=view, booking=booking, extend_form=extend_form, preview=preview,
-                         action_form=SessionActionForm(formdata=None, version=booking.version), now=utcnow())
+                         action_form=SessionActionForm(formdata=None, version=booking.version), now=utcnow(),
+                         preview_fragment=block == "extension_preview" and is_htmx())
 
 
 @bp.get("/<ref>")

@@ -85,6 +85,9 @@ class Config:
     USE_CDN_ASSETS = False
     # jobs (webapp/core/jobs.py) queue in INSTANCE_PATH/jobs.sqlite3, or in Redis when REDIS_URL is set
     JOBS_IMMEDIATE = False
+    # Argon2id parameters for PasswordHasher (time_cost, memory_cost, parallelism …); None: argon2-cffi's
+    # current defaults (RFC 9106 low-memory profile). Only TestingConfig lowers them.
+    PASSWORD_HASH_PARAMETERS: dict | None = None
 
     def __init__(self, environ: os._Environ | dict = os.environ, instance_path: Path = DEFAULT_INSTANCE) -> None:
         self.INSTANCE_PATH = Path(environ.get("INSTANCE_PATH", instance_path))
@@ -145,6 +148,8 @@ class TestingConfig(Config):
         super().__init__(environ, instance_path)
         # a developer's REDIS_URL must not carry counts from one test into another
         self.RATELIMIT_STORAGE_URI = "memory://"
+        # the cheapest Argon2id (argon2.profiles.CHEAPEST): strong hashing was a quarter of the suite's time
+        self.PASSWORD_HASH_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
     def missing_secret_key(self) -> str:
         return "testing-secret-key-not-for-production"

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
@@ -21,9 +21,27 @@ from webapp.extensions import db
 MIN_PASSWORD_LENGTH = 10
 SUPPORTED_LANGUAGES = ("en", "fi", "sv", "ko")
 
-_hasher = PasswordHasher()  # Argon2id with the library's current parameters
-# verifying against this keeps unknown-email logins as slow as wrong passwords
-_DUMMY_HASH = _hasher.hash("timing-equaliser-password")
+#: Argon2id hashers by their parameters, each with a hash of a throw-away password: verifying against it
+#: keeps unknown-email logins as slow as wrong passwords
+_HASHERS: dict[tuple, tuple[PasswordHasher, str]] = {}
+
+
+def _hashing() -> tuple[PasswordHasher, str]:
+    """The hasher for ``PASSWORD_HASH_PARAMETERS`` (None: the library's current defaults) and its dummy hash.
+
+    Only the testing configuration lowers the cost; a hash made with other parameters than the
+    current ones is re-hashed at the next login (``authenticate``).
+    """
+    parameters = current_app.config.get("PASSWORD_HASH_PARAMETERS") if has_app_context() else None
+    key = tuple(sorted((parameters or {}).items()))
+    if key not in _HASHERS:
+        hasher = PasswordHasher(**dict(key))
+        _HASHERS[key] = (hasher, hasher.hash("timing-equaliser-password"))
+    return _HASHERS[key]
+
+
+def _hasher() -> PasswordHasher:
+    return _hashing()[0]
 
 
 def normalise_email(email: str) -> str:
@@ -53,7 +71,7 @@ def register_user(email: str, password: str, confirmation: str, name: str = "", 
     _check_new_password(password, confirmation)
     if find_user_by_email(email) is not None:
         raise ValidationError({"email": str(_l("An account with this email already exists. Log in instead."))})
-    user = User(email=email, password_hash=_hasher.hash(password), name=(name or "").strip(),
+    user = User(email=email, password_hash=_hasher().hash(password), name=(name or "").strip(),
                 language=language if language in SUPPORTED_LANGUAGES else None, role=role)
     db.session.add(user)
     db.session.commit()
@@ -87,7 +105,7 @@ def sign_up(email: str, password: str, confirmation: str, name: str = "", langua
         except ValidationError:
             user = None  # registered by a simultaneous request in between: taken, as below
     else:
-        _hasher.hash(password)  # the cost a new account pays, so timing tells nothing either
+        _hasher().hash(password)  # the cost a new account pays, so timing tells nothing either
     address = normalise_email(email)
     if user is not None:
         notices.send(address, str(_l("Your ParkGo account is ready")), "auth/mail/welcome.txt", email=address,
@@ -154,7 +172,7 @@ def reset_password(token: str, new: str, confirmation: str) -> User:
     """
     user = _user_for_reset(token)
     _check_new_password(new, confirmation, field="new_password")
-    user.password_hash = _hasher.hash(new)
+    user.password_hash = _hasher().hash(new)
     user.session_epoch = new_session_epoch()
     db.session.commit()
     return user
@@ -163,14 +181,15 @@ def reset_password(token: str, new: str, confirmation: str) -> User:
 def authenticate(email: str, password: str) -> User | None:
     """Return the user if the password is right, else None (same cost either way)."""
     user = find_user_by_email(email)
+    hasher, dummy_hash = _hashing()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        hasher.verify(user.password_hash if user else dummy_hash, password or "")
     except (VerificationError, InvalidHashError):
         return None
     if user is None:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
         db.session.commit()
     return user
 
@@ -207,11 +226,11 @@ def change_password(user_id: int, current: str, new: str, confirmation: str) -> 
     """
     user = _get(user_id)
     try:
-        _hasher.verify(user.password_hash, current or "")
+        _hasher().verify(user.password_hash, current or "")
     except (VerificationError, InvalidHashError):
         raise ValidationError({"current_password": str(_l("Your current password is not right."))}) from None
     _check_new_password(new, confirmation, field="new_password")
-    user.password_hash = _hasher.hash(new)
+    user.password_hash = _hasher().hash(new)
     user.session_epoch = new_session_epoch()
     db.session.commit()
     return user
@@ -236,7 +255,7 @@ def delete_account(user_id: int, password: str) -> None:
     """
     user = _get(user_id)
     try:
-        _hasher.verify(user.password_hash, password or "")
+        _hasher().verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
         raise ValidationError({"password": str(_l("Your password is not right."))}) from None
     db.session.execute(

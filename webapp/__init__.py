@@ -61,9 +61,11 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     _init_features(app)
     from webapp.web.errors import register_error_handlers
     from webapp.web.security import install_security_headers
+    from webapp.web.static_files import install_static_files
 
     register_error_handlers(app)
     install_security_headers(app)
+    install_static_files(app)  # fingerprinted, year-cached assets; compressed responses; /favicon.ico
     from webapp.cli import register_commands
 
     register_commands(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -35,6 +36,7 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 mail = Mail()
+compress = Compress()  # bound by webapp.web.static_files.install_static_files
 
 
 def client_ip() -> str:

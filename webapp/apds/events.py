@@ -41,7 +41,7 @@ from webapp.bookings import operations
 from webapp.bookings.models import Action, Booking, Status
 from webapp.core.clock import utcnow
 from webapp.core.provider import provider_client
-from webapp.core.sealing import seal, unseal
+from webapp.core.sealing import SealingError, keyring_from_config
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,31 @@ class Receipt:
 
 
 def _secret(subscription: ApdsSubscription) -> bytes:
-    config = current_app.config
-    return unseal(subscription.sealed_secret, config["SECRET_KEY"], SEALING_PURPOSE,
-                  config.get("SECRET_KEY_FALLBACKS") or ())
+    """The subscription's signing secret, opened with the app's sealing keyring (current key or a fallback)."""
+    return keyring_from_config(current_app.config).unseal(subscription.sealed_secret, SEALING_PURPOSE)
+
+
+def reseal_subscription_secrets() -> tuple[int, int]:
+    """Seal every subscription's secret anew under the current sealing key (``flask --app app keys rotate``).
+
+    Returns:
+        (resealed, unreadable): a secret no key of the ring opens is left as it is and
+        logged; its deliveries are refused (401) until ``flask --app app apds subscribe``
+        replaces the subscription.
+    """
+    keyring = keyring_from_config(current_app.config)
+    resealed = unreadable = 0
+    for subscription in db.session.scalars(select(ApdsSubscription).order_by(ApdsSubscription.id)):
+        try:
+            subscription.sealed_secret = keyring.reseal(subscription.sealed_secret, SEALING_PURPOSE)
+        except SealingError:
+            unreadable += 1
+            log.warning("APDS subscription %s: no sealing key opens its secret; left as it is",
+                        subscription.subscription_id)
+        else:
+            resealed += 1
+    db.session.commit()
+    return resealed, unreadable
 
 
 def sign(body: bytes, secret: bytes) -> str:
@@ -92,7 +114,12 @@ def receive_event(raw: bytes, signature: str | None, now: datetime | None = None
         ApdsSubscription.subscription_id == subscription_id))
     if subscription is None:
         return Receipt(403, {"status": "error", "message": "unknown subscription"})
-    if not signature or not hmac.compare_digest(signature.strip(), sign(raw, _secret(subscription))):
+    try:
+        secret = _secret(subscription)
+    except SealingError:  # sealed under a key no longer configured: nothing can verify it
+        log.error("APDS subscription %s: no sealing key opens its secret", subscription_id)
+        return Receipt(401, {"status": "error", "message": "bad signature"})
+    if not signature or not hmac.compare_digest(signature.strip(), sign(raw, secret)):
         return Receipt(401, {"status": "error", "message": "bad signature"})
     try:
         event = Event.model_validate(document)
@@ -189,7 +216,7 @@ def ensure_subscription(endpoint: str) -> ApdsSubscription:
     secret = secrets.token_urlsafe(32)
     subscription = client.subscribe(endpoint, TOPICS, secret)
     row = ApdsSubscription(subscription_id=subscription.id, endpoint=endpoint, created_at=utcnow(),
-                           sealed_secret=seal(secret, current_app.config["SECRET_KEY"], SEALING_PURPOSE))
+                           sealed_secret=keyring_from_config(current_app.config).seal(secret, SEALING_PURPOSE))
     db.session.add(row)
     db.session.commit()
     return row

@@ -6,16 +6,22 @@ signature is the authentication (see ``events.py`` for the scheme and the status
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Flask, jsonify, request
 
 from webapp.apds import events
 from webapp.apds.jobs import pay_exit_job
+from webapp.core.keys import register_sealed_store
 from webapp.extensions import csrf
 
 bp = Blueprint("apds_webhooks", __name__)
 csrf.exempt(bp)
 
 MAX_BODY = 256 * 1024
+
+
+def init_app(app: Flask) -> None:
+    """``flask --app app keys rotate`` re-seals our subscription's signing secret."""
+    register_sealed_store(app, "APDS webhook secrets", events.reseal_subscription_secrets)
 
 
 @bp.route(events.RECEIVER_PATH, methods=["POST", "PUT"])

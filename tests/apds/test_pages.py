@@ -201,3 +201,31 @@ def test_map_layer_colours_by_free_space_and_popups_carry_the_rates(app, driver)
     assert len(features) >= 40 and arndale.geometry["coordinates"] == [-2.2418, 53.4838]
     assert arndale.style in LEVEL_STYLES.values() and "free" in arndale.subtitle
     assert "Arndale General Public Tariff" in popup and "£3.70" in popup and "/carparks/805432" in popup
+
+
+def test_times_are_the_car_parks_own_and_say_so_to_a_reader_elsewhere(client, driver, app):
+    from webapp.core.clock import HELSINKI, LONDON
+
+    platform = app.extensions["providers"].sandbox_app("apds")
+    events.ensure_subscription("https://parkgo.test" + events.RECEIVER_PATH)
+    receiver = app.test_client()
+    platform.extensions["apds_sender"] = lambda url, headers, body: receiver.post(
+        url.removeprefix("https://parkgo.test"), data=body, headers=headers).status_code
+    page = client.get(f"/carparks/{ARNDALE}").get_data(as_text=True)
+    assert 'id="local-time">' in page and "(United Kingdom Time)" in page
+    key = re.findall(r'name="idempotency_key" type="hidden" value="([^"]+)"', page)[1]
+    day = (datetime.now(UTC) + timedelta(days=7)).date()
+    answer = client.post(f"/carparks/{ARNDALE}/register", data={"vehicle_id": driver.vehicles[0].id,
+                                                                "expires_on": day.isoformat(), "idempotency_key": key})
+    booking = db.session.query(Booking).one()
+    # "until that day" is the end of that day on the car park's clock
+    assert booking.ends_at == datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=LONDON)
+    entered = (datetime.now(UTC) + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    control = platform.test_client()
+    control.post("/_sandbox/operators/enter", json={"place": ARNDALE, "plate": "BD18SMR", "at": entered.isoformat()})
+    control.post("/_sandbox/deliveries")
+    ref = answer.headers["Location"].rsplit("/", 1)[-1]
+    text = client.get(f"/carparks/sessions/{ref}").get_data(as_text=True)
+    london, helsinki = f"{entered.astimezone(LONDON):%H:%M}", f"{entered.astimezone(HELSINKI):%H:%M}"  # en_GB: 24 h
+    assert f"You entered Arndale Car Park at {london} (United Kingdom Time)" in text
+    assert f"at {helsinki}" not in text

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -25,7 +25,7 @@ from sqlalchemy import select
 from webapp.apds import rates
 from webapp.apds.models import ApdsPlace, ApdsTariffSet
 from webapp.apds.wire import RateTable, RightSpecification
-from webapp.core.clock import utcnow
+from webapp.core.clock import LONDON, utcnow
 from webapp.core.errors import NotFoundError, ProviderError, ValidationError
 from webapp.core.provider import provider_client
 from webapp.extensions import db
@@ -92,7 +92,7 @@ def sync_places(now: datetime | None = None) -> int:
         row = existing.get(place.id) or ApdsPlace(place_id=place.id)
         row.version, row.name, row.address = place.version, place.name, place.address
         row.latitude, row.longitude = place.latitude, place.longitude
-        row.time_zone = place.time_zone or "Europe/London"
+        row.time_zone = place.time_zone or LONDON.key
         tariffs = [{"right": _raw_spec(specs[s]), "rate": tables[specs[s].rate_ids[0]]}
                    for s in place.right_specification_ids if specs[s].rate_ids]
         row.tariff_key = _store_tariffs(tariffs)
@@ -220,13 +220,27 @@ def rate_options(place: ApdsPlace) -> list[tuple[RightSpecification, RateTable]]
 _PARSED_TARIFFS: dict[str, tuple[tuple[RightSpecification, RateTable], ...]] = {}
 
 
+def place_zone(place: ApdsPlace | None) -> ZoneInfo:
+    """The place's own time zone (its rates, its clocks); London when the platform named none we know."""
+    try:
+        return ZoneInfo(place.time_zone) if place is not None and place.time_zone else LONDON
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("APDS place %s: unknown time zone %r", place.place_id, place.time_zone)
+        return LONDON
+
+
+def zone_of(place_id: str) -> ZoneInfo:
+    """The time zone of a stored place, without refreshing the copy (London for a place no longer listed)."""
+    return place_zone(db.session.get(ApdsPlace, place_id))
+
+
 def quote_stay(place: ApdsPlace, start: datetime, stay: timedelta) -> rates.Quote:
     """The price of a stay entering ``place`` at ``start`` (local rules: the place's time zone).
 
     Raises:
         ValidationError: the stay is not allowed (too long for every rate, or no rate applies).
     """
-    local = start.astimezone(ZoneInfo(place.time_zone or "Europe/London"))
+    local = start.astimezone(place_zone(place))
     try:
         return rates.price_at_place(rate_options(place), local, stay)
     except rates.StayNotAllowedError:

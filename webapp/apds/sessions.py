@@ -26,6 +26,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -46,7 +47,7 @@ from webapp.bookings.lifecycle import transition
 from webapp.bookings.models import KIND_APDS_SESSION, Action, Booking, Outcome, Status
 from webapp.bookings.operations import PlateConflictError  # noqa: F401 - views catch it from here
 from webapp.bookings.reconcile import reconcile
-from webapp.core.clock import utcnow
+from webapp.core.clock import LONDON, utcnow
 from webapp.core.errors import (
     ConflictError,
     NotFoundError,
@@ -76,6 +77,7 @@ class SessionView:
     price_so_far: Decimal
     is_running: bool
     right_expiry: datetime | None = None  # the assigned right enforcement sees (pay-by-phone), if found
+    zone: ZoneInfo = LONDON  # the car park's: its times are shown on its clock
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,8 @@ def session_view(user_id: int, public_ref: str, now: datetime | None = None) -> 
         so_far = apds_places.quote_stay(place, booking.starts_at, max(now - booking.starts_at,
                                                                       timedelta(seconds=1))).total
     return SessionView(booking=booking, detail=detail, place_name=booking.title, price_so_far=so_far,
-                       is_running=running, right_expiry=_right_expiry(booking) if running else None)
+                       is_running=running, right_expiry=_right_expiry(booking) if running else None,
+                       zone=apds_places.zone_of(detail.place_id))
 
 
 def _right_expiry(booking: Booking) -> datetime | None:

@@ -7,12 +7,13 @@ and every hx-get also works as a plain link or form.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime, format_time, get_timezone_location
 from flask import Blueprint, flash, redirect, request, url_for
-from flask_babel import format_currency
+from flask_babel import format_currency, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -36,7 +37,6 @@ from webapp.web.hypermedia import page_or_block, see_other
 
 bp = Blueprint("apds", __name__, url_prefix="/carparks")
 
-LONDON_TZ = ZoneInfo("Europe/London")
 CITIES = ("Manchester", "London")
 #: "near …": landmarks a driver knows, searched within NEAR_RADIUS metres (the seed searches 1000 m)
 LANDMARKS = {
@@ -56,6 +56,27 @@ def _int(value, default: int) -> int:
         return int(value)
     except (TypeError, ValueError):
         return default
+
+
+@bp.app_template_filter("car_park_time")
+def car_park_time(value: datetime | None, zone: ZoneInfo, what: str = "datetime") -> str:
+    """An instant in the car park's own time zone, the zone named when it is not the reader's.
+
+    The car parks are in the United Kingdom and the app's readers mostly in Finland:
+    "you entered at 13:05" must be the time on the car park's clock, and say so.
+
+    Args:
+        zone: the place's zone (``places.place_zone``).
+        what: ``"datetime"`` (short date and time) or ``"time"``.
+    """
+    if value is None:
+        return ""
+    locale = get_locale()
+    shown = (format_time(value, "short", tzinfo=zone, locale=locale) if what == "time"
+             else format_datetime(value, "short", tzinfo=zone, locale=locale))
+    if str(get_timezone()) != zone.key:
+        shown = f"{shown} ({get_timezone_location(zone, locale=locale)})"  # CLDR: "United Kingdom Time"
+    return shown
 
 
 @bp.get("/")
@@ -91,8 +112,10 @@ def _place_page(place_id: str, *, quote_form=None, start_form=None, register_for
         start_form = StartSessionForm(formdata=None)
         start_form.idempotency_key.data = new_idempotency_key()
     start_form.set_choices(own)
+    zone = places.place_zone(place)
     if register_form is None:
-        register_form = RegisterPlateForm(formdata=None, expires_on=(utcnow() + timedelta(days=30)).date())
+        register_form = RegisterPlateForm(formdata=None, expires_on=(utcnow() + timedelta(days=30)).astimezone(zone)
+                                          .date())
         register_form.idempotency_key.data = new_idempotency_key()
     register_form.set_vehicles(own)
     if here_form is None:
@@ -102,7 +125,7 @@ def _place_page(place_id: str, *, quote_form=None, start_form=None, register_for
         "apds/place.html", block, ("occupancy", "price_calc"), status=status, place=place,
         availability=places.Availability.of(place), tables=places.rate_tables(place), quote_form=quote_form,
         quote=quote, start_form=start_form, register_form=register_form, here_form=here_form, vehicles=own,
-        conflicts=conflicts, running=running, pay_form=pay_form, searched=searched, now=utcnow())
+        conflicts=conflicts, running=running, pay_form=pay_form, searched=searched, now=utcnow(), zone=zone)
 
 
 @bp.get("/<place_id>")
@@ -159,8 +182,9 @@ def start(place_id: str):
     return _place_page(place_id, start_form=form, status=422)
 
 
-def _end_of_day(day) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=LONDON_TZ)
+def _end_of_day(day: date, zone: ZoneInfo) -> datetime:
+    """The last second of ``day`` on the car park's clock (a registration "until" a day)."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=zone)
 
 
 @bp.post("/<place_id>/register")
@@ -172,7 +196,8 @@ def register(place_id: str):
     if form.validate_on_submit():
         try:
             booking = sessions.register_plate(
-                current_user.id, place_id, form.vehicle_id.data, _end_of_day(form.expires_on.data),
+                current_user.id, place_id, form.vehicle_id.data,
+                _end_of_day(form.expires_on.data, places.zone_of(place_id)),
                 form.idempotency_key.data, contact_email=current_user.email,
                 contact_phone=current_user.phone or None, confirm_overlap=form.confirm_overlap.data)
         except ValidationError as error:

@@ -44,9 +44,10 @@ def _text(html: str) -> str:
 # --- list and lot page ---------------------------------------------------------------------
 
 
-def test_list_shows_free_spaces_fees_and_korean_names(driver, lot_id):
+def test_list_shows_free_spaces_fees_and_romanised_names_beside_the_korean(driver, lot_id):
     html = driver.get("/seoul/lots").get_data(as_text=True)
-    assert '<strong lang="ko">세종로 공영주차장</strong>' in html
+    assert ('<span class="lot-name">Sejongro Gongyeongjuchajang</span> '
+            '<span class="lot-name-other muted" lang="ko">세종로 공영주차장</span>') in html
     text = _text(html)
     assert "67 of 124 free" in text and FEES in text and "Visitors welcome" in text
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from webapp.core.clock import SEOUL, utcnow
 from webapp.core.errors import NotFoundError, ValidationError
 from webapp.extensions import db
-from webapp.seoul.models import SeoulLot, SeoulLotOperation, SeoulOccupancySample, SeoulSpace
+from webapp.seoul.models import DisplayName, SeoulLot, SeoulLotOperation, SeoulOccupancySample, SeoulSpace
 from webapp.seoul.tariffs import (
     OpeningHours,
     Quote,
@@ -91,6 +91,12 @@ class LotSummary:
     open_now: bool | None
     visitor_access: bool | None
     special: dict[str, int]
+    name_roman: str | None = None
+
+    def display_name(self, language: str) -> DisplayName:
+        """The name as a page in ``language`` shows it: romanised first with the Hangul beside it,
+        or in Korean the Hangul first (``DisplayName``)."""
+        return DisplayName.of(self.name, self.name_roman, language)
 
 
 @dataclass(frozen=True)
@@ -163,7 +169,8 @@ def opening_hours_of(operation: SeoulLotOperation) -> OpeningHours:
 def _summary(lot: SeoulLot, now: datetime) -> LotSummary:
     operation = lot.operation
     return LotSummary(
-        id=lot.id, infra_id=lot.infra_id, name=lot.name, latitude=lot.latitude, longitude=lot.longitude,
+        id=lot.id, infra_id=lot.infra_id, name=lot.name, name_roman=lot.name_roman,
+        latitude=lot.latitude, longitude=lot.longitude,
         memo=(operation.notify_memo or "") if operation else "",
         availability=Availability(lot.capacity, lot.current_parking, lot.current_at, now),
         fee_summary=fee_summary(tariff_of(operation)) if operation else None,
@@ -178,10 +185,32 @@ def _described():
             .where(SeoulLot.name.is_not(None), SeoulLot.latitude.is_not(None), SeoulLot.longitude.is_not(None)))
 
 
-def list_lots(now: datetime | None = None) -> list[LotSummary]:
-    """Every described lot, by name, with free spaces, fees and whether it is open at ``now``."""
+#: a search longer than this is cut (a name is at most 64 characters, an address memo 256)
+MAX_QUERY = 100
+
+
+def _matching(statement, query: str):
+    """Lots whose name, romanised name, id or memo (the address) holds every word of ``query``,
+    in any case: "Gangnam" and "gangnam" find 강남역 공영주차장 through its romanised name."""
+    for word in query[:MAX_QUERY].split():
+        statement = statement.where(or_(
+            *(column.icontains(word, autoescape=True) for column in (
+                SeoulLot.name, SeoulLot.name_roman, SeoulLot.infra_id,
+                SeoulLotOperation.notify_memo, SeoulLotOperation.memo_roman))
+        ))
+    return statement
+
+
+def list_lots(now: datetime | None = None, query: str = "", language: str = "ko") -> list[LotSummary]:
+    """Every described lot (those matching ``query`` when given) with free spaces, fees and
+    whether it is open at ``now``; by the name a page in ``language`` shows first (the Hangul
+    in Korean, else the romanised name)."""
     now = now or utcnow()
-    return [_summary(lot, now) for lot in db.session.scalars(_described().order_by(SeoulLot.name, SeoulLot.id))]
+    statement = _described()
+    if query.strip():
+        statement = _matching(statement.outerjoin(SeoulLot.operation), query)
+    by_name = SeoulLot.name if language == "ko" else SeoulLot.name_roman
+    return [_summary(lot, now) for lot in db.session.scalars(statement.order_by(by_name, SeoulLot.name, SeoulLot.id))]
 
 
 def _get_described(lot_id: int) -> SeoulLot:

@@ -10,14 +10,16 @@ occupancy samples (ParkStatPost/ParkStatPost2) and per-space states
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.clock import utcnow
 from webapp.core.columns import UTCDateTime
 from webapp.extensions import db
+from webapp.seoul.romanise import has_hangul, romanise
 
 KEY_ISSUED = "issued"
 KEY_SUSPENDED = "suspended"
@@ -68,6 +70,8 @@ class SeoulLot(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # ParkWritePost (seed 2.2.1.1)
     name: Mapped[str | None] = mapped_column(String(128))
+    #: ``name`` in Revised Romanization, kept in step with it (see ``_romanise_name``)
+    name_roman: Mapped[str | None] = mapped_column(String(256))
     in_charge: Mapped[str | None] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(16))
     capacity: Mapped[int | None]
@@ -96,6 +100,10 @@ class SeoulLot(db.Model):
 
     operator_key = relationship("SeoulOperatorKey", back_populates="lots")
     operation = relationship("SeoulLotOperation", uselist=False, back_populates="lot", cascade="all, delete-orphan")
+
+    def display_name(self, language: str) -> DisplayName:
+        """The lot's name as a page in ``language`` shows it (see ``DisplayName``)."""
+        return DisplayName.of(self.name, self.name_roman, language)
 
 
 class SeoulLotOperation(db.Model):
@@ -128,6 +136,9 @@ class SeoulLotOperation(db.Model):
     discount_many_children: Mapped[int | None] = mapped_column(SmallInteger)
     store_discount: Mapped[bool | None]
     notify_memo: Mapped[str | None] = mapped_column(String(256))
+    #: ``notify_memo`` in Revised Romanization, for search: operators put the lot's address
+    #: there ("서울 마포구 양화로 …" -> "Seoul Mapogu Yanghwaro …"), so "Mapo" finds the lot
+    memo_roman: Mapped[str | None] = mapped_column(Text)
     sync_time: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -175,9 +186,58 @@ class SeoulSpace(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+@dataclass(frozen=True)
+class DisplayName:
+    """A lot name for one language: ``first`` is shown first, ``second`` (may be None) beside it.
+
+    Korean pages show the Hangul first and the romanised form beside it; every other language
+    shows the romanised form first and the Hangul beside it. ``first_lang`` / ``second_lang``
+    are the ``lang`` attributes ("ko" for Hangul, None for Latin), so screen readers read
+    each part in its own language. A name without Hangul is shown once.
+    """
+
+    first: str
+    second: str | None
+    first_lang: str | None
+    second_lang: str | None
+
+    @classmethod
+    def of(cls, name: str | None, name_roman: str | None, language: str) -> DisplayName:
+        """The display of ``name`` (Hangul as sent) and ``name_roman`` for a page in ``language``."""
+        name = name or ""
+        if not has_hangul(name):
+            return cls(name, None, None, None)
+        roman = name_roman or romanise(name)
+        if language == "ko":
+            return cls(name, roman, "ko", None)
+        return cls(roman, name, None, "ko")
+
+    def __str__(self) -> str:
+        """One line, e.g. for a page title: "Gangnamyeok Gongyeongjuchajang (강남역 공영주차장)"."""
+        return self.first if self.second is None else f"{self.first} ({self.second})"
+
+
+# Every writer of a lot's name or memo (the receiver's ParkWritePost/ParkOperPost, the demo
+# feed that goes through it, the admin, tests) goes through these attributes, so the
+# romanised forms are kept here once rather than at each writer. A bulk UPDATE statement
+# bypasses them: write the name through the ORM.
+ROMAN_NAME_LENGTH = 256
+
+
+@event.listens_for(SeoulLot.name, "set")
+def _romanise_name(lot: SeoulLot, value: str | None, _old, _initiator) -> None:
+    lot.name_roman = None if value is None else romanise(value)[:ROMAN_NAME_LENGTH]
+
+
+@event.listens_for(SeoulLotOperation.notify_memo, "set")
+def _romanise_memo(operation: SeoulLotOperation, value: str | None, _old, _initiator) -> None:
+    operation.memo_roman = romanise(value)
+
+
 __all__ = [
     "KEY_ISSUED",
     "KEY_SUSPENDED",
+    "DisplayName",
     "SeoulLot",
     "SeoulLotOperation",
     "SeoulOccupancySample",

@@ -96,7 +96,10 @@ def _features(_language: str) -> list[MapFeature]:
 @bp.get("/lots")
 @login_required
 def index():
-    return render_template("seoul_lots/lots.html", lots=seoul_lots.list_lots())
+    query = request.args.get("q", "").strip()[:seoul_lots.MAX_QUERY]
+    language = current_language()
+    return render_template("seoul_lots/lots.html", query=query, language=language,
+                           lots=seoul_lots.list_lots(query=query, language=language))
 
 
 def _stay_form(detail=None) -> StayForm:

@@ -260,7 +260,8 @@ def delete_account(user_id: int, password: str) -> None:
         raise ValidationError({"password": str(_l("Your password is not right."))}) from None
     db.session.execute(
         update(Booking).where(Booking.user_id == user.id)
-        .values(user_id=None, contact_email=None, contact_phone=None)
+        # the search copies of the contact go too (bookings.models keeps them only on ORM writes)
+        .values(user_id=None, contact_email=None, contact_phone=None, email_lower=None, phone_digits=None)
         .execution_options(synchronize_session=False)
     )
     db.session.delete(user)

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import DDL, JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -156,6 +156,11 @@ class Booking(db.Model):
     plate: Mapped[str] = mapped_column(String(16), default="", index=True)
     contact_email: Mapped[str | None] = mapped_column(String(254), index=True)
     contact_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The admin's partial search compares these, never the typed values (see search_keys()):
+    # kept by the attribute listeners below whenever plate, email or phone is set.
+    plate_key: Mapped[str] = mapped_column(String(16), default="")
+    email_lower: Mapped[str | None] = mapped_column(String(254))
+    phone_digits: Mapped[str | None] = mapped_column(String(32))
     provider_payload: Mapped[dict | None] = mapped_column(JSON)
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -170,10 +175,52 @@ class Booking(db.Model):
         UniqueConstraint("provider", "provider_ref", name="uq_bookings_provider_ref"),
         # the admin's status and date filters and the "needs attention" list (bench/admin_lookup.py)
         Index("ix_bookings_status_created_at", "status", "created_at"),
+        # partial plate / email / phone ("abc-1", "driver@", "040 123 4567"): trigram GIN indexes on
+        # PostgreSQL answer LIKE '%…%' from the index; on SQLite the same declaration is a b-tree
+        # index that each LIKE scans instead of the table (bench/admin_lookup.py, migration 0014)
+        *(Index(f"ix_bookings_{name}_search", name, postgresql_using="gin",
+                postgresql_ops={name: "gin_trgm_ops"}) for name in ("plate_key", "email_lower", "phone_digits")),
     )
 
     events = relationship("BookingEvent", back_populates="booking", order_by="BookingEvent.id",
                           cascade="all, delete-orphan")
+
+
+def plate_key(plate: str | None) -> str:
+    """A plate as searched and compared: letters and digits only, upper case ("abc-123" -> "ABC123")."""
+    return "".join(ch for ch in (plate or "").upper() if ch.isalnum())[:16]
+
+
+def email_lower(email: str | None) -> str | None:
+    """An e-mail address as searched: trimmed, lower case (None stays None)."""
+    return (email or "").strip().lower()[:254] or None
+
+
+def phone_digits(phone: str | None) -> str | None:
+    """A phone number as searched: its digits only ("+358 (40) 123-4567" -> "358401234567")."""
+    return "".join(ch for ch in (phone or "") if ch.isdigit())[:32] or None
+
+
+# The booking core fills the search columns on every ORM write of the typed value (constructor included);
+# a bulk UPDATE of these columns (the account erasure) must set the search columns itself.
+@event.listens_for(Booking.plate, "set", propagate=True)
+def _keep_plate_key(target, value, oldvalue, initiator):
+    target.plate_key = plate_key(value)
+
+
+@event.listens_for(Booking.contact_email, "set", propagate=True)
+def _keep_email_lower(target, value, oldvalue, initiator):
+    target.email_lower = email_lower(value)
+
+
+@event.listens_for(Booking.contact_phone, "set", propagate=True)
+def _keep_phone_digits(target, value, oldvalue, initiator):
+    target.phone_digits = phone_digits(value)
+
+
+# the trigram operator class of the search indexes (create_all on PostgreSQL; migration 0014 does the same)
+event.listen(Booking.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
 class BookingEvent(db.Model):

@@ -1,0 +1,124 @@
+"""The stored search columns of a booking (plate_key, email_lower, phone_digits) and the admin search on them."""
+
+from __future__ import annotations
+
+import flask_migrate
+import pytest
+from sqlalchemy import text, update
+
+from tests.conftest import DATABASE_URL
+from webapp import create_app
+from webapp.accounts import users as accounts
+from webapp.bookings.admin import SearchFilters, search_bookings
+from webapp.bookings.models import Booking
+from webapp.config import TestingConfig
+from webapp.extensions import db
+
+
+def _found(query: str) -> set[str]:
+    return {booking.public_ref for booking in search_bookings(SearchFilters(query=query)).rows}
+
+
+def test_the_booking_core_fills_the_search_columns_on_create_and_on_change(make_user, make_booking):
+    booking = make_booking(make_user(), plate="abc-123", contact_email="  Driver@Example.COM ",
+                           contact_phone="+358 (40) 123-45.67")
+    db.session.expire_all()
+    assert (booking.plate_key, booking.email_lower, booking.phone_digits) == \
+        ("ABC123", "driver@example.com", "358401234567")
+    booking.plate, booking.contact_email, booking.contact_phone = "xyz 9", None, ""
+    db.session.commit()
+    db.session.expire_all()
+    assert (booking.plate_key, booking.email_lower, booking.phone_digits) == ("XYZ9", None, None)
+
+
+@pytest.mark.parametrize("query", ["ABC", "abc-1", "abc 123", "BC12", "c-12"])
+def test_a_partial_plate_finds_abc_123_through_plate_key(make_user, make_booking, query):
+    wanted = make_booking(make_user(), plate="ABC-123")
+    make_booking(make_user(), plate="XYZ-789")
+    assert _found(query) == {wanted.public_ref}
+
+
+@pytest.mark.parametrize("query", ["driver@", "DRIVER@EXAMPLE", "river@example.c"])
+def test_a_partial_email_finds_the_booking_through_email_lower(make_user, make_booking, query):
+    wanted = make_booking(make_user("driver@example.com"))
+    make_booking(make_user("other@example.com"))
+    assert _found(query) == {wanted.public_ref}
+
+
+@pytest.mark.parametrize("query", ["040 123 4567", "+358 40 123 4567", "(040) 123-4567", "0401234567",
+                                   "+358-40-123-45-67"])
+def test_a_phone_in_any_formatting_finds_the_booking_through_phone_digits(make_user, make_booking, query):
+    wanted = make_booking(make_user(), contact_phone="+358 (40) 123 4567")
+    make_booking(make_user(), contact_phone="040 765 4321")
+    assert _found(query) == {wanted.public_ref}
+
+
+def test_the_search_reads_the_stored_columns_not_the_typed_values(make_user, make_booking):
+    booking = make_booking(make_user("driver@example.com"), plate="ABC-123", contact_phone="040 123 4567")
+    # as if normalised by other rules: only the stored columns decide what the search finds
+    db.session.execute(update(Booking).where(Booking.id == booking.id)
+                       .values(plate_key="ZZZ999", email_lower="someone@else.org", phone_digits="0409998888"))
+    db.session.commit()
+    assert _found("ABC") == _found("driver@") == _found("040 123 4567") == set()
+    assert _found("zzz-9") == _found("someone@") == _found("040 999 8888") == {booking.public_ref}
+
+
+def test_erasing_an_account_erases_the_search_copies_of_its_contact(make_user, make_booking):
+    from tests.conftest import DEFAULT_PASSWORD
+
+    user = make_user("driver@example.com", phone="040 123 4567")
+    booking = make_booking(user)
+    accounts.delete_account(user.id, DEFAULT_PASSWORD)
+    db.session.expire_all()
+    assert (booking.contact_email, booking.email_lower, booking.phone_digits) == (None, None, None)
+    assert _found("driver@") == _found("040 123 4567") == set()
+
+
+@pytest.mark.skipif(bool(DATABASE_URL), reason="SQLite's plan; PostgreSQL's is measured by bench/admin_lookup.py")
+def test_on_sqlite_each_partial_criterion_scans_its_index_not_the_table(make_user, make_booking):
+    make_booking(make_user(), plate="ABC-123")
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    from sqlalchemy import event
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for query in ("abc-1", "driver@", "+358 40 123 4567"):
+            search_bookings(SearchFilters(query=query))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    plans = []
+    with db.engine.connect() as connection:
+        for statement, parameters in statements:
+            plans += [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+    used = " ".join(plans)
+    for column in ("plate_key", "email_lower", "phone_digits"):
+        assert f"COVERING INDEX ix_bookings_{column}_search" in used, plans
+    assert not [plan for plan in plans if plan == "SCAN bookings"], plans
+
+
+def test_migration_0014_backfills_the_search_columns_of_existing_bookings(tmp_path):
+    if DATABASE_URL:
+        pytest.skip("tests/test_migrations.py covers the chain on PostgreSQL; the backfill is dialect-neutral")
+    app = create_app(TestingConfig({"INSTANCE_PATH": str(tmp_path),
+                                    "DATABASE_URL": f"sqlite:///{tmp_path}/backfill.sqlite3"}))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0013")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO bookings (public_ref, kind, provider, status, title, currency, plate, contact_email, "
+                "contact_phone, created_at, updated_at, version) VALUES ('HP-AAAAAA', 'street_parking', "
+                "'helsinki', 'active', '', 'EUR', 'abc-123', ' Driver@Example.com', '+358 (40) 123 4567', "
+                "'2026-11-27 10:00:00', '2026-11-27 10:00:00', 1), ('HP-BBBBBB', 'street_parking', 'helsinki', "
+                "'active', '', 'EUR', '', NULL, NULL, '2026-11-27 10:00:00', '2026-11-27 10:00:00', 1)"))
+        flask_migrate.upgrade(revision="0014")
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT public_ref, plate_key, email_lower, phone_digits FROM bookings "
+                                           "ORDER BY public_ref")).all()
+        assert [tuple(row) for row in rows] == [("HP-AAAAAA", "ABC123", "driver@example.com", "358401234567"),
+                                                ("HP-BBBBBB", "", None, None)]
+        assert _found("abc-1") == {"HP-AAAAAA"}
+        db.engine.dispose()
+    app.extensions["providers"].close()

@@ -1,31 +1,201 @@
-// The layers' features arrive as JSON data beside folium's script (never inside it),
-// and are added here to the (empty) folium GeoJSON layers.
+// "Find parking": the Leaflet map over the layers' GeoJSON endpoints.
+//
+// Each layer is fetched from its own endpoint (a large one again after each move, for the
+// view only). Popups are built here from the features' plain properties with DOM methods
+// and textContent: provider text never becomes HTML. Point layers are clustered and
+// coloured by free space, areas by zone. Without a configured base map the names are
+// shown as labels from the zoom level `label_zoom` on.
 (function () {
-  const holder = document.getElementById("map-layer-data");
-  if (!holder) return;
-  const layers = JSON.parse(holder.textContent);
-  Object.keys(layers).forEach((name) => {
-    const layer = window[name];
-    if (!layer || typeof layer.addData !== "function") return;
-    layer.addData(layers[name]);
-    layer.setStyle((feature) => (feature.properties && feature.properties.style) || {});
-  });
-})();
+  "use strict";
+  const element = document.getElementById("map");
+  if (!element || !window.L) return;
+  const config = JSON.parse(element.dataset.config);
+  const status = document.getElementById("map-status");
+  const map = L.map(element, { center: config.centre, zoom: config.zoom });
+  window.parkgoMap = map; // for the browser tests and the "near me" button below
+  L.control.scale().addTo(map);
+  if (config.tiles) {
+    L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: 19 }).addTo(map);
+  } else {
+    element.classList.add("map-no-tiles");
+  }
+  const narrow = () => map.getSize().x < 600;
+  const control = L.control.layers(null, null, { collapsed: narrow() }).addTo(map);
+  if (config.marker) {
+    L.circleMarker(config.marker, { radius: 11, color: "#0b5cad", weight: 3, fill: false }).addTo(map);
+  }
 
-// "Show my location" for the folium map: asks the browser only when pressed.
-(function () {
-  const button = document.getElementById("locate-me");
-  if (!button || !("geolocation" in navigator)) return;
-  const map = window[button.dataset.map];
-  if (!map) return;
-  button.hidden = false;
-  let marker = null;
-  button.addEventListener("click", () => {
-    map.locate({ setView: true, maxZoom: 16 });
+  function styleOf(properties) {
+    return Object.assign({}, config.styles[properties.style] || config.styles["level-unknown"]);
+  }
+
+  function textElement(tag, text, className, lang) {
+    const node = document.createElement(tag);
+    node.textContent = text;
+    if (className) node.className = className;
+    if (lang) node.lang = lang;
+    return node;
+  }
+
+  // A link only to our own pages: a path on this origin, never "javascript:" or another host.
+  function safePath(url) {
+    return typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/" && url.charAt(1) !== "\\";
+  }
+
+  function popupContent(properties) {
+    const box = document.createElement("div");
+    box.className = "popup";
+    box.appendChild(textElement("h3", String(properties.title || ""), "", properties.title_lang));
+    if (properties.alt_title) {
+      box.appendChild(textElement("p", String(properties.alt_title), "muted", properties.alt_title_lang));
+    }
+    if (properties.subtitle) box.appendChild(textElement("p", String(properties.subtitle)));
+    (properties.details || []).forEach((line) => box.appendChild(textElement("p", String(line), "popup-detail")));
+    if (safePath(properties.url)) {
+      const paragraph = document.createElement("p");
+      const link = textElement("a", String(properties.action || properties.title || ""), "button primary small");
+      link.href = properties.url;
+      paragraph.appendChild(link);
+      box.appendChild(paragraph);
+    }
+    return box;
+  }
+
+  // Fits a 360 px phone: never wider than the map, and panned clear of the zoom and layer controls.
+  function popupOptions() {
+    const width = map.getSize().x;
+    const top = Array.from(element.querySelectorAll(".leaflet-top .leaflet-control"))
+      .reduce((lowest, node) => Math.max(lowest, node.offsetTop + node.offsetHeight), 0);
+    return {
+      maxWidth: Math.max(160, Math.min(320, width - 60)),
+      minWidth: Math.min(200, width - 60),
+      autoPanPaddingTopLeft: L.point(12, top + 12),
+      autoPanPaddingBottomRight: L.point(12, 12),
+    };
+  }
+
+  function openPopup(layer, properties, latlng) {
+    L.popup(popupOptions()).setLatLng(latlng || layer.getLatLng()).setContent(popupContent(properties)).openOn(map);
+  }
+
+  function bindFeature(feature, layer) {
+    const properties = feature.properties || {};
+    layer.on("click", (event) => openPopup(layer, properties, event.latlng));
+    const label = String(properties.title || "");
+    if (!config.tiles) {
+      layer.bindTooltip(label, { permanent: true, direction: feature.geometry.type === "Point" ? "right" : "center",
+        className: "map-label", opacity: 0.9 });
+    } else {
+      layer.bindTooltip(label);
+    }
+  }
+
+  function clusterIcon(cluster) {
+    const count = cluster.getChildCount();
+    const span = document.createElement("span");
+    span.textContent = String(count);
+    return L.divIcon({ html: span.outerHTML, className: "map-cluster", iconSize: L.point(36, 36) });
+  }
+
+  function makeLayer(entry) {
+    const geojson = L.geoJSON(null, {
+      style: (feature) => styleOf(feature.properties || {}),
+      pointToLayer: (feature, latlng) => L.circleMarker(latlng, styleOf(feature.properties || {})),
+      onEachFeature: bindFeature,
+    });
+    if (entry.kind !== "points") return { shown: geojson, data: geojson };
+    const cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45,
+      iconCreateFunction: clusterIcon });
+    return { shown: cluster, data: geojson, cluster: cluster };
+  }
+
+  const truncated = new Set();
+  function showStatus() {
+    if (status) status.textContent = truncated.size ? element.dataset.zoomIn || "" : "";
+  }
+
+  function boxOf(bounds) {
+    const padded = bounds.pad(0.25);
+    return [padded.getWest(), padded.getSouth(), padded.getEast(), padded.getNorth()]
+      .map((value) => value.toFixed(3)).join(",");
+  }
+
+  function load(entry, parts) {
+    let controller = null;
+    return function () {
+      if (controller) controller.abort();
+      controller = new AbortController();
+      const url = entry.large ? entry.url + "&bbox=" + encodeURIComponent(boxOf(map.getBounds())) : entry.url;
+      return fetch(url, { signal: controller.signal, headers: { Accept: "application/geo+json" } })
+        .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))))
+        .then((collection) => {
+          parts.data.clearLayers();
+          parts.data.addData(collection);
+          if (parts.cluster) {
+            parts.cluster.clearLayers();
+            parts.cluster.addLayers(parts.data.getLayers());
+          }
+          if (collection.truncated) truncated.add(entry.key); else truncated.delete(entry.key);
+          showStatus();
+          element.dataset["loaded" + entry.key] = String(collection.features.length);
+        })
+        .catch((error) => { if (error.name !== "AbortError") console.warn("map layer", entry.key, error); });
+    };
+  }
+
+  config.layers.forEach((entry) => {
+    const parts = makeLayer(entry);
+    parts.shown.addTo(map);
+    control.addOverlay(parts.shown, entry.title);
+    const refresh = load(entry, parts);
+    refresh();
+    if (entry.large) map.on("moveend", refresh);
   });
-  map.on("locationfound", (e) => {
-    if (marker) marker.remove();
-    marker = L.circleMarker(e.latlng, { radius: 9, color: "#0b5cad", fillOpacity: 0.8 }).addTo(map);
-  });
-  map.on("locationerror", () => { button.textContent = button.textContent + " ✕"; });
+
+  // Labels only from label_zoom on: below it they would cover each other.
+  function labelsByZoom() {
+    element.classList.toggle("map-labels-on", map.getZoom() >= config.label_zoom);
+  }
+  map.on("zoomend", labelsByZoom);
+  labelsByZoom();
+
+  // The list under the map follows the view when "Only places the map shows" is ticked.
+  const form = document.getElementById("place-search");
+  const inView = document.getElementById("place-in-view");
+  const bboxInput = document.getElementById("place-bbox");
+  function refreshList() {
+    if (!form || !window.htmx) return;
+    const params = new URLSearchParams(new FormData(form));
+    params.delete("page");
+    const url = form.getAttribute("action") + "?" + params.toString();
+    window.htmx.ajax("GET", url, { target: "#place-list", swap: "outerHTML" });
+  }
+  if (form && inView && bboxInput) {
+    inView.closest("label").hidden = false;
+    const follow = () => {
+      bboxInput.disabled = !inView.checked;
+      bboxInput.value = inView.checked ? boxOf(map.getBounds().pad(-0.2)) : "";
+    };
+    follow();
+    map.on("moveend", () => { follow(); if (inView.checked) refreshList(); });
+    inView.addEventListener("change", () => { follow(); refreshList(); });
+  }
+
+  // "Show my location": asks the browser only when pressed, then lists the nearest places first.
+  const locate = document.getElementById("locate-me");
+  if (locate && "geolocation" in navigator) {
+    locate.hidden = false;
+    let marker = null;
+    locate.addEventListener("click", () => map.locate({ setView: true, maxZoom: 16 }));
+    map.on("locationfound", (event) => {
+      if (marker) marker.remove();
+      marker = L.circleMarker(event.latlng, { radius: 9, color: "#0b5cad", fillOpacity: 0.8 }).addTo(map);
+      const near = document.getElementById("place-near");
+      if (near) {
+        near.value = event.latlng.lat.toFixed(5) + "," + event.latlng.lng.toFixed(5);
+        refreshList();
+      }
+    });
+    map.on("locationerror", () => { locate.textContent = locate.textContent + " ✕"; });
+  }
 })();

@@ -191,18 +191,6 @@ def test_the_booking_history_links_to_the_car_park_session(client, driver):
     assert f'href="/carparks/sessions/{booking.public_ref}"' in page
 
 
-def test_map_layer_colours_by_free_space_and_popups_carry_the_rates(app, driver):
-    from webapp.apds.map_layer import LEVEL_STYLES, apds_layer
-
-    with app.test_request_context("/map"):
-        features = apds_layer().features("en")
-        arndale = next(f for f in features if f.title == "Arndale Car Park")
-        popup = arndale.popup()
-    assert len(features) >= 40 and arndale.geometry["coordinates"] == [-2.2418, 53.4838]
-    assert arndale.style in LEVEL_STYLES.values() and "free" in arndale.subtitle
-    assert "Arndale General Public Tariff" in popup and "£3.70" in popup and "/carparks/805432" in popup
-
-
 def test_times_are_the_car_parks_own_and_say_so_to_a_reader_elsewhere(client, driver, app):
     from webapp.core.clock import HELSINKI, LONDON
 

@@ -295,18 +295,6 @@ def test_someone_elses_parking_is_404(client, login, make_user, driver, area):
     assert booking.status == "active"
 
 
-def test_map_lists_areas_and_finds_one_by_code(client, login, driver, area):
-    login(driver)
-    html = client.get("/map").get_data(as_text=True)
-    # one GeoJSON layer per provider (Helsinki, Seoul …), never one per area
-    layers = client.application.extensions["map_layers"]
-    assert "Helsinki street parking" in html and html.count("L.geoJson(") == len(layers)
-    response = client.get("/map", query_string={"q": area.area_id}, headers={"HX-Request": "true",
-                                                                           "HX-Target": "place-list"})
-    listed = re.findall(r'href="/parking/areas/([^"]+)"', response.get_data(as_text=True))
-    assert listed == [area.area_id]
-
-
 def test_map_polygons_are_longitude_first(app, area):
     lon, lat = area.geometry["coordinates"][0][0]
     assert 24 < lon < 26 and 59 < lat < 61

@@ -1,63 +1,139 @@
+"""The "Find parking" page: a public page with the map's configuration (no feature data in it) and a
+paged list filtered in SQL, limited to the focused provider."""
+
+from __future__ import annotations
+
+import json
 import re
 
-from webapp.maps.layers import MapFeature, MapLayer, register_layer
+from tests.maps.support import add_areas
+from tests.seoul.support import register_lot
 
 CDN = re.compile(r"cdn\.jsdelivr|unpkg\.com|cdnjs\.|code\.jquery\.com|bootstrapcdn|googleapis|https?://(?!127\.0\.0\.1)")
 
 
-def _demo_layer():
-    features = [
-        MapFeature(geometry={"type": "Point", "coordinates": [24.9384, 60.1699]}, title="Kamppi P1",
-                   subtitle="Fredrikinkatu 10", search_text="area 1001", url="/places/1",
-                   popup_html="<strong>Kamppi &lt;P1&gt;</strong>"),
-        MapFeature(geometry={"type": "Polygon", "coordinates": [[[24.95, 60.17], [24.951, 60.17], [24.951, 60.171],
-                                                                  [24.95, 60.17]]]},
-                   title="Kallio", subtitle="Fleminginkatu", search_text="area 2002"),
-    ]
-    return MapLayer(key="demo", title=lambda: "Demo layer", features=lambda language: features)
+def _config(html: str) -> dict:
+    found = re.search(r"data-config='([^']*)'", html)
+    assert found, "the map element carries its configuration"
+    return json.loads(found.group(1).replace("&#39;", "'").replace("&amp;", "&"))
 
 
-def test_map_page_uses_only_local_assets(client, make_user, login):
-    login(make_user())
-    html = client.get("/map").get_data(as_text=True)
-    assert "/static/vendor/leaflet/leaflet.js" in html
-    assert "/static/vendor/htmx/htmx.min.js" in html
+def _list(html: str) -> str:
+    return html.split('id="place-list"', 1)[1]
+
+
+def test_map_page_is_public_and_uses_only_local_assets(client):
+    response = client.get("/map")
+    assert response.status_code == 200  # a guest: no redirect to the login page
+    html = response.get_data(as_text=True)
+    assert "/static/vendor/leaflet/leaflet.js" in html and "/static/js/map.js" in html
+    assert "/static/vendor/leaflet-markercluster/leaflet.markercluster.js" in html
+    assert "jquery" not in html.lower() and "folium" not in html
     assert not CDN.search(re.sub(r'xmlns="[^"]+"', "", html)), CDN.search(html)
-    assert "bootstrap" not in html and "awesome-markers" not in html and "glyphicons" not in html
     assert "<iframe" not in html
 
 
-def test_map_page_without_layers_shows_empty_list(app, client, make_user, login):
-    app.extensions["map_layers"] = {}
-    login(make_user())
+def test_page_names_each_layer_endpoint_and_carries_no_features(app, client):
+    add_areas(30)
+    html = client.get("/map", headers={"Accept-Language": "fi"}).get_data(as_text=True)
+    config = _config(html)
+    urls = {layer["key"]: layer["url"] for layer in config["layers"]}
+    assert urls["helsinki"] == "/map/layers/helsinki.geojson?lang=fi"
+    assert {"seoul", "apds"} <= set(urls)
+    assert "Polygon" not in html and "coordinates" not in html and "popup" not in html.split("<main", 1)[-1]
+    assert config["styles"]["zone-1"]["fillColor"] and config["tiles"] is None
+
+
+def test_legend_and_the_tile_hint_are_html(client, app):
     html = client.get("/map").get_data(as_text=True)
-    assert "No parking places to show yet" in html
-    assert 'class="folium-map"' in html
-
-
-def test_each_layer_is_one_geojson_layer_with_toggle_and_list(app, client, make_user, login):
-    app.extensions["map_layers"] = {}
-    register_layer(app, _demo_layer())
-    login(make_user())
+    legend = html.split('class="map-legend"', 1)[1].split("</section>", 1)[0]
+    for label in ("Zone 1", "Zone 2", "Zone 3", "Plenty of spaces", "Few spaces", "Full", "No live data"):
+        assert label in legend
+    assert "MAP_TILE_URL" in html
+    app.config["MAP_TILE_URL"] = "http://127.0.0.1:8080/{z}/{x}/{y}.png"
     html = client.get("/map").get_data(as_text=True)
-    assert html.count("L.geoJson(") == 1
-    assert "L.control.layers" in html and '"Demo layer"' in html
-    assert "Kamppi P1" in html and 'href="/places/1"' in html and "Fredrikinkatu 10" in html
+    assert "MAP_TILE_URL" not in html.split("<main", 1)[1].split("data-config", 1)[0]
+    assert _config(html)["tiles"]["url"] == "http://127.0.0.1:8080/{z}/{x}/{y}.png"
 
 
-def test_list_search_matches_codes_and_answers_htmx_with_list_only(app, client, make_user, login):
-    register_layer(app, _demo_layer())
-    login(make_user())
-    response = client.get("/map", query_string={"q": "2002"},
-                          headers={"HX-Request": "true", "HX-Target": "place-list"})
+def test_provider_tab_lists_25_per_page_with_links_that_work_without_javascript(app, client):
+    add_areas(60)
+    html = client.get("/map", query_string={"focus": "helsinki"}).get_data(as_text=True)
+    listed = _list(html)
+    assert listed.count('class="card place"') == 25
+    assert "Testialue 0<" in listed and "Testialue 25<" not in listed
+    next_link = re.search(r'<a class="button" rel="next" href="([^"]+)"', listed).group(1).replace("&amp;", "&")
+    assert "page=2" in next_link and "focus=helsinki" in next_link
+    last = _list(client.get("/map?focus=helsinki&page=3").get_data(as_text=True))
+    assert last.count('class="card place"') == 10 and 'rel="next"' not in last and 'rel="prev"' in last
+    assert "51–60 of 60" in last
+
+
+def test_next_page_answers_htmx_with_the_list_only(app, client):
+    add_areas(30)
+    response = client.get("/map?focus=helsinki&page=2", headers={"HX-Request": "true", "HX-Target": "place-list"})
     html = response.get_data(as_text=True)
-    assert html.lstrip().startswith('<section id="place-list"')
-    assert "Kallio" in html and "Kamppi P1" not in html
+    assert html.lstrip().startswith('<section id="place-list"') and "data-config" not in html
+    assert html.count('class="card place"') == 5
     assert "HX-Request" in response.headers["Vary"]
 
 
-def test_popup_html_is_passed_as_escaped_data(app, client, make_user, login):
-    register_layer(app, _demo_layer())
-    login(make_user())
-    html = client.get("/map").get_data(as_text=True)
-    assert "Kamppi &lt;P1&gt;" in html or "Kamppi \\u0026lt;P1\\u0026gt;" in html
+def test_search_filters_in_sql_by_code_street_and_name_without_accents(app, client):
+    add_areas(30)
+    add_areas(1, prefix="Töölö", first=500)
+    by_code = _list(client.get("/map?focus=helsinki&q=900017").get_data(as_text=True))
+    assert by_code.count('class="card place"') == 1 and "Testialue 17<" in by_code
+    by_street = _list(client.get("/map?focus=helsinki&q=testgatan+2").get_data(as_text=True))
+    assert "Testialue 2<" in by_street and "Testialue 20<" in by_street and "Testialue 3<" not in by_street
+    plain = _list(client.get("/map?q=toolo").get_data(as_text=True))
+    assert "Töölö 500" in plain and "Testialue" not in plain
+    assert "Nothing matches" in client.get("/map?q=%25").get_data(as_text=True)  # LIKE wildcards are text
+
+
+def test_all_providers_view_shows_a_few_of_each_and_a_link_to_its_tab(app, client):
+    add_areas(12)
+    register_lot(app)
+    listed = _list(client.get("/map").get_data(as_text=True))
+    assert listed.count('class="card place"') >= 6  # five areas and the lot
+    assert "All 12 in Helsinki street parking" in listed
+    assert "Sejongro Gongyeongjuchajang" in listed
+
+
+def test_focus_seoul_lists_only_seoul_and_opens_the_map_over_seoul(app, client):
+    add_areas(5)
+    register_lot(app)
+    html = client.get("/map?focus=seoul").get_data(as_text=True)
+    listed = _list(html)
+    assert "세종로 공영주차장" in listed and "Testialue" not in listed
+    assert _config(html)["centre"] == [37.54, 126.99]
+    assert 'aria-current="page">Seoul parking lots' in html
+
+
+def test_seoul_lots_are_found_by_their_romanised_name(app, client):
+    register_lot(app)
+    listed = _list(client.get("/map?focus=seoul&q=sejongro").get_data(as_text=True))
+    assert "세종로 공영주차장" in listed and 'lang="ko"' in listed
+    assert "Nothing matches" in client.get("/map?focus=seoul&q=gangnam").get_data(as_text=True)
+
+
+def test_at_opens_the_map_on_a_point_and_lists_the_nearest_first(app, client):
+    add_areas(10)
+    html = client.get("/map?focus=helsinki&at=60.1702,24.9385").get_data(as_text=True)
+    config = _config(html)
+    assert config["centre"] == [60.1702, 24.9385] and config["zoom"] == 16 and config["marker"]
+    names = re.findall(r"<strong>(Testialue \d+)</strong>", _list(html))
+    assert names[:4] == ["Testialue 8", "Testialue 9", "Testialue 7", "Testialue 6"]
+    assert "km away" in _list(html)
+
+
+def test_bbox_limits_the_list_to_the_map_view(app, client):
+    add_areas(10)
+    listed = _list(client.get("/map?focus=helsinki&bbox=24.929,60.16,24.932,60.18").get_data(as_text=True))
+    assert re.findall(r"<strong>(Testialue \d+)</strong>", listed) == ["Testialue 0", "Testialue 1"]
+    assert "Show all" in listed
+
+
+def test_nonsense_arguments_are_ignored_not_errors(client):
+    for query in ("page=abc", "page=-4", "page=99999999", "at=north", "at=91,0", "bbox=1,2,3", "near=nan,nan",
+                  "focus=nowhere", "q=" + "x" * 5000):
+        assert client.get(f"/map?{query}").status_code == 200, query

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from tests.seoul.support import INFRA_ID, KEY, SECRET_HEX, push_client, register_lot
 from webapp.core.clock import utcnow
 from webapp.extensions import db
-from webapp.maps.layers import registered_layers
 from webapp.seoul import ingest as seoul_ingest
 from webapp.seoul.models import SeoulLot, SeoulOccupancySample, SeoulOperatorKey
 from webapp.seoul.operator import feed as seoul_feed
@@ -142,30 +141,6 @@ def test_pages_need_a_login(client, path):
 
 
 # --- the map layer -----------------------------------------------------------------------------
-
-
-def test_map_layer_has_one_point_per_lot_with_an_escaped_popup(app, driver, lot_id):
-    register_lot(app, infra_id="171703", write={"parking_lot_name": "<b>Evil</b> 주차장"})
-    with app.test_request_context():
-        layer = next(layer for layer in registered_layers() if layer.key == "seoul")
-        features = {f.title: f for f in layer.features("en")}
-    feature = features["세종로 공영주차장"]
-    assert feature.geometry == {"type": "Point", "coordinates": [126.9769, 37.573]}
-    assert feature.title_lang == "ko" and feature.url == f"/seoul/lots/{lot_id}"
-    with app.test_request_context():
-        popup = _text(feature.popup())
-        evil = features["<b>Evil</b> 주차장"].popup()
-    for expected in (FEES, "67 of 124 free", "updated just now", "Visitors welcome", "Disabled drivers: 4",
-                     "EV charging: 6", "Compact cars: 12", "Women: 12", "Lot details and prices"):
-        assert expected in popup, expected
-    assert "Open now" in popup or "Closed now" in popup
-    assert "&lt;b&gt;Evil&lt;/b&gt;" in evil and "<b>Evil" not in evil
-
-
-def test_map_lists_seoul_lots_in_korean_and_focus_centres_on_seoul(driver, lot_id):
-    html = driver.get("/map?focus=seoul").get_data(as_text=True)
-    assert '<strong lang="ko">세종로 공영주차장</strong>' in html and "Seoul parking lots" in html
-    assert "37.54" in html and "126.99" in html  # the folium map opens over Seoul
 
 
 # --- admin pages ----------------------------------------------------------------------------

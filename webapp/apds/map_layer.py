@@ -1,81 +1,125 @@
-"""The APDS layer of the "Find parking" map: car parks as markers coloured by free space."""
+"""The APDS layer of the "Find parking" map: car parks as markers coloured by free space, and their list.
+
+Reads the local copy of the places (``places`` keeps it and the shared occupancy
+figures fresh); the list matches the ``search_text`` column in SQL.
+"""
 
 from __future__ import annotations
 
 import logging
-from functools import partial
+from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from sqlalchemy import and_, func, select
 
 from webapp.apds import places as apds_places
+from webapp.apds.models import ApdsPlace
 from webapp.core.clock import utcnow
-from webapp.maps.layers import MapFeature, MapLayer
+from webapp.core.errors import ProviderError, ValidationError
+from webapp.extensions import db
+from webapp.maps.layers import POINTS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer
+from webapp.maps.search import BBox, distance_m, nearness
+from webapp.web.locale import money
 
 log = logging.getLogger(__name__)
 
 MANCHESTER = (53.4806, -2.2428)
-# free space: plenty / few / full / unknown — colours that stay apart for colour-blind eyes,
-# and the level is also written in the subtitle and popup (never colour alone)
-LEVEL_STYLES = {
-    "plenty": {"color": "#1a6334", "fillColor": "#1b9e77", "radius": 9, "weight": 2, "fillOpacity": 0.85},
-    "few": {"color": "#8a4b00", "fillColor": "#d95f02", "radius": 9, "weight": 2, "fillOpacity": 0.85},
-    "full": {"color": "#5a0f2e", "fillColor": "#7570b3", "radius": 9, "weight": 3, "fillOpacity": 0.85},
-    "unknown": {"color": "#555555", "fillColor": "#bbbbbb", "radius": 8, "weight": 2, "fillOpacity": 0.7},
-}
+#: the stay priced in each popup
 COMPARE_MINUTES = 180
 
 
-def place_features(rows) -> list[MapFeature]:
-    """Map/list features for ``places.PlaceRow`` rows (popups rendered from a template, on demand)."""
-    env = current_app.jinja_env
-    template, rates_template = env.get_template("apds/_popup.html"), env.get_template("apds/_rates.html")
-    labels = {"three_hours": _("3 hours"), "open": _("Prices and parking")}
-    rate_lists: dict[str, Markup] = {}  # one rendering per tariff set: most car parks share a handful
-    level_words = {"plenty": _("Plenty of spaces"), "few": _("Few spaces"), "full": _("Full"),
-                   "unknown": _("No live data")}
+def _fresh() -> None:
+    """Refresh a stale copy and stale free-space figures (each at most once per TTL, shared by all workers)."""
     now = utcnow()
-
-    def popup(row, url: str) -> str:
-        key = row.place.tariff_key
-        if key not in rate_lists:
-            rate_lists[key] = Markup(rates_template.render(  # noqa: S704 - autoescaped template output
-                tables=apds_places.rate_tables(row.place)))
-        return template.render(place=row.place, availability=row.availability, quote=row.quote, url=url,
-                               labels=labels, now=now, rate_list=rate_lists[key])
-
-    features = []
-    for row in rows:
-        place = row.place
-        if place.latitude is None or place.longitude is None:
-            continue
-        url = url_for("apds.place", place_id=place.place_id)
-        free = row.availability
-        words = level_words[free.level] if free.free is None or free.level == "full" else \
-            _("%(free)s of %(total)s free", free=free.free, total=free.total)
-        features.append(MapFeature(
-            geometry={"type": "Point", "coordinates": [place.longitude, place.latitude]},
-            title=place.name, subtitle=f"{place.address} · {words}", url=url,
-            search_text=f"{place.name} {place.address}", style=LEVEL_STYLES[free.level],
-            popup_factory=partial(popup, row, url),
-        ))
-    return features
-
-
-def _features(language: str) -> list[MapFeature]:
     try:
-        rows = apds_places.search_places(minutes=COMPARE_MINUTES)
-    except Exception as error:  # the map shows the other layers when the platform is away
+        apds_places._fresh_copy(now)  # the copy's freshness rule lives there
+        apds_places.refresh_occupancy(now)
+    except ProviderError as error:  # the map shows the other layers when the platform is away
+        db.session.rollback()
         log.warning("APDS car parks unavailable for the map: %s", error)
-        return []
-    return place_features(rows)
+
+
+def _free_words(availability: apds_places.Availability) -> str:
+    if availability.free is None or availability.level == "full":
+        return {"plenty": _("Plenty of spaces"), "few": _("Few spaces"), "full": _("Full"),
+                "unknown": _("No live data")}[availability.level]
+    return _("%(free)s of %(total)s free", free=availability.free, total=availability.total)
+
+
+def _located(bbox: BBox | None):
+    located = and_(ApdsPlace.latitude.is_not(None), ApdsPlace.longitude.is_not(None))
+    if bbox is None:
+        return located
+    return and_(located, ApdsPlace.longitude.between(bbox.min_lon, bbox.max_lon),
+                ApdsPlace.latitude.between(bbox.min_lat, bbox.max_lat))
+
+
+def version() -> str:
+    """Changes with the copy and with every new free-space figure."""
+    _fresh()
+    count, fetched, occupancy = db.session.execute(select(
+        func.count(), func.max(ApdsPlace.fetched_at), func.max(ApdsPlace.occupancy_fetched_at))).one()
+    return f"{count}:{fetched.isoformat() if fetched else '-'}:{occupancy.isoformat() if occupancy else '-'}"
+
+
+def count() -> int:
+    """How many car parks the map has."""
+    return db.session.scalar(select(func.count()).select_from(ApdsPlace)) or 0
+
+
+def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
+    """The car parks (inside ``bbox``) as GeoJSON points with free spaces and a 3-hour price."""
+    _fresh()
+    now = utcnow()
+    places = db.session.scalars(select(ApdsPlace).where(_located(bbox)).order_by(ApdsPlace.name)
+                                .limit(limit + 1)).all()
+    prices: dict[tuple[str, str], str | None] = {}  # one quote per tariff set and time zone
+    label, action = _("3 hours"), _("Prices and parking")
+    result = []
+    for place in places[:limit]:
+        availability = apds_places.Availability.of(place)
+        key = (place.tariff_key, place.time_zone)
+        if key not in prices:
+            try:
+                quote = apds_places.quote_stay(place, now, timedelta(minutes=COMPARE_MINUTES))
+                prices[key] = f"{label}: {money(quote.total, quote.currency)}"
+            except ValidationError:
+                prices[key] = None
+        result.append({"type": "Feature", "geometry": {"type": "Point",
+                                                       "coordinates": [place.longitude, place.latitude]},
+                       "properties": {"title": place.name, "subtitle": place.address,
+                                      "details": [_free_words(availability), *filter(None, [prices[key]])],
+                                      "url": url_for("apds.place", place_id=place.place_id), "action": action,
+                                      "style": f"level-{availability.level}", "free": availability.free,
+                                      "total": availability.total}})
+    return LayerFeatures(result, truncated=len(places) > limit)
+
+
+def listing(query: ListQuery) -> ListPage:
+    """One page of car parks matching the query (name or address)."""
+    _fresh()
+    conditions = [ApdsPlace.search_text.contains(word, autoescape=True) for word in query.words]
+    if query.bbox is not None:
+        conditions.append(_located(query.bbox))
+    total = db.session.scalar(select(func.count()).select_from(ApdsPlace).where(*conditions)) or 0
+    statement = select(ApdsPlace).where(*conditions)
+    if query.near is not None:
+        statement = statement.order_by(ApdsPlace.latitude.is_(None),
+                                       nearness(ApdsPlace.latitude, ApdsPlace.longitude, query.near))
+    statement = statement.order_by(ApdsPlace.name, ApdsPlace.place_id).offset(query.offset).limit(query.limit)
+    items = []
+    for place in db.session.scalars(statement):
+        distance = (distance_m(*query.near, place.latitude, place.longitude)
+                    if query.near is not None and place.latitude is not None else None)
+        words = _free_words(apds_places.Availability.of(place))
+        items.append(ListItem(title=place.name, subtitle=f"{place.address} · {words}" if place.address else words,
+                              url=url_for("apds.place", place_id=place.place_id), distance_m=distance))
+    return ListPage(items, total)
 
 
 def apds_layer() -> MapLayer:
     """The registry entry for APDS car parks."""
-    # not clustered: the shared renderer clusters points as bare coordinates, which would lose
-    # the free-space colours and popups; 40-odd markers read fine without clustering
-    return MapLayer(key="apds", title=lambda: str(_l("Car parks (Manchester, London)")), features=_features,
-                    centre=MANCHESTER, zoom=15)
+    return MapLayer(key="apds", title=lambda: str(_l("Car parks (Manchester, London)")), kind=POINTS,
+                    version=version, count=count, features=features, listing=listing, centre=MANCHESTER, zoom=15)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.columns import UTCDateTime
 from webapp.extensions import db
+from webapp.maps.search import search_text
 
 
 class ApdsPlace(db.Model):
@@ -39,6 +40,14 @@ class ApdsPlace(db.Model):
     occupancy_indicator: Mapped[str] = mapped_column(String(20), default="")
     occupancy_observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     occupancy_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: what the list search matches (name and address), filled on every write
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+@event.listens_for(ApdsPlace, "before_insert")
+@event.listens_for(ApdsPlace, "before_update")
+def _fill_search_text(_mapper, _connection, place: ApdsPlace) -> None:
+    place.search_text = search_text(place.name, place.address)
 
 
 class ApdsTariffSet(db.Model):

@@ -1,76 +1,137 @@
-"""The Helsinki layer of the "Find parking" map: every area as a polygon coloured by zone."""
+"""The Helsinki layer of the "Find parking" map: areas as polygons coloured by zone, and their list.
+
+Every answer is one SQL query on the local copy of the areas (``areas.list_areas``
+keeps it fresh); the list reads no geometry and matches the ``search_text`` column.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-from functools import partial
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from sqlalchemy import and_, func, select
 
+from webapp.core.clock import utcnow
+from webapp.core.errors import ProviderError
+from webapp.extensions import db
 from webapp.helsinki import areas as helsinki_areas
-from webapp.maps.layers import MapFeature, MapLayer
+from webapp.helsinki.models import HelsinkiArea
+from webapp.maps.layers import AREAS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer
+from webapp.maps.search import BBox, distance_m, nearness
+from webapp.web.locale import duration, money
 
 log = logging.getLogger(__name__)
 
-# payment zones 1 (dearest, centre) to 3: colours that stay apart for colour-blind eyes too
-ZONE_STYLES = {
-    1: {"color": "#b2182b", "fillColor": "#d6604d", "weight": 2, "fillOpacity": 0.45},
-    2: {"color": "#b35806", "fillColor": "#f1a340", "weight": 2, "fillOpacity": 0.45},
-    3: {"color": "#2166ac", "fillColor": "#67a9cf", "weight": 2, "fillOpacity": 0.45},
-}
+HELSINKI_CENTRE = (60.1699, 24.9384)
 
 
-def area_features(areas, language: str) -> list[MapFeature]:
-    """Map/list features for ``areas`` in ``language`` (popups rendered from a template).
-
-    Labels are translated once and each distinct tariff table rendered once
-    per call: with thousands of areas, per-popup translation lookups were
-    most of the page's time (bench/helsinki.py).
-    """
-    env = current_app.jinja_env
-    popup_template = env.get_template("parkings/_popup.html")
-    tariff_template = env.get_template("parkings/_tariffs.html")
-    labels = {"zone": _("Zone"), "area": _("Area"), "max_time": _("Max."), "spaces": _("spaces"),
-              "park_here": _("Park here")}
-    tariff_tables: dict[str, Markup] = {}
-
-    def popup(area, name: str, street: str, start_url: str) -> str:
-        key = json.dumps(area.tariffs, sort_keys=True)
-        if key not in tariff_tables:
-            tariff_tables[key] = Markup(tariff_template.render(  # noqa: S704 - autoescaped template output
-                tariffs=helsinki_areas.area_tariffs(area, language)))
-        return popup_template.render(area=area, name=name, street=street, start_url=start_url, labels=labels,
-                                     tariff_table=tariff_tables[key])
-
-    features = []
-    for area in areas:
-        if not area.geometry:
-            continue
-        name, street = area.text("name", language), area.text("street", language)
-        start_url = url_for("parkings.start", area_id=area.area_id)
-        words = " ".join([area.area_id, f"zone {area.zone}", *area.name.values(), *area.street.values()])
-        features.append(MapFeature(
-            geometry=area.geometry, title=name,
-            subtitle=_("%(street)s · zone %(zone)s · area %(code)s", street=street, zone=area.zone, code=area.area_id),
-            url=start_url, search_text=words, style=ZONE_STYLES.get(area.zone, ZONE_STYLES[3]),
-            popup_factory=partial(popup, area, name, street, start_url),
-        ))
-    return features
-
-
-def _features(language: str) -> list[MapFeature]:
+def _fresh() -> bool:
+    """Refresh a stale copy from the city; False when there is no copy and the city cannot be asked."""
     try:
-        areas = helsinki_areas.list_areas()
-    except Exception as error:
+        helsinki_areas._ensure_fresh(utcnow())  # the copy's freshness rule lives there
+    except ProviderError as error:
         log.warning("Helsinki areas unavailable for the map: %s", error)
-        return []
-    return area_features(areas, language)
+        return False
+    return True
+
+
+def _localised(values: dict | None, language: str) -> str:
+    values = values or {}
+    return values.get(language) or values.get("en") or values.get("fi") or ""
+
+
+def _subtitle(street: str, zone, code: str) -> str:
+    return _("%(street)s · zone %(zone)s · area %(code)s", street=street, zone=zone, code=code)
+
+
+def _in_box(bbox: BBox | None):
+    if bbox is None:
+        return True
+    return and_(HelsinkiArea.centre_lon.between(bbox.min_lon, bbox.max_lon),
+                HelsinkiArea.centre_lat.between(bbox.min_lat, bbox.max_lat))
+
+
+def version() -> str:
+    """Changes when the copy is refreshed or an area is added or removed."""
+    _fresh()
+    count, newest = db.session.execute(select(func.count(), func.max(HelsinkiArea.fetched_at))).one()
+    return f"{count}:{newest.isoformat() if newest else '-'}"
+
+
+def count() -> int:
+    """How many areas the map has."""
+    return db.session.scalar(select(func.count()).select_from(HelsinkiArea)) or 0
+
+
+def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
+    """The areas (inside ``bbox``) as GeoJSON polygons with the popup's facts as properties.
+
+    Tariff lines and limits are written once per distinct value: thousands of areas share a
+    handful, and translating and formatting per area was most of the response's time.
+    """
+    if not _fresh():
+        return LayerFeatures([])
+    rows = db.session.execute(
+        select(HelsinkiArea.area_id, HelsinkiArea.zone, HelsinkiArea.name, HelsinkiArea.street,
+               HelsinkiArea.geometry, HelsinkiArea.tariffs, HelsinkiArea.max_time_in_minutes,
+               HelsinkiArea.max_capacity)
+        .where(HelsinkiArea.geometry.is_not(None), _in_box(bbox))
+        .order_by(HelsinkiArea.zone, HelsinkiArea.area_id).limit(limit + 1)).all()
+    park_here = _("Park here")
+    tariff_lines: dict[str, list[str]] = {}
+    limits: dict[tuple, str] = {}
+    result = []
+    for area in rows[:limit]:
+        tariff_key = json.dumps(area.tariffs, sort_keys=True)
+        if tariff_key not in tariff_lines:
+            tariff_lines[tariff_key] = [
+                f"{t.name} {t.time_from}–{t.time_until}: {money(t.hourly_price, 'EUR', per=60)}"
+                for t in helsinki_areas.area_tariffs(area, language)]
+        limit_key = (area.max_time_in_minutes, area.max_capacity)
+        if limit_key not in limits:
+            facts = []
+            if area.max_time_in_minutes:
+                facts.append(_("Max. %(time)s", time=duration(area.max_time_in_minutes)))
+            if area.max_capacity:
+                facts.append(_("%(count)s spaces", count=area.max_capacity))
+            limits[limit_key] = " · ".join(facts)
+        details = [*tariff_lines[tariff_key], *filter(None, [limits[limit_key]])]
+        result.append({"type": "Feature", "geometry": area.geometry, "properties": {
+            "title": _localised(area.name, language),
+            "subtitle": _subtitle(_localised(area.street, language), area.zone, area.area_id),
+            "details": details, "url": url_for("parkings.start", area_id=area.area_id), "action": park_here,
+            "style": f"zone-{area.zone if area.zone in (1, 2, 3) else 3}",
+        }})
+    return LayerFeatures(result, truncated=len(rows) > limit)
+
+
+def listing(query: ListQuery) -> ListPage:
+    """One page of areas matching the query (code, name or street, in any language)."""
+    if not _fresh():
+        return ListPage([], 0)
+    conditions = [HelsinkiArea.search_text.contains(word, autoescape=True) for word in query.words]
+    conditions.append(_in_box(query.bbox))
+    total = db.session.scalar(select(func.count()).select_from(HelsinkiArea).where(*conditions)) or 0
+    statement = select(HelsinkiArea.area_id, HelsinkiArea.zone, HelsinkiArea.name, HelsinkiArea.street,
+                       HelsinkiArea.centre_lat, HelsinkiArea.centre_lon).where(*conditions)
+    if query.near is not None:
+        statement = statement.order_by(HelsinkiArea.centre_lat.is_(None),
+                                       nearness(HelsinkiArea.centre_lat, HelsinkiArea.centre_lon, query.near))
+    statement = statement.order_by(HelsinkiArea.zone, HelsinkiArea.area_id).offset(query.offset).limit(query.limit)
+    items = []
+    for row in db.session.execute(statement):
+        distance = (distance_m(*query.near, row.centre_lat, row.centre_lon)
+                    if query.near is not None and row.centre_lat is not None else None)
+        items.append(ListItem(title=_localised(row.name, query.language),
+                              subtitle=_subtitle(_localised(row.street, query.language), row.zone, row.area_id),
+                              url=url_for("parkings.start", area_id=row.area_id), distance_m=distance))
+    return ListPage(items, total)
 
 
 def helsinki_layer() -> MapLayer:
     """The registry entry for Helsinki street parking."""
-    return MapLayer(key="helsinki", title=lambda: str(_l("Helsinki street parking")), features=_features)
+    return MapLayer(key="helsinki", title=lambda: str(_l("Helsinki street parking")), kind=AREAS, version=version,
+                    count=count, features=features, listing=listing, centre=HELSINKI_CENTRE, zoom=14)

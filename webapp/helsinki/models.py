@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.columns import UTCDateTime
 from webapp.extensions import db
+from webapp.maps.search import search_text
 
 
 class HelsinkiArea(db.Model):
@@ -19,6 +20,10 @@ class HelsinkiArea(db.Model):
     """
 
     __tablename__ = "helsinki_areas"
+    # the map's list is ordered by zone and code, its viewport filter reads the centre, and the
+    # freshness check reads the oldest fetch: each an index, not a scan of every area
+    __table_args__ = (Index("ix_helsinki_areas_zone_area_id", "zone", "area_id"),
+                      Index("ix_helsinki_areas_centre", "centre_lon", "centre_lat"))
 
     area_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     zone: Mapped[int | None]
@@ -33,12 +38,21 @@ class HelsinkiArea(db.Model):
     resident_parking_codes: Mapped[list] = mapped_column(JSON, default=list)
     special_parking_codes: Mapped[list] = mapped_column(JSON, default=list)
     tariffs: Mapped[list] = mapped_column(JSON, default=list)  # [{day_type, name, from, until, hourly_price}]
-    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    #: what the list search matches (code, names and streets in every language), filled on every write
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     def text(self, field: str, language: str) -> str:
         """A localized field in ``language`` (fi/sv/en), falling back to English, then Finnish."""
         values = getattr(self, field) or {}
         return values.get(language) or values.get("en") or values.get("fi") or ""
+
+
+@event.listens_for(HelsinkiArea, "before_insert")
+@event.listens_for(HelsinkiArea, "before_update")
+def _fill_search_text(_mapper, _connection, area: HelsinkiArea) -> None:
+    area.search_text = search_text(area.area_id, *(area.name or {}).values(), *(area.street or {}).values(),
+                                   area.postal_code)
 
 
 class HelsinkiDayType(db.Model):

@@ -1,61 +1,98 @@
-"""The registry of map layers: each provider adds one layer of features.
+"""The registry of map layers: each feature adds one layer, served as data.
 
-A layer is one GeoJSON FeatureCollection on the map (never one folium object
-per marker: thousands of markers as separate objects cost seconds and
-megabytes) and the same features as a list for people who do not use a map.
+A layer answers three questions, each with a bounded SQL query of its own
+(never by loading every place): its data ``version`` (the ETag of its GeoJSON
+endpoint), its ``features`` as GeoJSON with plain properties (the browser
+builds the popups; no HTML leaves the server), and a page of its ``listing``
+for the list under the map (filtered by the search column, without geometry).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from webapp.maps.search import BBox
+
+#: the kinds of layer the map script knows: polygons coloured by zone, points clustered and coloured by free space
+AREAS, POINTS = "areas", "points"
+
 
 @dataclass(frozen=True)
-class MapFeature:
-    """One place on the map and in the list.
+class ListQuery:
+    """One page of a layer's list.
 
     Attributes:
-        geometry: RFC 7946 GeoJSON geometry (longitude first).
-        title: name in the user's language.
-        subtitle: one line under the title (address, zone, free spaces ...).
-        popup_html: escaped HTML for the map popup (built from a template).
-        url: the place's own page or the action ("Park here").
-        search_text: extra words the list search matches (codes, streets).
-        style: Leaflet path style for polygons / circle markers.
-        title_lang: language of ``title`` when it is not the page's (a Korean lot name: "ko").
-        popup_factory: builds ``popup_html`` on demand, so the list view (which
-            shows no popups) never pays for rendering them.
+        words: normalised words (``search.search_words``); every one must match.
+        language: the page's language (names of Helsinki areas come in three).
+        offset: rows to skip; ``limit``: rows to return.
+        bbox: only places inside the map's view (sent by the script).
+        near: ``(lat, lon)``: nearest first.
     """
 
-    geometry: dict
+    words: tuple[str, ...] = ()
+    language: str = "en"
+    offset: int = 0
+    limit: int = 25
+    bbox: BBox | None = None
+    near: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class ListItem:
+    """One place in the list: text only (escaped by the list's template)."""
+
     title: str
     subtitle: str = ""
-    popup_html: str = ""
     url: str | None = None
-    search_text: str = ""
-    style: dict = field(default_factory=dict)
     title_lang: str | None = None
-    popup_factory: Callable[[], str] | None = None
+    distance_m: float | None = None
+    #: the name in another script, shown beside the title (a Seoul lot's Hangul or romanised name)
+    alt_title: str | None = None
+    alt_title_lang: str | None = None
 
-    def popup(self) -> str:
-        """The popup's HTML (escaped by its template)."""
-        return self.popup_factory() if self.popup_factory is not None else self.popup_html
+
+@dataclass(frozen=True)
+class ListPage:
+    """A page of a layer's list and how many places match in all."""
+
+    items: list[ListItem]
+    total: int
+
+
+@dataclass(frozen=True)
+class LayerFeatures:
+    """GeoJSON features of a layer (at most the requested number) and whether some were left out."""
+
+    features: list[dict]
+    truncated: bool = False
 
 
 @dataclass(frozen=True)
 class MapLayer:
-    """A provider's layer: ``features(language)`` returns the current features.
+    """A feature's layer on the "Find parking" map.
 
-    ``centre``/``zoom`` is where the map opens for ``/map?focus=<key>`` (a layer far from the default view).
+    Attributes:
+        key: the layer's name in URLs (``/map/layers/<key>.geojson``, ``/map?focus=<key>``).
+        title: its translated name (layer toggle, tabs, list headings).
+        kind: ``AREAS`` or ``POINTS``.
+        version: a short text that changes whenever the layer's data (or what it shows of it) changes.
+        count: how many places the layer has (the map loads a large layer by viewport).
+        features: ``features(language, bbox, limit)``: GeoJSON features with properties only
+            (``title``, ``subtitle``, ``url``, ``action``, ``style``, ``details`` …).
+        listing: ``listing(ListQuery)``: one page of the list.
+        centre, zoom: where the map opens for ``/map?focus=<key>``.
     """
 
     key: str
     title: Callable[[], str]
-    features: Callable[[str], list[MapFeature]]
-    cluster_points: bool = False
+    kind: str
+    version: Callable[[], str]
+    count: Callable[[], int]
+    features: Callable[[str, BBox | None, int], LayerFeatures]
+    listing: Callable[[ListQuery], ListPage]
     centre: tuple[float, float] | None = None
     zoom: int = 13
 
@@ -68,3 +105,8 @@ def register_layer(app: Flask, layer: MapLayer) -> None:
 def registered_layers() -> list[MapLayer]:
     """The current app's layers in registration order."""
     return list(current_app.extensions.get("map_layers", {}).values())
+
+
+def find_layer(key: str | None) -> MapLayer | None:
+    """The registered layer called ``key``, if any."""
+    return current_app.extensions.get("map_layers", {}).get(key or "")

@@ -1,5 +1,5 @@
-"""Seoul parking lots for drivers: the list, the lot page (live figures, floors, chart, price
-calculator) and the map layer; ``init_app`` also wires the admin pages, the ``seoul`` CLI
+"""Seoul parking lots for drivers: the list and the lot page (live figures, floors, chart, price
+calculator; the map layer is in ``map_layer``); ``init_app`` also wires the admin pages, the ``seoul`` CLI
 group and the demo loader.
 """
 
@@ -7,16 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_time
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import login_required
 
 from webapp.core.clock import SEOUL, utcnow
 from webapp.core.errors import ValidationError
-from webapp.maps.layers import MapFeature, MapLayer
 from webapp.seoul import lots as seoul_lots
 from webapp.seoul.chart import occupancy_chart
 from webapp.seoul.forms import StayForm
@@ -26,28 +23,21 @@ from webapp.web.locale import current_language
 
 bp = Blueprint("seoul_lots", __name__, url_prefix="/seoul")
 
-SEOUL_CENTRE = (37.5400, 126.9900)
-# marker colours by share of free spaces; the popup and the list say the same in words
-STYLE_FREE = {"color": "#17753a", "fillColor": "#2e9e55", "fillOpacity": 0.85}
-STYLE_FEW = {"color": "#8a5a00", "fillColor": "#e0a020", "fillOpacity": 0.85}
-STYLE_FULL = {"color": "#b3261e", "fillColor": "#d9473d", "fillOpacity": 0.85}
-STYLE_UNKNOWN = {"color": "#5b6470", "fillColor": "#9aa3ad", "fillOpacity": 0.7}
-
 
 def init_app(app: Flask) -> None:
     """The template helpers of Seoul lots."""
     app.jinja_env.filters["seoul_time"] = seoul_time
+    app.jinja_env.filters["seoul_datetime"] = seoul_datetime
     app.jinja_env.filters["sample_age"] = sample_age
 
 
-def seoul_layer() -> MapLayer:
-    """The registry entry for Seoul parking lots."""
-    return MapLayer(key="seoul", title=lambda: str(_l("Seoul parking lots")), features=_features,
-                    centre=SEOUL_CENTRE, zoom=11)
+def seoul_time(value: datetime | None, fmt: str = "short") -> str:
+    """The time of day of ``value`` in Seoul, as the page's language writes times ("19:56", "19.56", "오후 7:56")."""
+    return "" if value is None else format_time(value, fmt, tzinfo=SEOUL, locale=get_locale())
 
 
-def seoul_time(value: datetime | None, fmt: str = "HH:mm") -> str:
-    """A time shown in Seoul local time, whatever the page's timezone."""
+def seoul_datetime(value: datetime | None, fmt: str = "short") -> str:
+    """The date and time of ``value`` in Seoul, as the page's language writes them ("27/11/2026, 19:56")."""
     return "" if value is None else format_datetime(value, fmt, tzinfo=SEOUL, locale=get_locale())
 
 
@@ -61,40 +51,7 @@ def sample_age(availability) -> str:
     return format_timedelta(-age, add_direction=True, threshold=1)  # negative: "… ago"
 
 
-def _style(summary) -> dict:
-    share = summary.availability.share_free
-    if share is None:
-        return STYLE_UNKNOWN
-    return STYLE_FREE if share >= 0.2 else STYLE_FEW if share > 0 else STYLE_FULL
-
-
-def lot_features(lots) -> list[MapFeature]:
-    """Map/list features for ``lots`` (LotSummary), popups rendered from a template partial."""
-    features = []
-    for lot in lots:
-        url = url_for("seoul_lots.lot", lot_id=lot.id)
-        availability = lot.availability
-        if availability.live:
-            subtitle = _("%(free)s of %(capacity)s free", free=availability.free, capacity=availability.capacity)
-        else:
-            subtitle = _("No live data")
-        if lot.fee_summary:
-            subtitle = f"{subtitle} · {lot.fee_summary}"
-        features.append(MapFeature(
-            geometry={"type": "Point", "coordinates": [lot.longitude, lot.latitude]}, title=lot.name,
-            subtitle=subtitle, url=url,
-            popup_factory=lambda lot=lot, url=url: render_template("seoul_lots/_popup.html", lot=lot, url=url),
-            search_text=f"Seoul 서울 {lot.infra_id} {lot.memo}", style=_style(lot), title_lang="ko",
-        ))
-    return features
-
-
-def _features(_language: str) -> list[MapFeature]:
-    return lot_features(seoul_lots.list_lots())
-
-
 @bp.get("/lots")
-@login_required
 def index():
     query = request.args.get("q", "").strip()[:seoul_lots.MAX_QUERY]
     language = current_language()
@@ -109,7 +66,6 @@ def _stay_form(detail=None) -> StayForm:
 
 
 @bp.get("/lots/<int:lot_id>")
-@login_required
 def lot(lot_id: int):
     now = utcnow()
     form = _stay_form()
@@ -130,12 +86,12 @@ def lot(lot_id: int):
     block = "price_quote" if request.headers.get("HX-Target") == "price-quote" else None
     return page_or_block("seoul_lots/lot.html", block, ("price_quote",), status=status, detail=detail,
                          lot=detail.summary, form=form, now=now,
-                         chart=occupancy_chart(detail.series, detail.summary.availability.capacity, now)
+                         chart=occupancy_chart(detail.series, detail.summary.availability.capacity, now,
+                                               locale=get_locale())
                          if block is None else None)
 
 
 @bp.get("/lots/<int:lot_id>/live")
-@login_required
 def live(lot_id: int):
     if not is_htmx():
         # the refresh link of the block: without htmx, the whole page is the fresh view

@@ -1,8 +1,8 @@
 """Install third-party front-end assets into ``static/vendor/`` (git-ignored).
 
 Run by the set-up (``make install``): nothing third-party and minified is
-committed, nothing is loaded from a CDN. Leaflet, MarkerCluster and jQuery come
-from their PyPI ``xstatic`` packages; htmx comes from the npm registry with
+committed, nothing is loaded from a CDN. Leaflet and MarkerCluster come
+from their PyPI ``xstatic`` packages (no jQuery: nothing uses it); htmx comes from the npm registry with
 ``npm pack`` and is checked against the integrity hash pinned below.
 
     python -m webapp.web.assets
@@ -27,19 +27,15 @@ HTMX_INTEGRITY = "sha512-Thx/WtpeOQqSrqBCw/A1cwGJGg4UrVa3+sW0GmrM3p4gJgO89ecH4qt
 
 
 def _copy_xstatic() -> None:
-    import xstatic.pkg.jquery as jquery
     import xstatic.pkg.leaflet as leaflet
     import xstatic.pkg.leaflet_markercluster as markercluster
 
-    targets = {"leaflet": Path(leaflet.BASE_DIR), "leaflet-markercluster": Path(markercluster.BASE_DIR),
-               "jquery": Path(jquery.BASE_DIR)}
+    targets = {"leaflet": Path(leaflet.BASE_DIR), "leaflet-markercluster": Path(markercluster.BASE_DIR)}
     for name, source in targets.items():
         destination = VENDOR / name
         shutil.rmtree(destination, ignore_errors=True)
         shutil.copytree(source, destination)
-    # xstatic-jquery ships jquery.min.js under its data dir; make sure the name we link exists
-    if not (VENDOR / "jquery" / "jquery.min.js").exists():
-        raise SystemExit("xstatic-jquery did not provide jquery.min.js")
+    shutil.rmtree(VENDOR / "jquery", ignore_errors=True)  # left by an older set-up; nothing links it
 
 
 def _integrity_ok(tarball: Path, integrity: str) -> bool:

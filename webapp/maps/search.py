@@ -1,0 +1,99 @@
+"""Search text, bounding boxes and points for the "Find parking" list and layer endpoints.
+
+The list is filtered in SQL on a ``search_text`` column that each feature fills
+on write with :func:`search_text` (names in every language, streets, codes);
+a query is cut into words with :func:`search_words` and every word must occur.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+
+#: at most this many words of a query are matched (each is one LIKE in SQL)
+MAX_WORDS = 8
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFKC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def search_text(*parts: str | None) -> str:
+    """The normalised search column of a place: case-folded, and again without accents.
+
+    "Töölö" is stored as "töölö toolo", so a driver typing without umlauts finds it
+    (Hangul is left as it is: NFKD would split its syllables, NFKC joins them again).
+    """
+    folded = _fold(" ".join(p for p in parts if p))
+    plain = _strip_accents(folded)
+    return folded if plain == folded else f"{folded} {plain}"
+
+
+def search_words(query: str) -> tuple[str, ...]:
+    """The words of a query in the column's form (at most ``MAX_WORDS``)."""
+    return tuple(_fold(query).split()[:MAX_WORDS])
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A WGS84 bounding box, ``minlon,minlat,maxlon,maxlat`` as in RFC 7946."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    @classmethod
+    def parse(cls, text: str | None) -> BBox | None:
+        """Read ``"minlon,minlat,maxlon,maxlat"``; None for anything else (never raises)."""
+        try:
+            values = [float(part) for part in (text or "").split(",")]
+        except ValueError:
+            return None
+        if len(values) != 4 or not all(math.isfinite(v) for v in values):
+            return None
+        min_lon, min_lat, max_lon, max_lat = values
+        if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+            return None
+        return cls(min_lon, min_lat, max_lon, max_lat)
+
+    def key(self) -> str:
+        """A canonical text form (4 decimals, about 10 m) for cache keys and links."""
+        return ",".join(f"{v:.4f}" for v in (self.min_lon, self.min_lat, self.max_lon, self.max_lat))
+
+
+def parse_point(text: str | None) -> tuple[float, float] | None:
+    """Read ``"lat,lon"``; None for anything that is not a point on Earth."""
+    try:
+        values = [float(part) for part in (text or "").split(",")]
+    except ValueError:
+        return None
+    if len(values) != 2 or not all(math.isfinite(v) for v in values):
+        return None
+    lat, lon = values
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in metres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    half_lon = math.radians(lon2 - lon1) / 2
+    a = math.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_lon) ** 2
+    return 2 * 6_371_000.0 * math.asin(math.sqrt(a))
+
+
+def nearness(lat_column, lon_column, point: tuple[float, float]):
+    """A SQL expression that orders rows by distance from ``point`` (equirectangular: no trigonometry in SQL).
+
+    Good to a fraction of a percent at city scale, which is all a "near me" order needs;
+    the distance shown is the haversine one, computed for the rows of the page only.
+    """
+    lat, lon = point
+    scale = math.cos(math.radians(lat))
+    return (lat_column - lat) * (lat_column - lat) + ((lon_column - lon) * scale) * ((lon_column - lon) * scale)

@@ -1,0 +1,129 @@
+"""The Seoul layer of the "Find parking" map: lots as markers coloured by free space, and their list.
+
+A lot is shown once its operator has described it (a name and a position). The
+list matches the Hangul name, its romanised form, the lot id and the memo (where
+operators write the address, also romanised) in SQL, so "Gangnam" finds 강남역 공영주차장.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from webapp.core.clock import utcnow
+from webapp.extensions import db
+from webapp.maps.layers import POINTS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer
+from webapp.maps.search import BBox, distance_m, nearness
+from webapp.seoul import lots as seoul_lots
+from webapp.seoul.models import SeoulLot, SeoulLotOperation
+from webapp.seoul.tariffs import fee_summary, is_open
+
+SEOUL_CENTRE = (37.5400, 126.9900)
+#: a lot with at least this share of its spaces free shows as "plenty"
+PLENTY_SHARE = 0.2
+
+
+def _described(bbox: BBox | None = None):
+    described = and_(SeoulLot.name.is_not(None), SeoulLot.latitude.is_not(None), SeoulLot.longitude.is_not(None))
+    if bbox is None:
+        return described
+    return and_(described, SeoulLot.longitude.between(bbox.min_lon, bbox.max_lon),
+                SeoulLot.latitude.between(bbox.min_lat, bbox.max_lat))
+
+
+def _level(availability: seoul_lots.Availability) -> str:
+    share = availability.share_free
+    if share is None:
+        return "unknown"
+    return "plenty" if share >= PLENTY_SHARE else "few" if share > 0 else "full"
+
+
+def _free_words(availability: seoul_lots.Availability) -> str:
+    if not availability.live:
+        return _("No live data")
+    return _("%(free)s of %(capacity)s free", free=availability.free, capacity=availability.capacity)
+
+
+def version() -> str:
+    """Changes with every push, and each minute (a count goes stale and a lot opens or closes with time)."""
+    count, pushed, sampled = db.session.execute(select(
+        func.count(), func.max(SeoulLot.last_push_at), func.max(SeoulLot.current_at)).where(_described())).one()
+    minute = utcnow().strftime("%Y%m%d%H%M")
+    return f"{count}:{pushed.isoformat() if pushed else '-'}:{sampled.isoformat() if sampled else '-'}:{minute}"
+
+
+def count() -> int:
+    """How many described lots the map has."""
+    return db.session.scalar(select(func.count()).select_from(SeoulLot).where(_described())) or 0
+
+
+def _names(lot: SeoulLot, language: str) -> dict:
+    shown = lot.display_name(language)
+    names = {"title": shown.first, "title_lang": shown.first_lang}
+    if shown.second:
+        names.update(alt_title=shown.second, alt_title_lang=shown.second_lang)
+    return names
+
+
+def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
+    """The lots (inside ``bbox``) as GeoJSON points with free spaces, fees and opening."""
+    now = utcnow()
+    lots = db.session.scalars(select(SeoulLot).options(selectinload(SeoulLot.operation)).where(_described(bbox))
+                              .order_by(SeoulLot.id).limit(limit + 1)).all()
+    action = _("Lot details and prices")
+    open_words = {True: _("Open now"), False: _("Closed now"), None: _("Hours unknown")}
+    result = []
+    for lot in lots[:limit]:
+        availability = seoul_lots.Availability(lot.capacity, lot.current_parking, lot.current_at, now)
+        operation = lot.operation
+        details = [_free_words(availability)]
+        if operation is not None:
+            details.append(fee_summary(seoul_lots.tariff_of(operation)))
+            details.append(open_words[is_open(seoul_lots.opening_hours_of(operation), now)])
+        else:
+            details.append(open_words[None])
+        result.append({"type": "Feature",
+                       "geometry": {"type": "Point", "coordinates": [lot.longitude, lot.latitude]},
+                       "properties": {**_names(lot, language), "subtitle": "", "details": details,
+                                      "url": url_for("seoul_lots.lot", lot_id=lot.id), "action": action,
+                                      "style": f"level-{_level(availability)}", "free": availability.free,
+                                      "total": availability.capacity}})
+    return LayerFeatures(result, truncated=len(lots) > limit)
+
+
+def listing(query: ListQuery) -> ListPage:
+    """One page of lots matching the query (Hangul or romanised name, lot id, memo)."""
+    now = utcnow()
+    conditions = [_described(query.bbox)]
+    for word in query.words:
+        conditions.append(or_(*(column.icontains(word, autoescape=True) for column in (
+            SeoulLot.name, SeoulLot.name_roman, SeoulLot.infra_id,
+            SeoulLotOperation.notify_memo, SeoulLotOperation.memo_roman))))
+    joined = select(SeoulLot).outerjoin(SeoulLot.operation).where(*conditions)
+    total = db.session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+    statement = joined.options(selectinload(SeoulLot.operation))
+    if query.near is not None:
+        statement = statement.order_by(nearness(SeoulLot.latitude, SeoulLot.longitude, query.near))
+    by_name = SeoulLot.name if query.language == "ko" else SeoulLot.name_roman
+    statement = statement.order_by(by_name, SeoulLot.name, SeoulLot.id).offset(query.offset).limit(query.limit)
+    items = []
+    for lot in db.session.scalars(statement):
+        availability = seoul_lots.Availability(lot.capacity, lot.current_parking, lot.current_at, now)
+        shown = lot.display_name(query.language)
+        parts = [_free_words(availability)]
+        if lot.operation is not None:
+            parts.append(fee_summary(seoul_lots.tariff_of(lot.operation)))
+        distance = distance_m(*query.near, lot.latitude, lot.longitude) if query.near is not None else None
+        items.append(ListItem(title=shown.first, title_lang=shown.first_lang, subtitle=" · ".join(parts),
+                              url=url_for("seoul_lots.lot", lot_id=lot.id), distance_m=distance,
+                              alt_title=shown.second, alt_title_lang=shown.second_lang))
+    return ListPage(items, total)
+
+
+def seoul_layer() -> MapLayer:
+    """The registry entry for Seoul parking lots."""
+    return MapLayer(key="seoul", title=lambda: str(_l("Seoul parking lots")), kind=POINTS, version=version,
+                    count=count, features=features, listing=listing, centre=SEOUL_CENTRE, zoom=11)

@@ -41,6 +41,24 @@ def test_list_filters_by_city_text_and_price(client, driver):
     assert "Arndale" in client.get("/carparks/?q=arndale").get_data(as_text=True)
 
 
+def test_only_with_free_spaces_leaves_out_full_car_parks_and_those_without_live_data(client, driver):
+    arndale = db.session.get(ApdsPlace, ARNDALE)
+    arndale.spaces_free = 0
+    printworks = db.session.scalars(db.select(ApdsPlace).where(ApdsPlace.name.like("Printworks%"))).one()
+    printworks.spaces_free = printworks.spaces_total = None
+    db.session.commit()
+    every = client.get("/carparks/?city=Manchester").get_data(as_text=True)
+    assert "Arndale Car Park" in every and "Printworks Car Park" in every
+    free = client.get("/carparks/?city=Manchester&free=1").get_data(as_text=True)
+    assert "Arndale Car Park" not in free and "Printworks Car Park" not in free and "Car parks: 0" not in free
+
+
+@pytest.mark.parametrize("limit", ["NaN", "sNaN", "-1", "Infinity", "abc", "1e999999"])
+def test_an_odd_price_limit_is_no_limit_never_an_error(client, driver, limit):
+    answer = client.get(f"/carparks/?minutes=180&max_price={limit}")
+    assert answer.status_code == 200 and "Arndale Car Park" in answer.get_data(as_text=True)
+
+
 def test_list_refresh_is_a_block_for_htmx(client, driver):
     block = client.get("/carparks/", headers={**HX, "HX-Target": "place-list"}).get_data(as_text=True)
     assert block.lstrip().startswith('<section id="place-list"') and "<html" not in block
@@ -74,6 +92,25 @@ def test_occupancy_block_is_cached_briefly_and_shared(client, driver, app, monke
         block = client.get(f"/carparks/{ARNDALE}/occupancy", headers=HX).get_data(as_text=True)
         assert block.lstrip().startswith('<dd id="occupancy"') and "free" in block
     assert calls == [ARNDALE]  # five polls, one platform call
+
+
+def test_pages_polling_while_the_platform_is_asked_read_the_shared_figure(client, driver, app, monkeypatch):
+    api = app.extensions["providers"].get("apds")
+    calls, meanwhile = [], []
+    real = api.occupancy
+
+    def slow_platform(place_id):
+        calls.append(place_id)
+        if len(meanwhile) < 3:  # other pages (another worker's requests) poll while this call is under way
+            meanwhile.append(app.test_client().get(f"/carparks/{ARNDALE}/occupancy", headers=HX).status_code)
+        return real(place_id)
+
+    monkeypatch.setattr(api, "occupancy", slow_platform)
+    place = db.session.get(ApdsPlace, ARNDALE)
+    place.occupancy_fetched_at = datetime.now(UTC) - timedelta(minutes=5)
+    db.session.commit()
+    assert client.get(f"/carparks/{ARNDALE}/occupancy", headers=HX).status_code == 200
+    assert meanwhile == [200] and calls == [ARNDALE]
 
 
 def test_unknown_place_is_404(client, driver):

@@ -4,7 +4,7 @@
   webhook receiver, so the receiver answers at once; retried when the platform is away).
 - ``deliver_platform_events`` (every minute): with the embedded platform sandbox, its
   outbox of webhook events is sent by the job runner — the real platform delivers its
-  own. Retries with back-off are the platform's (``sandbox/__init__.py``).
+  own. Retries with back-off are the platform's (``sandbox/webhooks.py``).
 - ``demo_car_park_traffic`` (every minute, demo only): a few cars drive in and out of
   the Manchester car parks, so a fresh demo shows real activity.
 """

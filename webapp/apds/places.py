@@ -20,7 +20,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from webapp.apds import rates
 from webapp.apds.models import ApdsPlace, ApdsTariffSet
@@ -189,7 +189,8 @@ def occupancy(place_id: str, now: datetime | None = None) -> Availability:
     """
     now = now or utcnow()
     place = get_place(place_id, now)
-    if place.occupancy_fetched_at is None or now - place.occupancy_fetched_at >= OCCUPANCY_TTL:
+    stale = place.occupancy_fetched_at is None or now - place.occupancy_fetched_at >= OCCUPANCY_TTL
+    if stale and _claim_refresh(now, ApdsPlace.place_id == place_id):
         try:
             answer = _platform().occupancy(place_id)
         except ProviderError as error:
@@ -199,6 +200,21 @@ def occupancy(place_id: str, now: datetime | None = None) -> Availability:
                 _store_occupancy(place, answer.occupancy, now)
                 db.session.commit()
     return Availability.of(place)
+
+
+def _claim_refresh(now: datetime, *which) -> bool:
+    """Take this worker's turn to ask the platform for the stale figures of the places ``which`` selects.
+
+    A conditional UPDATE marks them fetched now, committed before the platform is
+    called: the database lets one worker through, and the pages polling meanwhile, in
+    every worker, read the shared figure (with its age) instead of asking too — one
+    platform call per ``OCCUPANCY_TTL``, not one per worker that saw the figure stale.
+    """
+    stale = or_(ApdsPlace.occupancy_fetched_at.is_(None), ApdsPlace.occupancy_fetched_at <= now - OCCUPANCY_TTL)
+    claimed = db.session.execute(update(ApdsPlace).where(stale, *which).values(occupancy_fetched_at=now)
+                                 .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return claimed > 0
 
 
 def rate_options(place: ApdsPlace) -> list[tuple[RightSpecification, RateTable]]:
@@ -284,7 +300,7 @@ def refresh_occupancy(now: datetime | None = None) -> None:
     now = now or utcnow()
     oldest = db.session.scalar(select(ApdsPlace.occupancy_fetched_at).order_by(
         ApdsPlace.occupancy_fetched_at.is_not(None), ApdsPlace.occupancy_fetched_at).limit(1))
-    if oldest is not None and now - oldest < OCCUPANCY_TTL:
+    if (oldest is not None and now - oldest < OCCUPANCY_TTL) or not _claim_refresh(now):
         return
     try:
         found = {p.id: p for p in _platform().all_places(occupancy=True)}
@@ -312,7 +328,7 @@ def search_places(text: str = "", city: str = "", minutes: int = 180, free_only:
     """The list page: car parks matching ``text``/``city``, with free spaces and the price of ``minutes``.
 
     Args:
-        free_only: leave out car parks known to be full.
+        free_only: only car parks known to have a free space (full ones and those without live data are left out).
         max_price: leave out car parks dearer than this for the stay (or not selling it).
         near: ``(latitude, longitude, radius in metres)``: only car parks that close, nearest first.
     """
@@ -331,7 +347,7 @@ def search_places(text: str = "", city: str = "", minutes: int = 180, free_only:
                                                                       place.longitude) > near[2]):
             continue
         availability = Availability.of(place)
-        if free_only and availability.level == "full":
+        if free_only and availability.level in ("full", "unknown"):
             continue
         key = (place.tariff_key, place.time_zone)
         if key not in prices:

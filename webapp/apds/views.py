@@ -51,6 +51,15 @@ NEAR_RADIUS = 1000
 LIST_LIMIT = 100
 
 
+def _price_limit(value: str | None) -> Decimal | None:
+    """The list's "up to (price)": a finite amount of zero or more, else no limit (``NaN`` compares with nothing)."""
+    try:
+        limit = Decimal(value) if value else None
+    except InvalidOperation:
+        return None
+    return limit if limit is not None and limit.is_finite() and limit >= 0 else None
+
+
 def _int(value, default: int) -> int:
     try:
         return int(value)
@@ -84,10 +93,7 @@ def index():
     """The car parks as a list: search, free-space and price filters; the figures refresh by themselves."""
     minutes = max(1, min(_int(request.args.get("minutes"), 180), 24 * 60))
     city = request.args.get("city", "") if request.args.get("city", "") in CITIES else ""
-    try:
-        max_price = Decimal(request.args["max_price"]) if request.args.get("max_price") else None
-    except InvalidOperation:
-        max_price = None
+    max_price = _price_limit(request.args.get("max_price"))
     landmark = LANDMARKS.get(request.args.get("near", ""))
     near = (landmark[1], landmark[2], NEAR_RADIUS) if landmark else None
     rows = places.search_places(text=request.args.get("q", ""), city=city, minutes=minutes,

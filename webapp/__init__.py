@@ -94,21 +94,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
 
-    from flask_babel import lazy_gettext as _l
+    from webapp.web.access import LOGIN_TO_SEE, unauthorized
 
-    login_manager.login_message = _l("Please log in to see this page.")
-
-    @login_manager.unauthorized_handler
-    def unauthorized():
-        from flask import flash, redirect, request, url_for
-
-        from webapp.web.hypermedia import is_htmx, login_expired
-
-        login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
-        if is_htmx():
-            return login_expired(login_url)
-        flash(login_manager.login_message, "info")
-        return redirect(login_url)
+    login_manager.login_message = LOGIN_TO_SEE
+    # guests browse; a login is asked for to book (back to where they were, with a neutral note)
+    login_manager.unauthorized_handler(unauthorized)
 
     from webapp.web.form_errors import present
 

@@ -97,14 +97,14 @@ def test_logout_ends_the_session(client, make_user, login):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("path", ["/map", "/vehicles", "/bookings", "/account", "/bookings/HP-AAAAAA", "/admin"])
+@pytest.mark.parametrize("path", ["/vehicles", "/bookings", "/account", "/bookings/HP-AAAAAA", "/admin"])
 def test_pages_need_login(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 def test_expired_login_on_htmx_request_answers_401_with_redirect(client):
-    response = client.get("/map?q=x", headers={"HX-Request": "true", "HX-Target": "place-list"})
+    response = client.get("/vehicles?q=x", headers={"HX-Request": "true", "HX-Target": "vehicle-list"})
     assert response.status_code == 401
     assert "/login" in response.headers["HX-Redirect"]
 

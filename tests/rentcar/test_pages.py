@@ -46,8 +46,10 @@ def _reserve_form(html: str, cover: str = "option2", extras=()) -> dict:
     return data
 
 
-def test_search_page_needs_login(client):
-    assert client.get("/rentals/").status_code in (302, 401)
+def test_search_is_open_to_guests_and_reserving_needs_login(client):
+    assert client.get("/rentals/").status_code == 200
+    response = client.post("/rentals/cars/ABC/1")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 def test_search_groups_models_cheapest_company_first(client, driver):

@@ -244,8 +244,8 @@ def test_another_travellers_reservation_is_not_found(client, traveller, make_use
         assert other_client.get(f"/valet/{booking.public_ref}{path}").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/valet/", "/valet/quote", "/valet/VP-AAAAAA", "/valet/VP-AAAAAA/voucher",
-                                  "/valet/VP-AAAAAA/change/quote"])
+# the booking form and its price are open to guests (tests/web/test_access.py); a booking is not
+@pytest.mark.parametrize("path", ["/valet/VP-AAAAAA", "/valet/VP-AAAAAA/voucher", "/valet/VP-AAAAAA/change/quote"])
 def test_pages_need_a_login(client, path):
     response = client.get(path)
 

@@ -58,7 +58,7 @@ def _requested_end(form: StartParkingForm, now: datetime) -> datetime | None:
 
 def _start_form(area_id: str, formdata=None) -> tuple[StartParkingForm, object, list]:
     area = helsinki_areas.get_area(area_id)
-    own = vehicles.list_vehicles(current_user.id)
+    own = vehicles.list_vehicles(current_user.id) if current_user.is_authenticated else []  # a guest looks
     form = StartParkingForm(formdata=formdata)
     form.set_choices(own, area.max_time_in_minutes)
     if formdata is None:
@@ -108,14 +108,12 @@ def _quote_for(form, area, submitted: bool = False):
 
 
 @bp.get("/areas/<area_id>")
-@login_required
 def start(area_id: str):
     form, area, own = _start_form(area_id)
     return _render_start(form, area, own, quote=_quote_for(form, area))
 
 
 @bp.get("/areas/<area_id>/quote")
-@login_required
 def quote(area_id: str):
     """The price preview as the driver changes the end time (htmx block, or the whole page)."""
     form, area, own = _start_form(area_id, formdata=request.args)

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_date as babel_date
-from babel.dates import format_datetime as babel_datetime
-from babel.dates import format_time as babel_time
 from flask import Blueprint, abort, flash, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -27,9 +23,10 @@ from webapp.rentcar.forms import (
     SearchForm,
 )
 from webapp.rentcar.pricing import SORTS, Filters
-from webapp.web.access import admin_required
+from webapp.web.access import admin_required, signed_in_user_id
 from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import page_or_block, see_other
+from webapp.web.locale import when
 
 bp = Blueprint("rentals", __name__, url_prefix="/rentals")
 
@@ -48,14 +45,10 @@ def _labels():
 
 
 @bp.app_template_filter("kst")
-def kst(value: datetime | None, fmt: str = "medium") -> str:
-    """An aware time in Korean time (the companies' clock), in the page's language."""
-    if value is None:
-        return ""
-    if fmt == "medium":  # the day and the minute; the companies never book seconds
-        return f"{babel_date(value.astimezone(SEOUL), 'medium', locale=get_locale())}, " \
-               f"{babel_time(value, 'short', tzinfo=SEOUL, locale=get_locale())}"
-    return babel_datetime(value, fmt, tzinfo=SEOUL, locale=get_locale())
+def kst(value: datetime | None, fmt: str = "short") -> str:
+    """An aware time in Korean time (the companies' clock), in the one date-and-time format of the
+    page's language (``web.locale.when``); ``fmt`` is kept for the templates that name one."""
+    return "" if value is None else when(value, SEOUL)
 
 
 @bp.app_template_filter("kst_input")
@@ -94,12 +87,11 @@ def _search_form(formdata, companies) -> SearchForm:
 
 
 @bp.get("/")
-@login_required
 def search():
     """The search form; with dates, the results grouped by model, cheapest company first."""
     if not request.args.get("start") and not request.args.get("end"):
         try:
-            companies = rentals.linked_company_list(current_user.id)
+            companies = rentals.linked_company_list(signed_in_user_id())
         except rentals.ProviderFailedError as error:
             flash(error.message, "error")
             companies = []
@@ -122,7 +114,7 @@ def search():
         status = 422
     else:
         try:
-            result = rentals.search_rentals(current_user.id, criteria)
+            result = rentals.search_rentals(signed_in_user_id(), criteria)
         except ValidationError as error:
             apply_errors(form, error)
             status = 422
@@ -145,6 +137,7 @@ def _reserve_form(formdata=None) -> ReserveForm:
     form = ReserveForm(formdata=formdata)
     if formdata is None:
         form.idempotency_key.data = new_idempotency_key()
+    if formdata is None and current_user.is_authenticated:  # a guest sees the form; booking asks for a login
         form.name.data = current_user.name or ""
         form.phone.data = current_user.phone or ""
         form.email.data = current_user.email
@@ -165,12 +158,11 @@ def _render_detail(quote, form, status=200, conflicts=(), price_changed=False, c
 
 
 @bp.get("/cars/<code>/<int:mid>")
-@login_required
 def detail(code: str, mid: int):
     """The car, every cover side by side, extras, the breakdown and the reserve form."""
     start, end = _parse_time(request.args.get("start")), _parse_time(request.args.get("end"))
     try:
-        quote = rentals.quote_rental(current_user.id, code, mid, start, end)
+        quote = rentals.quote_rental(signed_in_user_id(), code, mid, start, end)
     except ValidationError as error:
         flash(" ".join(error.errors.values()), "error")
         return see_other(url_for("rentals.search"))
@@ -183,7 +175,6 @@ def detail(code: str, mid: int):
 
 
 @bp.get("/cars/<code>/<int:mid>/total")
-@login_required
 def total(code: str, mid: int):
     """The total of the cover and extras ticked so far (htmx block; the whole page without htmx)."""
     start, end = _parse_time(request.args.get("start")), _parse_time(request.args.get("end"))

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from babel.dates import format_date, format_time
 from flask import Blueprint, flash, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -24,17 +22,16 @@ from webapp.valet.pricing import ValetChoice, services_at
 from webapp.valet.voucher import qr_svg
 from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import is_htmx, page_or_block, see_other
-from webapp.web.locale import money
+from webapp.web.locale import money, when
 
 bp = Blueprint("valet", __name__, url_prefix="/valet")
 
 
 @bp.app_template_filter("amsterdam")
 def amsterdam_time(value: datetime) -> str:
-    """A time as the traveller typed it and 247Parking reads it: Amsterdam local time, date and minutes."""
-    locale = get_locale()
-    return f"{format_date(value.astimezone(AMSTERDAM).date(), 'medium', locale=locale)} " \
-           f"{format_time(value, 'short', tzinfo=AMSTERDAM, locale=locale)}"
+    """A time as the traveller typed it and 247Parking reads it: Amsterdam local time, date and minutes,
+    in the one date-and-time format of the page's language (``web.locale.when``)."""
+    return when(value, AMSTERDAM)
 
 
 def _local(value: datetime | None) -> datetime | None:
@@ -47,7 +44,7 @@ def _as_field(value: datetime) -> datetime:
 
 
 def _book_form(formdata=None) -> tuple[BookValetForm, list]:
-    own = vehicles.list_vehicles(current_user.id)
+    own = vehicles.list_vehicles(current_user.id) if current_user.is_authenticated else []  # a guest looks
     form = BookValetForm(formdata=formdata)
     form.set_vehicles(own)
     if formdata is None:
@@ -55,6 +52,7 @@ def _book_form(formdata=None) -> tuple[BookValetForm, list]:
         form.drop_off.data = datetime.combine(tomorrow, time(8, 0))
         form.arrival.data = datetime.combine(tomorrow + timedelta(days=7), time(18, 0))
         form.idempotency_key.data = new_idempotency_key()
+    if formdata is None and current_user.is_authenticated:
         first, _sep, last = (current_user.name or "").partition(" ")
         form.first_name.data, form.last_name.data = first, last
         form.email.data, form.mobile.data = current_user.email, current_user.phone
@@ -96,14 +94,12 @@ def _render_book(form, own, price, status=200, block=None, conflicts=()):
 
 
 @bp.get("/")
-@login_required
 def book():
     form, own = _book_form()
     return _render_book(form, own, _price(form))
 
 
 @bp.get("/quote")
-@login_required
 def quote():
     """The live price as the options change (htmx block with the rule messages, or the whole page)."""
     form, own = _book_form(formdata=request.args)

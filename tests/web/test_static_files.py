@@ -8,6 +8,8 @@ import re
 import brotli
 from flask import url_for
 
+from webapp.helsinki import areas as helsinki_areas
+
 YEAR = "max-age=31536000"
 
 
@@ -87,3 +89,27 @@ def test_favicon_is_an_svg_and_favicon_ico_leads_to_it(client):
     icon = client.get(response.headers["Location"])
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert b"<svg" in icon.get_data()
+
+
+def test_htmx_blocks_csv_and_pdf_downloads_survive_compression(client, make_user, login, make_booking):
+    user = make_user()
+    login(user)
+    bookings = [make_booking(user, title=f"Kamppi, Fredrikinkatu {n}") for n in range(12)]
+    csv = client.get("/bookings/export.csv", headers={"Accept-Encoding": "gzip"})
+    assert csv.status_code == 200 and csv.headers["Content-Encoding"] == "gzip"
+    text = gzip.decompress(csv.get_data()).decode("utf-8-sig")
+    assert bookings[0].public_ref in text and text.count("\n") >= 12
+    assert csv.headers["Content-Disposition"].startswith("attachment")
+    pdf = client.get(f"/bookings/{bookings[0].public_ref}/receipt.pdf", headers={"Accept-Encoding": "br, gzip"})
+    assert pdf.status_code == 200 and "Content-Encoding" not in pdf.headers  # a PDF is compressed already
+    assert pdf.get_data().startswith(b"%PDF")
+
+
+def test_an_htmx_block_arrives_compressed_and_whole(client):
+    helsinki_areas.sync_areas()
+    area = helsinki_areas.list_areas()[0]
+    block = client.get(f"/parking/areas/{area.area_id}/quote", query_string={"duration": "60"},
+                       headers={"HX-Request": "true", "Accept-Encoding": "br"})
+    assert block.status_code == 200 and block.headers["Content-Encoding"] == "br"
+    html = brotli.decompress(block.get_data()).decode()
+    assert 'id="price-preview"' in html and "€" in html and "<html" not in html

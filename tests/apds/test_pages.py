@@ -163,6 +163,9 @@ def test_register_plate_page_shows_entry_exit_amount_paid(client, driver, app):
     control.post("/_sandbox/deliveries")
     status = client.get(f"/carparks/sessions/{ref}", headers={**HX, "HX-Target": "session-status"})
     assert "You entered Arndale Car Park at" in status.get_data(as_text=True)
+    # the polled block brings the timeline out of band, so the story grows without a reload
+    assert 'id="session-timeline" hx-swap-oob="true"' in status.get_data(as_text=True)
+    assert "Your vehicle entered the car park" in status.get_data(as_text=True)
     control.post("/_sandbox/operators/exit", json={"place": ARNDALE, "plate": "BD18SMR",
                                                    "at": (now + timedelta(minutes=40)).isoformat()})
     control.post("/_sandbox/deliveries")

@@ -258,7 +258,7 @@ def pay(place_id: str):
     return see_other(url_for("apds.place", place_id=place_id))
 
 
-def _render_session(ref: str, extend_form=None, status=200, preview=None, block=None):
+def _render_session(ref: str, extend_form=None, status=200, preview=None, block=None, oob=False):
     view = sessions.session_view(current_user.id, ref)
     booking = view.booking
     if extend_form is None:
@@ -266,14 +266,15 @@ def _render_session(ref: str, extend_form=None, status=200, preview=None, block=
     extend_form.set_choices()
     return page_or_block("apds/session.html", block, ("session_status", "extension_preview"), status=status,
                          view=view, booking=booking, detail=view.detail, extend_form=extend_form, preview=preview,
-                         action_form=SessionActionForm(formdata=None, version=booking.version), now=utcnow())
+                         action_form=SessionActionForm(formdata=None, version=booking.version), now=utcnow(),
+                         oob=oob)
 
 
 @bp.get("/sessions/<ref>")
 @login_required
 def session(ref: str):
     block = "session_status" if request.headers.get("HX-Target") == "session-status" else None
-    return _render_session(ref, block=block)
+    return _render_session(ref, block=block, oob=block is not None)
 
 
 @bp.get("/sessions/<ref>/extend/quote")

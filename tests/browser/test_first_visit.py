@@ -56,3 +56,42 @@ def test_register_login_add_vehicle_map_and_empty_history(live_server, browser_p
     shot(page, "05-empty-history")
 
     assert not [e for e in page.js_errors if "Content Security Policy" in e or "Refused" in e], page.js_errors
+
+
+def test_a_guest_sees_the_map_and_prices_and_is_asked_to_sign_in_only_to_book(live_server, browser_page):
+    from webapp.accounts import users as accounts
+    from webapp.accounts.vehicles import add_vehicle
+
+    page = browser_page
+    base = live_server.url
+    with live_server.app.app_context():
+        driver = accounts.register_user("guest.later@example.com", "a long password", "a long password")
+        add_vehicle(driver.id, "FI", "ABC-123")
+
+    page.goto(f"{base}/")
+    page.wait_for_url(re.compile(r"/map"))  # the map, not a warning-coloured "Please log in"
+    page.locator(".leaflet-container").wait_for()
+    assert "/login" not in page.url and not page.locator(".flash").count()
+    assert page.locator("link[rel=icon]").count() == 1
+    place = page.locator("#place-list a[href*='/parking/areas/']").first
+    place.wait_for()
+    shot(page, "06-guest-map")
+    place.click()
+    page.wait_for_url(re.compile(r"/parking/areas/[^/?]+$"))
+    area_path = page.url.removeprefix(base)
+    preview = page.locator("#price-preview")
+    assert "€" in preview.inner_text()  # the price without an account
+    shot(page, "07-guest-price")
+
+    page.get_by_role("button", name="Start parking").click()
+    page.wait_for_url(re.compile(r"/login\?next="))
+    note = page.locator(".flash-info")
+    assert "to book" in note.inner_text()
+    assert note.evaluate("e => getComputedStyle(e).backgroundColor") != "rgb(255, 247, 230)"  # not the warning
+    shot(page, "08-guest-asked-to-sign-in")
+    page.get_by_label("Email").fill("guest.later@example.com")
+    page.get_by_label("Password", exact=True).fill("a long password")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}{area_path}")  # back where the guest was, now able to park
+    assert page.get_by_role("button", name="Start parking").is_visible()
+    assert not [e for e in page.js_errors if "Content Security Policy" in e or "Refused" in e], page.js_errors

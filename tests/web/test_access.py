@@ -123,3 +123,19 @@ def test_a_page_that_needs_a_login_comes_back_without_a_stray_question_mark(clie
 def test_a_form_from_another_site_never_becomes_the_way_back(client):
     response = client.post("/valet/", headers={"Referer": "https://evil.example/phish"})
     assert parse_qs(urlsplit(response.headers["Location"]).query)["next"] == ["/valet/"]
+
+
+def test_a_guest_who_signs_up_to_book_comes_back_after_logging_in(client):
+    login_page = client.get("/login?next=/valet/").get_data(as_text=True)
+    assert 'href="/register?next=/valet/"' in login_page
+    signed_up = client.post("/register?next=/valet/", data={"email": "new@example.com", "password": "a long password",
+                                                            "confirm": "a long password"})
+    assert signed_up.status_code == 303
+    assert parse_qs(urlsplit(signed_up.headers["Location"]).query)["next"] == ["/valet/"]
+    logged_in = client.post(signed_up.headers["Location"], data={"email": "new@example.com",
+                                                                 "password": "a long password"})
+    assert logged_in.headers["Location"] == "/valet/"
+    elsewhere = client.post("/register?next=//evil.example/", data={"email": "b@example.com",
+                                                                    "password": "a long password",
+                                                                    "confirm": "a long password"})
+    assert "evil" not in elsewhere.headers["Location"]

@@ -43,7 +43,10 @@ def register():
             # anyone which addresses have accounts (the new account logs in like any other)
             flash(_("Thank you. We have sent you an e-mail. Log in with your email address and password to "
                     "continue."), "success")
-            return redirect(url_for("auth.login"), code=303)
+            # a guest who signed up to book logs in next and is then back where they were
+            wanted = request.args.get("next")
+            back = wanted if wanted and _safe_next(wanted) == wanted else None
+            return redirect(url_for("auth.login", next=back), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 

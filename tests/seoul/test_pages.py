@@ -66,7 +66,7 @@ def test_stale_sample_shows_no_live_data_with_its_age(app, driver, lot_id):
 def test_lot_page_shows_tariff_passes_discounts_floors_and_chart(driver, lot_id):
     html = driver.get(f"/seoul/lots/{lot_id}").get_data(as_text=True)
     text = _text(html)
-    assert '<h1 lang="ko">세종로 공영주차장</h1>' in html
+    assert '<small class="lot-name-other muted" lang="ko">세종로 공영주차장</small></h1>' in html
     for expected in (FEES, "₩68,000", "₩36,000", "Compact car: −50%", "National merit: −30%",
                      "Two-day rotation", "08:00–22:30", "09:00–21:40", "08:30–21:30",
                      "Basement 1 (B1): 4 free, 2 occupied", "Basement 2 (B2): 3 free, 0 occupied",

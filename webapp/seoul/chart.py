@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from babel import Locale
+from babel.dates import format_skeleton, format_time
+
 from webapp.core.clock import SEOUL
 
 WIDTH, HEIGHT = 360, 190
@@ -20,7 +23,7 @@ BUCKET = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class HourRow:
-    label: str  # "14:00" Seoul time
+    label: str  # "14:00" Seoul time, as the page's language writes a 24-hour clock ("14.00" in Finnish)
     average: int | None
     peak: int | None
 
@@ -52,9 +55,15 @@ def _thin(series, start: datetime) -> list[tuple[datetime, int]]:
     return [buckets[k] for k in sorted(buckets)]
 
 
+def _clock(at: datetime, locale: Locale | str) -> str:
+    # a 24-hour clock in the language's way ("06:00", "6.00"): the axis and the table stay short
+    return format_skeleton("Hm", at.astimezone(SEOUL), locale=locale)
+
+
 def occupancy_chart(series, capacity: int | None, now: datetime,
-                    window: timedelta = timedelta(hours=24)) -> Chart | None:
-    """Build the chart of ``series`` ((time, cars) oldest first) over ``window`` up to ``now``.
+                    window: timedelta = timedelta(hours=24), locale: Locale | str = "en_GB") -> Chart | None:
+    """Build the chart of ``series`` ((time, cars) oldest first) over ``window`` up to ``now``,
+    its times written in Seoul time as ``locale`` writes them.
 
     Returns:
         The chart, or None when there is no sample to draw.
@@ -80,7 +89,7 @@ def occupancy_chart(series, capacity: int | None, now: datetime,
     tick = first_tick
     while tick <= now:
         if tick.hour % 6 == 0:
-            x_ticks.append((x(tick), tick.strftime("%H:%M")))
+            x_ticks.append((x(tick), _clock(tick, locale)))
         tick += timedelta(hours=1)
     y_values = sorted({0, top_value // 2, top_value})
     busiest = max(series, key=lambda sample: sample[1])
@@ -88,12 +97,13 @@ def occupancy_chart(series, capacity: int | None, now: datetime,
         width=WIDTH, height=HEIGHT, line=line, area=area, x_ticks=tuple(x_ticks),
         y_ticks=tuple((y(v), v) for v in y_values), capacity_y=y(capacity) if capacity else None,
         plot=(LEFT, TOP, WIDTH - RIGHT, base), lowest=min(c for _a, c in series), highest=busiest[1],
-        latest=series[-1][1], busiest_at=busiest[0].astimezone(SEOUL).strftime("%H:%M"), samples=len(series),
-        hours=_hourly(series, start),
+        latest=series[-1][1], busiest_at=format_time(busiest[0], "short", tzinfo=SEOUL, locale=locale),
+        samples=len(series),
+        hours=_hourly(series, start, locale),
     )
 
 
-def _hourly(series, start: datetime) -> tuple[HourRow, ...]:
+def _hourly(series, start: datetime, locale: Locale | str) -> tuple[HourRow, ...]:
     # one pass: each sample into its Seoul clock hour (the first row is the hour containing ``start``)
     first = start.astimezone(SEOUL).replace(minute=0, second=0, microsecond=0)
     buckets: list[list[int]] = [[] for _ in range(25)]
@@ -102,7 +112,7 @@ def _hourly(series, start: datetime) -> tuple[HourRow, ...]:
         if 0 <= index < 25:
             buckets[index].append(cars)
     return tuple(
-        HourRow((first + timedelta(hours=h)).strftime("%H:%M"),
+        HourRow(_clock(first + timedelta(hours=h), locale),
                 round(sum(values) / len(values)) if values else None, max(values) if values else None)
         for h, values in enumerate(buckets) if h > 0 or values
     )

@@ -92,11 +92,16 @@ class LotSummary:
     visitor_access: bool | None
     special: dict[str, int]
     name_roman: str | None = None
+    memo_roman: str | None = None
 
     def display_name(self, language: str) -> DisplayName:
         """The name as a page in ``language`` shows it: romanised first with the Hangul beside it,
         or in Korean the Hangul first (``DisplayName``)."""
         return DisplayName.of(self.name, self.name_roman, language)
+
+    def display_memo(self, language: str) -> DisplayName:
+        """The operator's memo (usually the address) shown like the name."""
+        return DisplayName.of(self.memo, self.memo_roman, language)
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,7 @@ def _summary(lot: SeoulLot, now: datetime) -> LotSummary:
         id=lot.id, infra_id=lot.infra_id, name=lot.name, name_roman=lot.name_roman,
         latitude=lot.latitude, longitude=lot.longitude,
         memo=(operation.notify_memo or "") if operation else "",
+        memo_roman=operation.memo_roman if operation else None,
         availability=Availability(lot.capacity, lot.current_parking, lot.current_at, now),
         fee_summary=fee_summary(tariff_of(operation)) if operation else None,
         open_now=is_open(opening_hours_of(operation), now) if operation else None,

@@ -105,6 +105,10 @@ class SeoulLot(db.Model):
         """The lot's name as a page in ``language`` shows it (see ``DisplayName``)."""
         return DisplayName.of(self.name, self.name_roman, language)
 
+    def display_in_charge(self, language: str) -> DisplayName:
+        """Who runs the lot (a person or an office, "강남구 시설관리공단"), shown like the name."""
+        return DisplayName.of(self.in_charge, None, language)
+
 
 class SeoulLotOperation(db.Model):
     """ParkOperPost (seed 2.2.1.2): hours as minutes after midnight (0..1440), fees in KRW."""

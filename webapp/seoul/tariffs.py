@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
 from babel import Locale
+from babel.dates import format_skeleton
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -106,11 +107,6 @@ class Quote:
     @property
     def capped(self) -> bool:
         return any(day.capped for day in self.days)
-
-
-def format_hhmm(minutes: int) -> str:
-    """Minutes after midnight as ``"08:30"``; 1440 is ``"24:00"``."""
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def fee_summary(tariff: Tariff, locale: Locale | str | None = None) -> str:
@@ -221,11 +217,23 @@ def is_open(hours: OpeningHours, when: datetime) -> bool:
     return _within(today, minute, spill=False) or _within(yesterday, minute, spill=True)
 
 
-def hours_text(hours: tuple[int, int] | None) -> str:
-    """``(480, 1350)`` -> ``"08:00–22:30"``; all day -> "24 hours"."""
+def clock_text(minutes: int, locale: Locale | str) -> str:
+    """Minutes after midnight on a 24-hour clock as ``locale`` writes it: ``"08:30"`` (en, sv, ko),
+    ``"8.30"`` (fi); the end of the day (1440) is ``"24:00"`` / ``"24.00"``, as the seed and signs write it."""
+    if minutes >= DAY_MINUTES:
+        # no time of day is 24:00, so write 23:00 the language's way and put the 24 in
+        return format_skeleton("Hm", time(23, 0), locale=locale).replace("23", "24", 1)
+    hour, minute = divmod(minutes, 60)
+    return format_skeleton("Hm", time(hour, minute), locale=locale)
+
+
+def hours_text(hours: tuple[int, int] | None, locale: Locale | str | None = None) -> str:
+    """``(480, 1350)`` -> ``"08:00–22:30"`` (``"8.00–22.30"`` in Finnish), in the page's language
+    unless ``locale`` is given; all day -> "24 hours"."""
     if hours is None:
         return "–"
     begin, end = hours
     if begin == end or (begin == 0 and end >= DAY_MINUTES):
         return _("24 hours")
-    return f"{format_hhmm(begin)}–{format_hhmm(end)}"
+    locale = locale or get_locale() or "en_GB"
+    return f"{clock_text(begin, locale)}–{clock_text(end, locale)}"

@@ -1,41 +1,71 @@
 """Seoul receiver and lot page figures (run: `.venv/bin/python bench/seoul.py`, or `make bench`).
 
-1. ParkStatPost pushes per second through the real receiver over HTTP: gunicorn
-   with 2 workers on 127.0.0.1, a SQLite file database in a throw-away
-   instance folder (migrated, one key and one lot), beside the same POST to a
-   trivial WSGI app (``echo_app`` below: parses the form, answers the seed's
-   JSON) served the same way, as a ratio.
+1. Receiver throughput over HTTP, against an in-app trivial POST in the same
+   server: gunicorn with 2 sync workers on 127.0.0.1, the load from ``wrk``
+   (C, one thread: it needs a fraction of a core where the server needs two,
+   so it is not the bottleneck). For SQLite (a file in a throw-away instance
+   folder) and PostgreSQL (a throw-away database on 127.0.0.1:5432, dropped
+   at the end), each without and with ``REDIS_URL`` (the daily request
+   counter in Redis):
+
+   - *trivial POST*: the same form to ``/WCFB/ParklandWRT.svc/NoSuchMethod``,
+     answered by the app with the protocol's JSON and a 404 (routing,
+     security headers, error responder: the app's fixed cost per request);
+   - *receiver*: ParkStatPost with a changing ``current_parking`` to a
+     registered key and lot (every push stored: the samples are counted
+     afterwards and must equal the pushes answered).
+
+   Prints both rates and receiver / trivial (goal: at least 0.5), plus a bare
+   WSGI app's rate as the floor of what gunicorn itself costs.
 2. The lot page's render time with 24 hours of one-minute samples (1,440, sent
    through the protocol), beside a trivial page, through the Flask test client.
 
-Only 127.0.0.1; every loop is bounded in count and time; the servers are
-stopped at the end, whatever happens.
+Only 127.0.0.1; every run is bounded in time; servers are stopped and the
+throw-away database dropped at the end, whatever happens. Without wrk
+(``apt-get install wrk``) or PostgreSQL the part is skipped with the reason.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import re
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 KEY, INFRA_ID, SECRET_HEX = "BENCHKEY01", "1001", "00112233445566778899aabbccddeeff"
-PUSHES, WARMUP, THREADS, TIME_LIMIT = 3000, 100, 4, 30.0
 PAGE_RUNS = 30
+#: seconds of load per wrk run; each figure is the better of ROUNDS runs, trivial and receiver alternating
+#: (the machine may be shared: the better run is the one least disturbed by others)
+SECONDS, ROUNDS, CONNECTIONS = 6, 3, 8
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+PATH = "/WCFB/ParklandWRT.svc/"
+
+_WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, "key=%(key)s&infra_id=%(infra_id)s&current_parking=" .. (n %% 124))
+end
+"""
 
 
 def echo_app(environ, start_response):
-    """The baseline: read and parse the form, answer ``{"result_state":"0000"}``."""
+    """The floor: read and parse the form, answer ``{"result_state":"0000"}``, no Flask."""
     size = int(environ.get("CONTENT_LENGTH") or 0)
     parse_qs(environ["wsgi.input"].read(size).decode("utf-8"))
     body = b'{"result_state":"0000"}'
@@ -53,24 +83,30 @@ def _run(args: list[str], env: dict) -> None:
     subprocess.run(args, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
 
 
-def _gunicorn(target: str, port: int, env: dict, extra: tuple[str, ...] = ()) -> subprocess.Popen:
-    return subprocess.Popen(
+@contextmanager
+def _gunicorn(target: str, env: dict, extra: tuple[str, ...] = ()):
+    """Serve ``target`` with 2 sync workers on a free port; yields the port, stops the server after."""
+    port = _free_port()
+    process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", *extra, target],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
+    try:
+        _wait_ready(port, process)
+        yield port
+    finally:
+        _stop(process)
 
 
 def _wait_ready(port: int, process: subprocess.Popen) -> None:
-    import httpx
-
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn on {port} exited: {process.stderr.read().decode()[-2000:]}")
         try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return
-        except httpx.TransportError:
+        except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"gunicorn on {port} did not start in time")
 
@@ -85,64 +121,140 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=5)
 
 
-def _hammer(port: int, count: int) -> tuple[float, dict[str, int]]:
-    """POST ``count`` ParkStatPost forms from THREADS keep-alive clients; returns (pushes/s, result counts)."""
-    import httpx
+def _wrk(url: str, script: Path, seconds: int = SECONDS) -> tuple[float, int, int]:
+    """One wrk run: (requests/s, requests answered, answers that were not 2xx/3xx or failed)."""
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url],
+        capture_output=True, text=True, timeout=seconds + 30, check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s*([\d.]+)", output).group(1))
+    answered = int(re.search(r"(\d+) requests in", output).group(1))
+    bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    # gunicorn's sync workers close every connection: wrk counts those closes as read errors, not failures
+    if errors:
+        bad += int(errors.group(1)) + int(errors.group(3)) + int(errors.group(4))
+    return rate, answered, bad
 
-    url = f"http://127.0.0.1:{port}/WCFB/ParklandWRT.svc/ParkStatPost"
-    results: dict[str, int] = {}
-    lock = threading.Lock()
-    deadline = time.monotonic() + TIME_LIMIT
 
-    def worker(share: int, offset: int) -> None:
-        with httpx.Client(timeout=10) as client:
-            for i in range(share):
-                if time.monotonic() > deadline:
-                    return
-                form = {"key": KEY, "infra_id": INFRA_ID, "current_parking": str((offset + i) % 124)}
-                try:
-                    state = client.post(url, data=form).json().get("result_state", "none")
-                except (httpx.HTTPError, json.JSONDecodeError) as error:
-                    state = type(error).__name__
-                with lock:
-                    results[state] = results.get(state, 0) + 1
+@contextmanager
+def _database(kind: str, instance: str):
+    """A throw-away database URL: a SQLite file in ``instance``, or a new PostgreSQL database."""
+    if kind == "sqlite":
+        yield f"sqlite:///{instance}/bench.sqlite3"
+        return
+    from sqlalchemy import create_engine
 
-    threads = [threading.Thread(target=worker, args=(count // THREADS, n * 1000)) for n in range(THREADS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIME_LIMIT + 15)
-    elapsed = time.perf_counter() - started
-    return sum(results.values()) / elapsed, results
+    name = f"seoul_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(re.sub(r"/[^/]*$", "/postgres", POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield re.sub(r"/[^/]*$", f"/{name}", POSTGRES_URL)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _postgres_reachable() -> bool:
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(POSTGRES_URL)
+    try:
+        with engine.connect():
+            return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def _forget_redis_counters() -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for name in client.scan_iter("seoul:requests:*"):
+        client.delete(name)
+
+
+def _samples(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM seoul_occupancy_samples")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def _measure(port: int, scripts: Path, database_url: str) -> tuple[float, float, str]:
+    """Trivial POST and receiver, alternating ROUNDS times; (best trivial, best receiver, a check line)."""
+    trivial, receiver, bad, answered = [], [], 0, 0
+    before = _samples(database_url)
+    base = f"http://127.0.0.1:{port}{PATH}"
+    _wrk(base + "NoSuchMethod", scripts, seconds=2)  # warm both workers
+    for _ in range(ROUNDS):
+        rate, _, _ = _wrk(base + "NoSuchMethod", scripts)
+        trivial.append(rate)
+        rate, n, failed = _wrk(base + "ParkStatPost", scripts)
+        receiver.append(rate)
+        answered, bad = answered + n, bad + failed
+    stored = _samples(database_url) - before
+    check = f"{stored:,} samples stored for {answered:,} pushes answered, {bad} failed"
+    return max(trivial), max(receiver), check
 
 
 def bench_receiver() -> None:
-    instance = tempfile.mkdtemp(prefix="seoul-bench-")
-    env = {**os.environ, "INSTANCE_PATH": instance, "SECRET_KEY": "bench-secret-key-not-for-production",
-           "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
-    flask = [str(BIN / "flask"), "--app", "app"]
-    _run([*flask, "db", "upgrade"], env)
-    _run([*flask, "seoul", "key", "add", KEY, "--limit", "100000000"], env)
-    _run([*flask, "seoul", "lot", "add", "--key", KEY, "--infra-id", INFRA_ID, "--secret", SECRET_HEX], env)
-    app_port, echo_port = _free_port(), _free_port()
-    receiver = _gunicorn("app:app", app_port, env)
-    echo = _gunicorn("seoul:echo_app", echo_port, env, ("--pythonpath", str(ROOT / "bench")))
-    try:
-        _wait_ready(app_port, receiver)
-        _wait_ready(echo_port, echo)
-        _hammer(app_port, WARMUP)
-        _hammer(echo_port, WARMUP)
-        app_rate, app_results = _hammer(app_port, PUSHES)
-        echo_rate, echo_results = _hammer(echo_port, PUSHES)
-    finally:
-        _stop(receiver)
-        _stop(echo)
-    print(f"receiver ParkStatPost over HTTP (gunicorn -w 2, SQLite file, {THREADS} client threads): "
-          f"{app_rate:,.0f} pushes/s  results {app_results}")
-    print(f"trivial WSGI POST baseline (gunicorn -w 2, same form):                   "
-          f"{echo_rate:,.0f} requests/s  results {echo_results}")
-    print(f"receiver / baseline: {app_rate / echo_rate:.2f}")
+    if shutil.which("wrk") is None:
+        print("receiver throughput: skipped, wrk is not installed (apt-get install wrk)")
+        return
+    kinds = ["sqlite"] + (["postgresql"] if _postgres_reachable() else [])
+    if "postgresql" not in kinds:
+        print(f"receiver on PostgreSQL: skipped, {POSTGRES_URL} does not answer")
+    with_redis = [False] + ([True] if _redis_reachable() else [])
+    scripts = Path(tempfile.mkdtemp(prefix="seoul-bench-wrk-")) / "push.lua"
+    scripts.write_text(_WRK_SCRIPT % {"key": KEY, "infra_id": INFRA_ID})
+    base_env = {**os.environ, "SECRET_KEY": "bench-secret-key-not-for-production", "LOG_LEVEL": "WARNING",
+                "PYTHONPATH": str(ROOT), "APP_ENV": "development"}
+    base_env.pop("REDIS_URL", None)
+    print(f"gunicorn -w 2 (sync), wrk -t1 -c{CONNECTIONS}, best of {ROUNDS} x {SECONDS} s; "
+          "trivial POST = the same form to an unknown method (404, the protocol's JSON)")
+    for kind in kinds:
+        instance = tempfile.mkdtemp(prefix="seoul-bench-")
+        with _database(kind, instance) as database_url:
+            env = {**base_env, "INSTANCE_PATH": instance, "DATABASE_URL": database_url}
+            flask = [str(BIN / "flask"), "--app", "app"]
+            _run([*flask, "db", "upgrade"], env)
+            _run([*flask, "seoul", "key", "add", KEY, "--limit", "100000000"], env)
+            _run([*flask, "seoul", "lot", "add", "--key", KEY, "--infra-id", INFRA_ID, "--secret", SECRET_HEX], env)
+            for redis in with_redis:
+                label = f"{kind}{' + Redis counter' if redis else ''}"
+                run_env = {**env, "REDIS_URL": REDIS_URL} if redis else env
+                try:
+                    with _gunicorn("app:app", run_env) as port:
+                        trivial, receiver, check = _measure(port, scripts, database_url)
+                finally:
+                    if redis:
+                        _forget_redis_counters()
+                print(f"{label:<28} trivial POST {trivial:7,.0f}/s  receiver ParkStatPost {receiver:7,.0f}/s  "
+                      f"receiver / trivial {receiver / trivial:.2f}   ({check})")
+        shutil.rmtree(instance, ignore_errors=True)
+    with _gunicorn("seoul:echo_app", base_env, ("--pythonpath", str(ROOT / "bench"))) as port:
+        echo, _, _ = _wrk(f"http://127.0.0.1:{port}{PATH}ParkStatPost", scripts)
+    print(f"{'bare WSGI app (no Flask)':<28} POST {echo:7,.0f}/s")
+    shutil.rmtree(scripts.parent, ignore_errors=True)
 
 
 def _median_ms(client, url: str, runs: int = PAGE_RUNS, **kwargs) -> float:
@@ -210,4 +322,5 @@ def bench_lot_page() -> None:
 
 if __name__ == "__main__":
     bench_receiver()
-    bench_lot_page()
+    if "--receiver-only" not in sys.argv:
+        bench_lot_page()

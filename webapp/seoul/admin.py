@@ -21,9 +21,10 @@ from webapp.core.clock import utcnow
 from webapp.core.errors import NotFoundError, ValidationError
 from webapp.core.sealing import SealingError, keyring_from_config
 from webapp.extensions import db
+from webapp.seoul import receiver_cache, request_counts
 from webapp.seoul.ingest import DEFAULT_REQUEST_LIMIT, seoul_day
 from webapp.seoul.mac import PAD_BYTE, SEALING_PURPOSE
-from webapp.seoul.models import KEY_ISSUED, KEY_STATUSES, SeoulLot, SeoulOperatorKey, SeoulRequestCounter
+from webapp.seoul.models import KEY_ISSUED, KEY_STATUSES, SeoulLot, SeoulOperatorKey
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def add_key(key: str, request_limit: int | None = None) -> SeoulOperatorKey:
     row = SeoulOperatorKey(key=key, status=KEY_ISSUED, request_limit=limit, created_at=utcnow())
     db.session.add(row)
     db.session.commit()
+    receiver_cache.forget_all()
     log.info("Seoul operator key %s… issued (limit %d a day)", key[:4], limit)
     return row
 
@@ -124,6 +126,8 @@ def set_key_status(key_id: int, status: str) -> SeoulOperatorKey:
     row = _get_key(key_id)
     row.status = status
     db.session.commit()
+    # this worker refuses a suspended key at once; the others within SEOUL_RECEIVER_CACHE_SECONDS
+    receiver_cache.forget_all()
     log.info("Seoul operator key %s… is now %s", row.key[:4], status)
     return row
 
@@ -141,6 +145,7 @@ def set_key_limit(key_id: int, request_limit: int) -> SeoulOperatorKey:
     row = _get_key(key_id)
     row.request_limit = _check_limit(request_limit)
     db.session.commit()
+    receiver_cache.forget_all()
     return row
 
 
@@ -181,6 +186,7 @@ def add_lot(key: str, infra_id: str, secret_hex: str) -> SeoulLot:
                    sealed_secret=keyring.seal(bytes.fromhex(secret_hex), SEALING_PURPOSE))
     db.session.add(lot)
     db.session.commit()
+    receiver_cache.forget_all()
     log.info("Seoul lot %s registered under key %s…", infra_id, key_row.key[:4])
     return lot
 
@@ -188,13 +194,12 @@ def add_lot(key: str, infra_id: str, secret_hex: str) -> SeoulLot:
 def list_keys(now: datetime | None = None) -> list[KeyUsage]:
     """Every key with today's request count (Seoul day) and its number of lots."""
     day = seoul_day(now or utcnow())
-    used = dict(db.session.execute(
-        select(SeoulRequestCounter.key_id, SeoulRequestCounter.n).where(SeoulRequestCounter.day == day)
-    ).all())
+    keys = list(db.session.scalars(select(SeoulOperatorKey).order_by(SeoulOperatorKey.key)))
+    used = request_counts.used_on(day, [k.id for k in keys])
     lots = dict(db.session.execute(select(SeoulLot.key_id, func.count()).group_by(SeoulLot.key_id)).all())
     return [
         KeyUsage(k.id, k.key, k.status, k.request_limit, used.get(k.id, 0), lots.get(k.id, 0), k.created_at)
-        for k in db.session.scalars(select(SeoulOperatorKey).order_by(SeoulOperatorKey.key))
+        for k in keys
     ]
 
 

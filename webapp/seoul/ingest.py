@@ -12,13 +12,23 @@ The answer is the seed's JSON (2.2.1.x 출력결과). Our own failures are 0001
 (database or sealing trouble) and 0990 (anything else): logged with their
 traceback, never shown in the answer.
 
-Counting requests (0010): the count lives in ``seoul_request_counters``, one
-row per key and Seoul day, bumped by ``UPDATE … SET n = n + 1`` as the
-transaction's *first* statement. On PostgreSQL the row lock orders concurrent
-pushes of one key; on SQLite a transaction that starts with a write waits for
-the write lock (busy timeout) instead of failing the way a read-then-write
-transaction does when another worker committed in between. Every request
-with a live key counts, refused ones included, as with any quota.
+Counting requests (0010): in Redis with ``REDIS_URL``, else in one
+``seoul_request_counters`` row per key and Seoul day, bumped by
+``UPDATE … SET n = n + 1`` as the transaction's first write (see
+``request_counts``). Every request with a live key counts, refused ones
+included, as with any quota.
+
+Round trips: the key and the lot id come from a per-worker cache that lives
+a few seconds (``receiver_cache``: an admin change is in force everywhere
+within ``SEOUL_RECEIVER_CACHE_SECONDS``). A ParkStatPost/ParkStatPost2 is
+then written with two statements and no read: the sample's ``INSERT`` and one
+``UPDATE`` of the lot that moves the live figure only if the sample is newer
+(a ``CASE`` in SQL) and notes the push. On PostgreSQL these two methods commit
+without waiting for the WAL flush (``synchronous_commit = off`` for their
+transaction only): a crash of the database server may lose the last fraction
+of a second of occupancy samples, never corrupts anything, and the operator's
+next push carries the live figure again; SQLite's ``synchronous=NORMAL`` in
+WAL mode (``webapp/__init__.py``) makes the same trade for every write.
 
 Time of a sample: ParkStatPost carries none, so it is the receive time.
 ParkStatPost2 reports the totals right after the entry/exit at
@@ -36,12 +46,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Integer, String, bindparam, case, insert, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.core.clock import SEOUL, utcnow
+from webapp.core.columns import UTCDateTime
 from webapp.core.sealing import SealingError, keyring_from_config
 from webapp.extensions import db
+from webapp.seoul import receiver_cache, request_counts
 from webapp.seoul.fields import (
     INVALID_CODE_VALUE,
     KEY_UNAVAILABLE,
@@ -64,7 +76,6 @@ from webapp.seoul.models import (
     SeoulLotOperation,
     SeoulOccupancySample,
     SeoulOperatorKey,
-    SeoulRequestCounter,
     SeoulSpace,
 )
 from webapp.seoul.protocol import (
@@ -148,8 +159,14 @@ def receive_push(method: str, form: Mapping, now: datetime | None = None) -> Pus
         return PushOutcome(result_body(UNDEFINED_ERROR), HTTP_OUR_FAULT)
 
 
+#: the methods stored as one occupancy sample, without loading the lot (module docstring)
+_SAMPLE_METHODS = frozenset({PARK_STAT, PARK_STAT2})
+
+
 def _receive(parsed: ParsedPush, now: datetime) -> PushOutcome:
     key = _count_request(parsed.key, seoul_day(now))
+    if parsed.method in _SAMPLE_METHODS:
+        return _receive_sample(key, parsed, now)
     lots_of_key = select(SeoulLot).where(SeoulLot.key_id == key.id).order_by(SeoulLot.id)
     if needs_lot_secrets(parsed.method):
         # the protected infra_id names no lot: try every lot's secret (seed 2.2.1.1 나-마)
@@ -195,42 +212,33 @@ def _check_sync_time(lot: SeoulLot, parsed: ParsedPush, now: datetime) -> None:
                                  "update", "sync_time")
 
 
-def _count_request(key_text: str, day) -> SeoulOperatorKey:
+def _count_request(key_text: str, day) -> receiver_cache.KeyEntry:
     """Look the key up and count this request against it (0020/0021/0010 as SeoulProtocolError)."""
-    live_key = select(SeoulOperatorKey.id).where(SeoulOperatorKey.key == key_text,
-                                                 SeoulOperatorKey.status == KEY_ISSUED).scalar_subquery()
-    bump = (update(SeoulRequestCounter)
-            .where(SeoulRequestCounter.key_id == live_key, SeoulRequestCounter.day == day)
-            .values(n=SeoulRequestCounter.n + 1)
-            .returning(SeoulRequestCounter.n)
-            .execution_options(synchronize_session=False))
-    count = db.session.scalar(bump)  # first statement: see the module docstring
-    key = db.session.scalar(select(SeoulOperatorKey).where(SeoulOperatorKey.key == key_text))
+    key = receiver_cache.operator_key(key_text)
     if key is None:
         raise SeoulProtocolError(UNREGISTERED_KEY, field="key")
     if key.status != KEY_ISSUED:
         raise SeoulProtocolError(KEY_UNAVAILABLE, field="key")
-    if count is None:
-        count = _first_request_of_day(key.id, day)
+    count = request_counts.count_request(key.id, day)
+    if count is None:  # the key was removed since it was cached
+        receiver_cache.forget_all()
+        raise SeoulProtocolError(UNREGISTERED_KEY, field="key")
     if count > key.request_limit:
         raise SeoulProtocolError(OVER_LIMIT, field="key")
     return key
 
 
-def _first_request_of_day(key_id: int, day) -> int:
-    try:
-        with db.session.begin_nested():
-            db.session.add(SeoulRequestCounter(key_id=key_id, day=day, n=1))
-        return 1
-    except IntegrityError:
-        # another worker inserted the day's row first: count on it
-        return db.session.scalar(
-            update(SeoulRequestCounter)
-            .where(SeoulRequestCounter.key_id == key_id, SeoulRequestCounter.day == day)
-            .values(n=SeoulRequestCounter.n + 1)
-            .returning(SeoulRequestCounter.n)
-            .execution_options(synchronize_session=False)
-        )
+def _receive_sample(key: receiver_cache.KeyEntry, parsed: ParsedPush, now: datetime) -> PushOutcome:
+    """Store a ParkStatPost/ParkStatPost2 with two statements (module docstring)."""
+    lot_id = receiver_cache.lot_id(key.id, parsed.infra_id)
+    resolve_infra_id(parsed, [] if lot_id is None else [(parsed.infra_id, None)])  # 0100 when not a lot of the key
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.connection().exec_driver_sql("SET LOCAL synchronous_commit = off")
+    if not _STORE[parsed.method](lot_id, parsed, now):
+        receiver_cache.forget_lot(key.id, parsed.infra_id)  # removed since it was cached
+        resolve_infra_id(parsed, [])
+    log.debug("Seoul %s stored for lot %s", parsed.method, lot_id)
+    return PushOutcome(result_body())
 
 
 def _secret_of(lot: SeoulLot) -> bytes:
@@ -324,24 +332,43 @@ def _store_oper(lot: SeoulLot, push: ParkOper, now: datetime) -> None:
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def _add_sample(lot: SeoulLot, at: datetime, now: datetime, method: str, current: int, **extra) -> None:
-    db.session.add(SeoulOccupancySample(lot_id=lot.id, at=at, received_at=now, method=method,
-                                        current_parking=current, **extra))
-    if lot.current_at is None or at >= lot.current_at:
-        lot.current_parking, lot.current_at = current, at
+_SAMPLE_AT = bindparam("sample_at", type_=UTCDateTime())
+_NEWER = or_(SeoulLot.current_at.is_(None), SeoulLot.current_at <= _SAMPLE_AT)
+#: built once: a push only binds values (a compiled statement from the cache, no SQL building per push)
+_NOTE_SAMPLE = (
+    update(SeoulLot).where(SeoulLot.id == bindparam("lot"))
+    .values(current_parking=case((_NEWER, bindparam("current", type_=Integer())), else_=SeoulLot.current_parking),
+            current_at=case((_NEWER, _SAMPLE_AT), else_=SeoulLot.current_at),
+            last_method=bindparam("sample_method", type_=String()), last_result_state=OK, last_message=None,
+            last_push_at=bindparam("received", type_=UTCDateTime()))
+)
+_INSERT_SAMPLE = insert(SeoulOccupancySample)
 
 
-def _store_stat(lot: SeoulLot, push: ParkStat, now: datetime) -> None:
-    _add_sample(lot, now, now, PARK_STAT, push.current_parking)
+def _add_sample(lot_id: int, at: datetime, now: datetime, method: str, current: int, **extra) -> bool:
+    """File a sample, move the lot's live figure if the sample is newer, note the push; False if no such lot."""
+    connection = db.session.connection()
+    noted = connection.execute(_NOTE_SAMPLE, {"lot": lot_id, "sample_at": at, "current": current,
+                                              "sample_method": method, "received": now}).rowcount
+    if not noted:
+        return False
+    connection.execute(_INSERT_SAMPLE, {"lot_id": lot_id, "at": at, "received_at": now, "method": method,
+                                        "current_parking": current, **extra})
+    return True
 
 
-def _store_stat2(lot: SeoulLot, push: ParkStat2, now: datetime) -> None:
+def _store_stat(lot_id: int, push: ParkStat, now: datetime) -> bool:
+    return _add_sample(lot_id, now, now, PARK_STAT, push.current_parking)
+
+
+def _store_stat2(lot_id: int, push: ParkStat2, now: datetime) -> bool:
     at = now
     if push.occur_time is not None:
         at = min(push.occur_time, now) if push.occur_time <= now + CLOCK_SKEW else now
-    _add_sample(lot, at, now, PARK_STAT2, push.current_parking, disabled_parking=push.disabled_parking,
-                regular_parking=push.regular_parking, nanum_parking=push.nanum_parking,
-                elect_parking=push.elect_parking, garden_parking=push.garden_parking, inout=push.inout_gubun)
+    return _add_sample(lot_id, at, now, PARK_STAT2, push.current_parking, disabled_parking=push.disabled_parking,
+                       regular_parking=push.regular_parking, nanum_parking=push.nanum_parking,
+                       elect_parking=push.elect_parking, garden_parking=push.garden_parking,
+                       inout=push.inout_gubun)
 
 
 def _store_space(lot: SeoulLot, push: ParkSpace, now: datetime) -> None:
@@ -365,5 +392,6 @@ def _store_space(lot: SeoulLot, push: ParkSpace, now: datetime) -> None:
         space.updated_at = now
 
 
+#: the store of each method: ParkStatPost/ParkStatPost2 take the lot's id (``_receive_sample``), the others the lot
 _STORE = {PARK_WRITE: _store_write, PARK_OPER: _store_oper, PARK_STAT: _store_stat, PARK_SPACE: _store_space,
           PARK_STAT2: _store_stat2}

@@ -21,11 +21,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from webapp.bookings.adapter import CancelNotOfferedError, RemoteBooking
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from webapp.apds import rates
+from webapp.apds.models import ApdsPlace, ApdsTariffSet
+from webapp.apds.wire import RateTable, RightSpecification
+from webapp.bookings.adapter import CancelNotOfferedError, Place, PriceBreakdown, PriceLine, RemoteBooking
 from webapp.bookings.lifecycle import can_move
 from webapp.bookings.models import Booking, Status
+from webapp.core.clock import LONDON, format_duration
 from webapp.core.provider import provider_client
+from webapp.extensions import db
 
 REFERENCE_PREFIX = "parkgo:"
 _NAMESPACE = uuid.UUID("2f0e6a4c-7f3b-4d7e-9b1a-5a0c3e9d8b21")
@@ -92,6 +101,55 @@ class ApdsAdapter:
         """APDS has no cancellation of a session: a running one is stopped instead (``stop_session``)."""
         raise CancelNotOfferedError
 
+    def describe_place(self, booking: Booking, language: str) -> list[Place]:
+        """The car park: its name and address as the platform gives them, on the map."""
+        place = _place_of(booking)
+        if place is None:
+            return []
+        return [Place(name=place.name, address=(place.address,) if place.address else (), map_layer="apds",
+                      latitude=place.latitude, longitude=place.longitude)]
+
+    def price_breakdown(self, booking: Booking, language: str) -> PriceBreakdown | None:
+        """The rate table that applied to the stay, its rate lines, and the amount (seed 003 §➋ rates).
+
+        The stay is entry to exit where the car park's cameras saw them, else the booked times;
+        computed again from the stored rate tables (no call to the platform).
+        """
+        place, detail = _place_of(booking), booking.apds
+        start, end = ((detail.entered_at, detail.exited_at) if detail.entered_at and detail.exited_at
+                      else (booking.starts_at, booking.ends_at))
+        if place is None or start is None or end is None or end < start:
+            return None
+        tariff_set = db.session.get(ApdsTariffSet, place.tariff_key)
+        try:
+            options = [(RightSpecification.model_validate(t["right"]), RateTable.model_validate(t["rate"]))
+                       for t in (tariff_set.tariffs if tariff_set else [])]
+            local_start = start.astimezone(_zone(place))
+            quote = rates.price_at_place(options, local_start, end - start)
+            table = next(table for _spec, table in options if table.id == quote.rate_table_id)
+            rows = rates.readable_rows(table)
+        except (ValueError, KeyError, TypeError, StopIteration):  # StayNotAllowedError is a ValueError
+            return None
+        locale = get_locale() or "en"
+        lines = [PriceLine(label=quote.rate_name or _("Parking"), amount=quote.total - quote.tax,
+                           quantity=format_duration(timedelta(seconds=quote.stay_seconds), locale))]
+        for row in rows:
+            start_of, end_of = (None if s is None else format_duration(timedelta(seconds=s), locale)
+                                for s in (row.from_seconds, row.to_seconds))
+            band = (f"{start_of}–{end_of}" if start_of and end_of else _("up to %(time)s", time=end_of) if end_of
+                    else _("from %(time)s", time=start_of) if start_of else "")
+            per = row.per_seconds // 60 if row.per_seconds and row.per_seconds % 60 == 0 else None
+            lines.append(PriceLine(label=row.description or row.kind, quantity=band, rate=row.value,
+                                   rate_per_minutes=per))
+        if quote.tax:
+            lines.append(PriceLine(label=_("Tax"), amount=quote.tax))
+        notes = (_("The rate lines of the car park's rate table; the first line is what the stay cost."),)
+        if quote.tax_included:
+            notes += (_("Tax is included in the car park's prices."),)
+        total = booking.amount if booking.amount is not None else quote.total
+        return PriceBreakdown(lines=tuple(lines), total=total, currency=booking.currency or quote.currency,
+                              notes=notes)
+
 
 def _found_status(booking: Booking) -> Status:
     """What a session found carrying our transaction means for ``booking``.
@@ -105,6 +163,18 @@ def _found_status(booking: Booking) -> Status:
     if booking.apds.mode == "pay_running" and can_move(Status(booking.status), Status.COMPLETED):
         return Status.COMPLETED
     return Status.ACTIVE
+
+
+def _place_of(booking: Booking) -> ApdsPlace | None:
+    detail = booking.apds
+    return db.session.get(ApdsPlace, detail.place_id) if detail is not None else None
+
+
+def _zone(place: ApdsPlace) -> ZoneInfo:
+    try:
+        return ZoneInfo(place.time_zone) if place.time_zone else LONDON
+    except (ZoneInfoNotFoundError, ValueError):
+        return LONDON
 
 
 def _compact(plate: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
@@ -33,6 +34,77 @@ class RemoteBooking:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     payload: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a booking is, for its page (provider text is data: the template escapes it).
+
+    Attributes:
+        name: the place's name in the page's language where the provider has one.
+        role: what the place is to the booking when there are several ("Pick-up", "Return"), else "".
+        address: the address, one line per item (street, postal code and town …).
+        facts: (label, value) pairs: area code, zone, operator …
+        map_layer: the map layer that shows the place (``/map?focus=``), None when no layer has it.
+        latitude, longitude: where to centre the map, when known.
+    """
+
+    name: str
+    role: str = ""
+    address: tuple[str, ...] = ()
+    facts: tuple[tuple[str, str], ...] = ()
+    map_layer: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+    @property
+    def on_map(self) -> bool:
+        """Whether the page can link to the place on the map."""
+        return bool(self.map_layer) and self.latitude is not None and self.longitude is not None
+
+
+@dataclass(frozen=True)
+class PriceLine:
+    """One line of "how the price was computed".
+
+    Attributes:
+        label: what is charged (a tariff window, the car, an extra, VAT …).
+        amount: what the line adds (None: shown for information only, e.g. VAT included).
+        quantity: how much of it, in words ("3 days", "1 hr 30 mins"), or "".
+        rate: the unit price the quantity is charged at, or None.
+        rate_per_minutes: the rate is per this many minutes (60: per hour), None: per unit.
+    """
+
+    label: str
+    amount: Decimal | None = None
+    quantity: str = ""
+    rate: Decimal | None = None
+    rate_per_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class PriceBreakdown:
+    """How a booking's price was computed, in its currency.
+
+    Attributes:
+        lines: the charges in order.
+        total: the booking's amount (the provider's figure where it differs from the lines).
+        currency: ISO 4217.
+        notes: sentences shown under the lines (what is paid where, tax included …).
+    """
+
+    lines: tuple[PriceLine, ...]
+    total: Decimal | None
+    currency: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def adds_up(self) -> bool:
+        """Whether the lines' amounts sum to the total (to the cent); else the page says the total applies."""
+        if self.total is None:
+            return True
+        added = sum((line.amount for line in self.lines if line.amount is not None), Decimal(0))
+        return abs(added - self.total) < Decimal("0.005")
 
 
 class CancelNotOfferedError(ConflictError):
@@ -75,6 +147,20 @@ class BookingAdapter(Protocol):
             ProviderError: the provider refused or could not be reached.
             CancelNotOfferedError: the provider has no cancellation for it.
         """
+
+
+class DescribesBooking(Protocol):
+    """What a ``BookingAdapter`` may add for the booking page (both optional: the page does without).
+
+    Both read only what the booking and the feature's tables already hold (no provider call),
+    in the page's language; ``language`` is for provider data kept in several languages.
+    """
+
+    def describe_place(self, booking: Booking, language: str) -> list[Place]:
+        """Where the booking is: one place, or several (a rent-car's pick-up and return); [] if unknown."""
+
+    def price_breakdown(self, booking: Booking, language: str) -> PriceBreakdown | None:
+        """How the price was computed, or None when the feature cannot say."""
 
 
 def can_look_up(adapter) -> bool:

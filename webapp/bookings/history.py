@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,10 +15,14 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from webapp.bookings.adapter import Place, PriceBreakdown
 from webapp.bookings.models import Booking, Status
+from webapp.bookings.registry import adapter_for
 from webapp.core.clock import utcnow
 from webapp.core.errors import NotFoundError
 from webapp.extensions import db
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 #: pages past this are empty anyway; the bound keeps OFFSET inside a 64-bit integer (page=4e17 was a 500)
@@ -193,3 +198,32 @@ def export_csv(user_id: int, date_from: date | None = None, date_to: date | None
 def _csv_text(value: str) -> str:
     # a cell starting with = + - @ is a formula to a spreadsheet: provider text must stay text
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+@dataclass(frozen=True)
+class WhereAndPrice:
+    """What the booking page shows besides the booking's own columns: where, and how the price came about."""
+
+    places: list[Place]
+    price: PriceBreakdown | None
+
+
+def where_and_price(booking: Booking, language: str) -> WhereAndPrice:
+    """The booking's places and price breakdown, from its feature's adapter (both optional there).
+
+    A feature that cannot say (no adapter, no hook, or its data is gone) gives nothing, and the
+    page shows the booking without them; a failing hook is logged, never a failed page.
+    """
+    adapter = adapter_for(booking.kind)
+    places: list[Place] = []
+    price: PriceBreakdown | None = None
+    try:
+        if hasattr(adapter, "describe_place"):
+            places = list(adapter.describe_place(booking, language) or [])
+        if hasattr(adapter, "price_breakdown"):
+            price = adapter.price_breakdown(booking, language)
+    except Exception:  # a page without the map link is better than no page
+        logger.exception("describing booking %s failed", booking.public_ref)
+    if price is not None and not price.lines:
+        price = None
+    return WhereAndPrice(places=places, price=price)

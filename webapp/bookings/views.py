@@ -19,9 +19,12 @@ bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 
 
 def init_app(app: Flask) -> None:
-    """Status and event words for every template, from the one place that defines them."""
+    """Status and event words for every template, from the one place that defines them; a booking's
+    places and price breakdown for the driver's and the admin's booking page."""
     app.jinja_env.globals.update(status_label=status_label, event_label=event_label, kind_label=kind_label,
-                                 booking_title=lambda booking: booking_title(booking, current_language()))
+                                 booking_title=lambda booking: booking_title(booking, current_language()),
+                                 where_and_price=lambda booking: booking_history.where_and_price(
+                                     booking, current_language()))
 
 
 def status_label(status) -> str:

@@ -15,9 +15,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from webapp.bookings.adapter import RemoteBooking
+from flask_babel import format_datetime, format_time, get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from webapp.bookings.adapter import Place, PriceBreakdown, PriceLine, RemoteBooking
 from webapp.bookings.models import Booking, Status
+from webapp.core.clock import HELSINKI, format_duration
 from webapp.core.provider import provider_client
+from webapp.extensions import db
+from webapp.helsinki.models import HelsinkiArea, HelsinkiDayType
+from webapp.helsinki.tariffs import PricingError, TariffWindow, quote_stay
 
 REGRET_TIME = timedelta(minutes=2)  # seed 002 §6.7/§6.8: counted from the parking's start
 #: past the regret time, how long a parking whose answer was lost may still show up at the city
@@ -64,3 +72,54 @@ class StreetParkingAdapter:
             ProviderError: e.g. 1204 when the regret time is over.
         """
         provider_client("helsinki").cancel_parking(booking.provider_ref)
+
+    def describe_place(self, booking: Booking, language: str) -> list[Place]:
+        """The area: its name and street in ``language``, postal code, area code and zone, on the map."""
+        area = _area_of(booking)
+        if area is None:
+            return []
+        postal = " ".join(part for part in (area.postal_code, "Helsinki") if part)
+        facts = [(_("Area code"), area.area_id)]
+        zone = booking.street_parking.zone or area.zone
+        if zone is not None:
+            facts.append((_("Zone"), str(zone)))
+        return [Place(name=area.text("name", language), address=tuple(a for a in (area.text("street", language),
+                                                                                    postal) if a),
+                      facts=tuple(facts), map_layer="helsinki", latitude=area.centre_lat, longitude=area.centre_lon)]
+
+    def price_breakdown(self, booking: Booking, language: str) -> PriceBreakdown | None:
+        """The area's tariff applied to the parking's time, one line per priced stretch (seed 002 §4 tariffs).
+
+        Computed again from the area's stored tariffs and the day types we know (no call to the city);
+        the total is what the booking was charged.
+        """
+        area = _area_of(booking)
+        if area is None or booking.starts_at is None or booking.ends_at is None or booking.ends_at <= booking.starts_at:
+            return None
+        first = booking.starts_at.astimezone(HELSINKI).date() - timedelta(days=1)
+        last = booking.ends_at.astimezone(HELSINKI).date()
+        day_types = dict(db.session.execute(select(HelsinkiDayType.day, HelsinkiDayType.day_type)
+                                            .where(HelsinkiDayType.day.between(first, last))).all())
+        try:
+            windows = [TariffWindow(t["day_type"], t["from"], t["until"], t["hourly_price"]) for t in area.tariffs]
+            quote = quote_stay(booking.starts_at, booking.ends_at, windows, day_types,
+                               max_time_in_minutes=area.max_time_in_minutes)
+        except (PricingError, KeyError, TypeError):
+            return None
+        locale = get_locale() or "en"
+        day_words = {"BUSINESS_DAY": _("Mon–Fri"), "SATURDAY": _("Saturday"), "SUNDAY": _("Sunday and holidays")}
+        lines = []
+        for segment in quote.segments:
+            when = (f"{format_datetime(segment.starts_at, 'short')}–{format_time(segment.ends_at, 'short')} "
+                    f"({day_words.get(segment.day_type, segment.day_type)})")
+            label = when if segment.hourly_price else f"{when} · {_('free')}"
+            lines.append(PriceLine(label=label, amount=segment.amount,
+                                   quantity=format_duration(segment.minutes, locale),
+                                   rate=segment.hourly_price if segment.hourly_price else None, rate_per_minutes=60))
+        return PriceBreakdown(lines=tuple(lines), total=booking.amount, currency=booking.currency, notes=(
+            _("The city's tariff of the area, counted to the second and rounded once to the cent."),))
+
+
+def _area_of(booking: Booking) -> HelsinkiArea | None:
+    detail = booking.street_parking
+    return db.session.get(HelsinkiArea, detail.area_id) if detail is not None else None

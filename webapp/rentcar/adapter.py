@@ -10,11 +10,17 @@ car at the same time".
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
+from decimal import Decimal
 
-from webapp.bookings.adapter import RemoteBooking
+from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import gettext as _
+
+from webapp.bookings.adapter import Place, PriceBreakdown, PriceLine, RemoteBooking
 from webapp.bookings.models import Booking, Status
 from webapp.core.errors import ProviderNotFoundError
+from webapp.core.money import format_money
 from webapp.core.provider import provider_client
 from webapp.rentcar.models import Rental  # noqa: F401 - the detail table is registered with the app here
 from webapp.rentcar.pricing import from_korean
@@ -80,3 +86,51 @@ class RentalAdapter:
         rental = booking.rental
         provider_client("rentcar").cancel_reservation(rental.company_code, booking.provider_ref,
                                                       dealer_ref=rental.dealer_ref, reason="support")
+
+    def describe_place(self, booking: Booking, language: str) -> list[Place]:
+        """The company's pick-up and return: the places the company named (R출발장소, R반납장소), and when.
+
+        The API gives no office address; the company tells the driver where it hands the car over.
+        """
+        rental = booking.rental
+        if rental is None:
+            return []
+        payload = booking.provider_payload or {}
+        places = []
+        for role, place_key, moment in ((_("Pick-up"), "R출발장소", booking.starts_at),
+                                        (_("Return"), "R반납장소", booking.ends_at)):
+            where = str(payload.get(place_key) or "").strip()
+            facts = ((_("When"), format_datetime(moment, "medium")),) if moment else ()
+            places.append(Place(name=rental.company_name, role=role,
+                                address=(where,) if where else (_("At the company's office, as it confirms to you."),),
+                                facts=facts))
+        return places
+
+    def price_breakdown(self, booking: Booking, language: str) -> PriceBreakdown | None:
+        """The company's figures: the car for the days, the damage cover, each extra; what is paid at the counter."""
+        rental = booking.rental
+        if rental is None:
+            return None
+        lines = []
+        days = (math.ceil((booking.ends_at - booking.starts_at).total_seconds() / 86400)
+                if booking.starts_at and booking.ends_at and booking.ends_at > booking.starts_at else 0)
+        daily = Decimal(rental.car_fee // days) if days and rental.car_fee % days == 0 else None
+        car = " · ".join(name for name in (rental.model_name, rental.model_english) if name) or _("Car")
+        lines.append(PriceLine(label=car, amount=Decimal(rental.car_fee), rate=daily,
+                               quantity=ngettext("%(num)d day", "%(num)d days", days) if days else ""))
+        if rental.insurance_fee or rental.cover_name:
+            lines.append(PriceLine(label=rental.cover_name or _("Damage cover"), amount=Decimal(rental.insurance_fee)))
+        listed = 0
+        for extra in rental.extras or []:
+            fee = int(extra.get("fee") or 0)
+            listed += fee
+            lines.append(PriceLine(label=str(extra.get("name") or _("Extra")), amount=Decimal(fee)))
+        if rental.extras_fee != listed:
+            lines.append(PriceLine(label=_("Extras"), amount=Decimal(rental.extras_fee - listed)))
+        notes = ()
+        if rental.custfee:
+            notes = (_("Paid at the counter: %(amount)s", amount=format_money(rental.custfee, booking.currency,
+                                                                           get_locale() or "en")),)
+        total = booking.amount if booking.amount is not None else Decimal(rental.car_fee + rental.insurance_fee
+                                                                          + rental.extras_fee)
+        return PriceBreakdown(lines=tuple(lines), total=total, currency=booking.currency or "KRW", notes=notes)

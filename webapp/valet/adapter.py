@@ -14,10 +14,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from webapp.bookings.adapter import RemoteBooking
+from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from webapp.bookings.adapter import Place, PriceBreakdown, PriceLine, RemoteBooking
 from webapp.bookings.models import Booking
 from webapp.core.errors import ProviderError
+from webapp.core.money import format_money
 from webapp.core.provider import provider_client
+from webapp.valet import pricing
 
 #: nothing is ever looked up, so no deadline passes (the protocol asks for one)
 NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -61,3 +67,71 @@ class ValetAdapter:
             ProviderError: refused (e.g. after the drop-off) or not reachable.
         """
         provider_client("parking247").update_status(booking.provider_ref, "canceled")
+
+    def describe_place(self, booking: Booking, language: str) -> list[Place]:
+        """Where the car is handed over: the location's public address (the seed names the location only)."""
+        detail = booking.valet
+        known = LOCATION_ADDRESSES.get(detail.location) if detail is not None else None
+        if known is None:
+            return []
+        name, address = known
+        facts = ((_("Drop-off"), format_datetime(detail.drop_off, "medium")),
+                 (_("Pick-up"), format_datetime(detail.arrival, "medium")))
+        flights = " / ".join(f for f in (detail.departure_flight, detail.arrival_flight) if f)
+        if flights:
+            facts += ((_("Flights"), flights),)
+        return [Place(name=str(name), address=address, facts=facts)]
+
+    def price_breakdown(self, booking: Booking, language: str) -> PriceBreakdown | None:
+        """The price list applied to the reservation as it was booked: days × the day rates, then each option.
+
+        Priced again with the rules of the day it was made (``pricing.quote``); the total is 247Parking's.
+        """
+        detail = booking.valet
+        if detail is None:
+            return None
+        prices = pricing.price_list()
+        choice = pricing.ValetChoice(
+            location=detail.location, service=detail.service, drop_off=detail.drop_off, arrival=detail.arrival,
+            persons=detail.persons, payment=detail.payment, indoor=detail.indoor, wash=detail.wash,
+            leather=detail.leather, insurance=detail.insurance, discount_code=detail.discount_code,
+            departure_flight=detail.departure_flight, arrival_flight=detail.arrival_flight)
+        try:
+            quote = pricing.quote(choice, booking.created_at, prices, keep_drop_off=True, check_discount=False)
+            first, extra = prices.services[detail.location][detail.service]
+        except (pricing.RuleError, KeyError):
+            return None
+        locale = get_locale() or "en"
+        lines = [PriceLine(label=_("Parking, first day"), quantity=ngettext("%(num)d day", "%(num)d days", 1),
+                           rate=first, amount=first)]
+        if quote.days > 1:
+            lines.append(PriceLine(label=_("Parking, each further day"), rate=extra, amount=extra * (quote.days - 1),
+                                   quantity=ngettext("%(num)d day", "%(num)d days", quote.days - 1)))
+        for line in quote.lines:
+            if line.what == "parking":
+                continue
+            label = str(OPTION_LABELS.get(line.what, line.what))
+            if line.what == "discount":
+                label = f"{label} · {line.detail}"
+            quantity, rate = "", None
+            if line.what == "indoor":
+                quantity, rate = ngettext("%(num)d day", "%(num)d days", quote.days), prices.indoor_per_day
+            lines.append(PriceLine(label=label, amount=line.amount, quantity=quantity, rate=rate))
+        total = booking.amount if booking.amount is not None else quote.total
+        notes = (_("Including VAT %(percent)s %%: %(amount)s", percent=f"{prices.vat_percent:g}",
+                   amount=format_money(pricing.vat_in(total, prices.vat_percent), quote.currency, locale)),)
+        return PriceBreakdown(lines=tuple(lines), total=total, currency=booking.currency or quote.currency,
+                              notes=notes)
+
+
+#: the locations' public addresses, for the booking page (seed 004 names the location, "parkeerlocatie", only)
+LOCATION_ADDRESSES = {
+    "schiphol": (_l("Schiphol Amsterdam Airport"), ("Evert van de Beekstraat 202", "1118 CP Schiphol")),
+    "pta": (_l("Passenger Terminal Amsterdam"), ("Piet Heinkade 27", "1019 BR Amsterdam")),
+}
+#: the price list's options as the booking page names them
+OPTION_LABELS = {
+    "indoor": _l("Indoor parking"), "discount": _l("Discount"), "wash": _l("Car wash"),
+    "leather": _l("Leather care"), "insurance": _l("Cancellation insurance"),
+    "surcharge": _l("Card payment surcharge"),
+}

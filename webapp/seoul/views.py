@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_time
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
@@ -28,11 +28,17 @@ bp = Blueprint("seoul_lots", __name__, url_prefix="/seoul")
 def init_app(app: Flask) -> None:
     """The template helpers of Seoul lots."""
     app.jinja_env.filters["seoul_time"] = seoul_time
+    app.jinja_env.filters["seoul_datetime"] = seoul_datetime
     app.jinja_env.filters["sample_age"] = sample_age
 
 
-def seoul_time(value: datetime | None, fmt: str = "HH:mm") -> str:
-    """A time shown in Seoul local time, whatever the page's timezone."""
+def seoul_time(value: datetime | None, fmt: str = "short") -> str:
+    """The time of day of ``value`` in Seoul, as the page's language writes times ("19:56", "19.56", "오후 7:56")."""
+    return "" if value is None else format_time(value, fmt, tzinfo=SEOUL, locale=get_locale())
+
+
+def seoul_datetime(value: datetime | None, fmt: str = "short") -> str:
+    """The date and time of ``value`` in Seoul, as the page's language writes them ("27/11/2026, 19:56")."""
     return "" if value is None else format_datetime(value, fmt, tzinfo=SEOUL, locale=get_locale())
 
 
@@ -83,7 +89,8 @@ def lot(lot_id: int):
     block = "price_quote" if request.headers.get("HX-Target") == "price-quote" else None
     return page_or_block("seoul_lots/lot.html", block, ("price_quote",), status=status, detail=detail,
                          lot=detail.summary, form=form, now=now,
-                         chart=occupancy_chart(detail.series, detail.summary.availability.capacity, now)
+                         chart=occupancy_chart(detail.series, detail.summary.availability.capacity, now,
+                                               locale=get_locale())
                          if block is None else None)
 
 

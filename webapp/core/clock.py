@@ -13,6 +13,7 @@ from functools import reduce
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
 from babel.lists import format_list
 from babel.units import format_unit
 
@@ -23,10 +24,37 @@ SEOUL = ZoneInfo("Asia/Seoul")
 LONDON = ZoneInfo("Europe/London")
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
+#: The local time of each provider's bookings, by ``Booking.provider``: the time on the street sign,
+#: at the car-park barrier, at the rental counter or on the valet voucher.
+PROVIDER_ZONES = {"helsinki": HELSINKI, "apds": LONDON, "seoul": SEOUL, "rentcar": SEOUL, "parking247": AMSTERDAM}
+
 
 def utcnow() -> datetime:
     """The current time as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def format_moment(value: datetime, locale: Locale | str, zone: ZoneInfo, part: str = "datetime") -> str:
+    """An instant as people of ``locale`` write it, in ``zone``'s wall-clock time — the one format of
+    each language everywhere in the app: CLDR's short date and short time (``27/11/2026, 14:28``,
+    ``27.11.2026 14.28``, ``2026-11-27 14:28``, ``26. 11. 27. 오후 2:28``), never an ISO stamp.
+
+    Args:
+        value: an aware datetime (a naive one is taken as UTC, as the database stores it).
+        locale: a babel ``Locale`` or an identifier such as ``"fi"`` or ``"en_GB"``.
+        zone: the zone whose local time is shown.
+        part: ``"datetime"``, ``"date"`` or ``"time"``.
+
+    Returns:
+        The text.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if part == "date":
+        return format_date(value.astimezone(zone).date(), "short", locale=locale)
+    if part == "time":
+        return format_time(value, "short", tzinfo=zone, locale=locale)
+    return format_datetime(value, "short", tzinfo=zone, locale=locale)
 
 
 def format_duration(value: timedelta | int | float | Decimal, locale: Locale | str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Flask, flash, redirect, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,7 +17,7 @@ from webapp.helsinki import parkings as parking
 from webapp.helsinki.forms import ExtendParkingForm, SessionActionForm, StartParkingForm
 from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import is_htmx, page_or_block, see_other
-from webapp.web.locale import current_language, money
+from webapp.web.locale import current_language, money, when
 
 bp = Blueprint("parkings", __name__, url_prefix="/parking")
 
@@ -205,7 +204,7 @@ def extend(ref: str):
             flash(error.message, "error")
             return see_other(url_for("parkings.session", ref=ref))
         else:
-            flash(_("Parking extended until %(end)s.", end=_clock(booking.ends_at)), "success")
+            flash(_("Parking extended until %(end)s.", end=when(booking.ends_at)), "success")
             return see_other(url_for("parkings.session", ref=ref))
     return _render_session(ref, extend_form=form, status=422)
 
@@ -243,7 +242,3 @@ def _session_action(ref: str, action, success_message: str):
     else:
         flash(success_message % {"amount": money(booking.amount, booking.currency)}, "success")
     return see_other(url_for("parkings.session", ref=ref))
-
-
-def _clock(value: datetime) -> str:
-    return format_datetime(value, "short")

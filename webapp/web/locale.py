@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
 from flask_babel import get_locale
@@ -11,7 +12,7 @@ from flask_login import current_user
 
 from webapp.accounts import users as accounts
 from webapp.accounts.auth_views import _safe_next
-from webapp.core.clock import format_duration
+from webapp.core.clock import PROVIDER_ZONES, format_duration, format_moment
 from webapp.core.money import format_money, format_money_per
 
 bp = Blueprint("locale", __name__)
@@ -21,6 +22,35 @@ def init_app(app: Flask) -> None:
     """The filters that write amounts and durations in the page's language, for every template."""
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["clock"] = clock
+    app.jinja_env.globals["booking_zone"] = booking_zone
+
+
+def booking_zone(booking) -> ZoneInfo:
+    """The zone a booking's times are shown in: its provider's local time."""
+    return PROVIDER_ZONES.get(getattr(booking, "provider", None), _default_zone())
+
+
+def _default_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def when(value: datetime | None, zone: ZoneInfo | None = None) -> str:
+    """``{{ booking.ends_at|when(booking_zone(booking)) }}`` -> ``27/11/2026, 14:28`` (en), ``27.11.2026 14.28``
+    (fi): the one date-and-time format of the page's language; no time -> ``–``."""
+    return "–" if value is None else format_moment(value, get_locale() or "en_GB", zone or _default_zone())
+
+
+def day(value: datetime | None, zone: ZoneInfo | None = None) -> str:
+    """The date alone, in the same format as ``when``."""
+    return "–" if value is None else format_moment(value, get_locale() or "en_GB", zone or _default_zone(), "date")
+
+
+def clock(value: datetime | None, zone: ZoneInfo | None = None) -> str:
+    """The time of day alone, in the same format as ``when``."""
+    return "–" if value is None else format_moment(value, get_locale() or "en_GB", zone or _default_zone(), "time")
 
 
 def money(value: Decimal | int | None, currency: str, per: timedelta | int | None = None) -> str:

@@ -11,7 +11,8 @@
   if (!element || !window.L) return;
   const config = JSON.parse(element.dataset.config);
   const status = document.getElementById("map-status");
-  const map = L.map(element, { center: config.centre, zoom: config.zoom });
+  // maxZoom is required by MarkerCluster when no tile layer sets one
+  const map = L.map(element, { center: config.centre, zoom: config.zoom, minZoom: 2, maxZoom: 19 });
   window.parkgoMap = map; // for the browser tests and the "near me" button below
   L.control.scale().addTo(map);
   if (config.tiles) {
@@ -81,7 +82,8 @@
   function bindFeature(feature, layer) {
     const properties = feature.properties || {};
     layer.on("click", (event) => openPopup(layer, properties, event.latlng));
-    const label = String(properties.title || "");
+    // a node, not a string: Leaflet would insert a string tooltip as HTML
+    const label = textElement("span", String(properties.title || ""), "", properties.title_lang);
     if (!config.tiles) {
       layer.bindTooltip(label, { permanent: true, direction: feature.geometry.type === "Point" ? "right" : "center",
         className: "map-label", opacity: 0.9 });

@@ -15,6 +15,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from webapp.core.clock import utcnow
@@ -84,7 +85,11 @@ def add_key(key: str, request_limit: int | None = None) -> SeoulOperatorKey:
         raise ValidationError({"key": str(_l("This key exists already."))})
     row = SeoulOperatorKey(key=key, status=KEY_ISSUED, request_limit=limit, created_at=utcnow())
     db.session.add(row)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # issued a moment ago by another request (the index on lower(key), migration 0013)
+        db.session.rollback()
+        raise ValidationError({"key": str(_l("This key exists already."))}) from None
     receiver_cache.forget_all()
     log.info("Seoul operator key %s… issued (limit %d a day)", key[:4], limit)
     return row

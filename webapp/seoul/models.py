@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, event
+from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.clock import utcnow
@@ -40,9 +40,14 @@ class SeoulOperatorKey(db.Model):
     lots = relationship("SeoulLot", back_populates="operator_key", order_by="SeoulLot.id")
 
 
+# MYKEY123 and mykey123 are one key to a person reading or typing it: unique whatever the case, in the
+# database too (the admin's check alone lets two concurrent requests through); migration 0013
+Index("uq_seoul_operator_keys_lower_key", func.lower(SeoulOperatorKey.key), unique=True)
+
+
 class SeoulRequestCounter(db.Model):
-    """Requests made with one key on one Seoul day; bumped with ``UPDATE … SET n = n + 1`` so
-    every worker and every machine counts against the same row."""
+    """Requests made with one key on one Seoul day when Redis is not used (``seoul.request_counts``);
+    bumped with ``UPDATE … SET n = n + 1`` so every worker and every machine counts against the same row."""
 
     __tablename__ = "seoul_request_counters"
 

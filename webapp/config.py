@@ -47,6 +47,10 @@ def _key_list(text: str | None) -> list[str]:
     return [key.strip() for key in (text or "").split(",") if key.strip()]
 
 
+#: the address of `make run`, the default of PUBLIC_BASE_URL
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+
+
 class ConfigurationError(RuntimeError):
     """The environment does not allow the app to start safely."""
 
@@ -119,6 +123,9 @@ class Config:
         self.MAIL_USE_SSL = environ.get("MAIL_USE_SSL") == "1"
         self.MAIL_DEFAULT_SENDER = environ.get("MAIL_DEFAULT_SENDER", "ParkGo <no-reply@parkgo.example>")
         self.MAIL_TIMEOUT = 10
+        # where drivers reach the app: links in mails sent by jobs, which have no request to take a host from
+        public_base_url = (environ.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+        self.PUBLIC_BASE_URL = public_base_url or self.missing_public_base_url()
         # street tiles need the internet, so they are off unless configured
         self.MAP_TILE_URL = environ.get("MAP_TILE_URL") or None
         self.MAP_TILE_ORIGIN = environ.get("MAP_TILE_ORIGIN") or None
@@ -126,6 +133,9 @@ class Config:
 
     def missing_secret_key(self) -> str:
         return _development_secret_key(self.INSTANCE_PATH)
+
+    def missing_public_base_url(self) -> str:
+        return DEVELOPMENT_BASE_URL
 
 
 class DevelopmentConfig(Config):
@@ -165,6 +175,10 @@ class ProductionConfig(Config):
 
     def missing_secret_key(self) -> str:
         raise ConfigurationError("SECRET_KEY must be set in production (see README, Configuration).")
+
+    def missing_public_base_url(self) -> str:
+        log.warning("PUBLIC_BASE_URL is not set: links in mails point to %s", DEVELOPMENT_BASE_URL)
+        return DEVELOPMENT_BASE_URL
 
 
 CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.accounts import notices
 from webapp.accounts.models import BookingNotice, User
+from webapp.bookings.history import PAID
 from webapp.bookings.models import Booking, Status
 from webapp.core.clock import utcnow
 from webapp.core.jobs import EVERY_MINUTE, app_periodic_task
@@ -62,6 +63,13 @@ def _claim(booking: Booking, kind: str, now: datetime) -> bool:
         return False
 
 
+def _links(booking: Booking) -> dict[str, str | None]:
+    """The booking's page and, once something is paid, its receipt: absolute, on ``PUBLIC_BASE_URL``."""
+    paid = Status(booking.status) in PAID and booking.amount is not None  # as bookings.receipts.receipt_for
+    return {"booking_url": notices.public_url("bookings.detail", ref=booking.public_ref),
+            "receipt_url": notices.public_url("bookings.receipt", ref=booking.public_ref) if paid else None}
+
+
 def send_booking_notices(now: datetime | None = None) -> int:
     """Mail every confirmation and reminder that is due; returns how many went out."""
     now = now or utcnow()
@@ -70,11 +78,12 @@ def send_booking_notices(now: datetime | None = None) -> int:
         if not _claim(booking, kind, now):
             continue
         user = db.session.get(User, booking.user_id)
+        links = _links(booking)
         with force_locale((user.language if user else None) or "en"):
             subject = (_l("Booked: %(title)s", title=booking.title) if kind == CONFIRMED
                        else _l("Your parking ends soon: %(title)s", title=booking.title))
             template = "account/mail/booking_confirmed.txt" if kind == CONFIRMED else "account/mail/parking_ending.txt"
-            sent += notices.send(booking.contact_email, str(subject), template, booking=booking)
+            sent += notices.send(booking.contact_email, str(subject), template, booking=booking, **links)
     return sent
 
 

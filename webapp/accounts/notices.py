@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import smtplib
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_mailman import EmailMessage
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,17 @@ def mask_email(email: str) -> str:
     """``d***@example.com``: enough to tell two log lines apart, not to read the address."""
     local, _, domain = (email or "").partition("@")
     return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail, on ``PUBLIC_BASE_URL`` (e.g. ``https://parkgo.example/bookings/HS-…``).
+
+    Jobs have no request to take a host from, and a request's own Host header
+    is the client's to choose: a link a driver gets by mail is built on the
+    configured address only, with the app's URL rules (and their defaults).
+    """
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
 
 
 def send(to: str, subject: str, template: str, **context) -> bool:

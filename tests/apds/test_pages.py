@@ -190,6 +190,20 @@ def test_im_parked_here_offers_to_pay_the_running_session(client, driver, app):
     assert db.session.query(Booking).one().status == Status.COMPLETED
 
 
+def test_im_parked_here_under_a_ticketless_registration_links_to_it_instead_of_paying(client, driver, app):
+    from webapp.apds import sessions
+
+    registration = sessions.register_plate(driver.id, ARNDALE, driver.vehicles[0].id,
+                                           datetime.now(UTC) + timedelta(days=1), "tl-page-1")
+    platform = app.extensions["providers"].sandbox_app("apds")
+    platform.test_client().post("/_sandbox/operators/enter", json={
+        "place": ARNDALE, "plate": "BD18SMR", "at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()})
+    page = client.post(f"/carparks/{ARNDALE}/parked-here",
+                       data={"vehicle_id": driver.vehicles[0].id}).get_data(as_text=True)
+    assert "paid automatically when you leave" in page and f"/carparks/sessions/{registration.public_ref}" in page
+    assert "Pay this session" not in page
+
+
 def test_nobody_parked_says_so(client, driver):
     page = client.post(f"/carparks/{ARNDALE}/parked-here", data={"vehicle_id": driver.vehicles[0].id})
     assert "No running session for this vehicle here." in page.get_data(as_text=True)

@@ -12,7 +12,7 @@ from webapp.accounts.vehicles import add_vehicle
 from webapp.apds import events, places, sessions
 from webapp.apds.models import ApdsEvent
 from webapp.bookings import reconcile
-from webapp.bookings.models import Status
+from webapp.bookings.models import Booking, Status
 from webapp.core.errors import ConflictError, ValidationError
 from webapp.extensions import db
 
@@ -289,3 +289,30 @@ def test_a_lost_payment_reply_the_platform_then_hides_is_completed_by_the_sweep(
     assert report.settled == 1 and booking.status == Status.COMPLETED and booking.provider_ref == opened["id"]
     assert booking.events[-1].action == "reconcile" and booking.events[-1].status_after == Status.COMPLETED
     assert reconcile.sweep().checked == 0  # settled for good: the sweep leaves it alone
+
+
+def test_a_paid_session_is_not_paid_again(driver, api, platform):
+    opened = _drive(platform, "enter", PICCADILLY, datetime.now(UTC) - timedelta(minutes=30))
+    first = sessions.pay_running(driver.id, PICCADILLY, driver.vehicles[0].id, opened["id"], "pay-once-1")
+    assert first.status == Status.COMPLETED
+    with pytest.raises(ValidationError) as refused:  # a second form (another key) for the same session
+        sessions.pay_running(driver.id, PICCADILLY, driver.vehicles[0].id, opened["id"], "pay-once-2")
+    assert "already paid" in refused.value.errors["session_id"]
+    assert db.session.query(Booking).count() == 1
+    assert [t.transaction_id for t in api.session(opened["id"]).transactions] == [f"parkgo:{first.public_ref}"]
+
+
+@pytest.mark.parametrize("delivered", [True, False], ids=["linked", "entry-event-not-arrived-yet"])
+def test_a_stay_the_ticketless_registration_pays_is_not_offered_for_payment(driver, api, platform, wired, delivered):
+    now = datetime.now(UTC)
+    registration = sessions.register_plate(driver.id, ARNDALE, driver.vehicles[0].id, now + timedelta(days=1), "tl-9",
+                                           now=now - timedelta(minutes=30))
+    opened = _drive(platform, "enter", ARNDALE, now - timedelta(minutes=20))
+    if delivered:
+        _deliver(platform)
+    running = sessions.find_running(driver.id, ARNDALE, driver.vehicles[0].id)
+    assert running.session_id == opened["id"] and running.registration_ref == registration.public_ref
+    with pytest.raises(ValidationError) as refused:
+        sessions.pay_running(driver.id, ARNDALE, driver.vehicles[0].id, opened["id"], "pay-tl-9")
+    assert "paid automatically when you leave" in refused.value.errors["session_id"]
+    assert not api.session(opened["id"]).paid and db.session.query(Booking).count() == 1

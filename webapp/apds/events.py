@@ -161,7 +161,7 @@ def _apply(event: Event, obj: dict, now: datetime) -> Booking | None:
         return None
     detail = db.session.scalar(select(ApdsSession).where(ApdsSession.session_id == session.id))
     if detail is None:
-        detail = _registration_for(session)
+        detail = registration_for(session)
         if detail is None:
             return None
         detail.session_id = session.id
@@ -183,7 +183,7 @@ def _apply(event: Event, obj: dict, now: datetime) -> Booking | None:
     return booking
 
 
-def _registration_for(session: Session) -> ApdsSession | None:
+def registration_for(session: Session) -> ApdsSession | None:
     """The active ticketless registration of the session's plate at its place (the camera's session)."""
     if session.place is None:
         return None
@@ -197,6 +197,15 @@ def _registration_for(session: Session) -> ApdsSession | None:
                 booking.starts_at - REGISTRATION_GRACE <= session.actual_start < booking.ends_at:
             return detail
     return None
+
+
+def ticketless_registration_of(session: Session) -> Booking | None:
+    """The driver's ticketless registration this camera session belongs to (linked already, or about to be
+    when its ``SessionCreated`` arrives): the app pays that stay itself at the exit (``pay_exit``)."""
+    linked = db.session.scalar(select(ApdsSession).where(ApdsSession.session_id == session.id,
+                                                         ApdsSession.mode == "ticketless"))
+    detail = linked or registration_for(session)
+    return detail.booking if detail is not None and detail.booking.status == Status.ACTIVE else None
 
 
 def ensure_subscription(endpoint: str) -> ApdsSubscription:

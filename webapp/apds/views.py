@@ -235,7 +235,7 @@ def parked_here(place_id: str):
             apply_errors(form, error)
         except sessions.ProviderFailedError as error:
             form.form_errors.append(error.message)
-        if running is not None:
+        if running is not None and running.registration_ref is None:
             pay_form = PayRunningForm(formdata=None, vehicle_id=form.vehicle_id.data, session_id=running.session_id,
                                       idempotency_key=new_idempotency_key())
     return _place_page(place_id, here_form=form, running=running, pay_form=pay_form, searched=True,

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.apds import places as apds_places
 from webapp.apds.adapter import session_payload, transaction_id_for
+from webapp.apds.events import ticketless_registration_of
 from webapp.apds.models import ApdsSession
 from webapp.apds.sessions.access import vehicle_of
 from webapp.apds.sessions.platform import SERVICE_PROVIDER, apds_platform, mark_paid, platform_copy
@@ -36,6 +37,8 @@ class RunningSession:
     amount: Decimal
     currency: str
     plate: str
+    #: the driver's ticketless registration this stay belongs to: paid by the app at the exit, not here
+    registration_ref: str | None = None
 
 
 def find_running(user_id: int, place_id: str, vehicle_id: int | None, now: datetime | None = None
@@ -60,8 +63,10 @@ def find_running(user_id: int, place_id: str, vehicle_id: int | None, now: datet
             continue
         quote = apds_places.quote_stay(place, session.actual_start,
                                        max(now - session.actual_start, timedelta(seconds=1)))
+        registration = ticketless_registration_of(session)
         return RunningSession(session_id=session.id, started_at=session.actual_start, amount=quote.total,
-                              currency=quote.currency, plate=vehicle.plate)
+                              currency=quote.currency, plate=vehicle.plate,
+                              registration_ref=registration.public_ref if registration else None)
     return None
 
 
@@ -74,7 +79,8 @@ def pay_running(user_id: int, place_id: str, vehicle_id: int | None, session_id:
         The booking, completed (paid), or unknown when the platform's answer was lost.
 
     Raises:
-        ValidationError: bad vehicle or form key; the session is not the plate's at this place.
+        ValidationError: bad vehicle or form key; the session is not the plate's at this place, is
+            paid already, or belongs to the driver's ticketless registration (paid at the exit).
         ProviderFailedError: refused (e.g. the operator changed the session: try again).
     """
     now = now or utcnow()
@@ -90,6 +96,12 @@ def pay_running(user_id: int, place_id: str, vehicle_id: int | None, session_id:
         raise ProviderFailedError(shown_message(error)) from error
     if session.plate.upper() != compact_plate(vehicle.plate) or (session.place and session.place.id != place_id):
         raise ValidationError({"session_id": str(_l("That session is not your vehicle's at this car park."))})
+    # one stay, one payment: not a session paid already, nor one the ticketless registration pays at the exit
+    if session.paid:
+        raise ValidationError({"session_id": str(_l("This session is already paid."))})
+    if ticketless_registration_of(session) is not None:
+        raise ValidationError({"session_id": str(_l(
+            "Your plate is registered here: this stay is paid automatically when you leave."))})
     quote = apds_places.quote_stay(place, session.actual_start, max(now - session.actual_start, timedelta(seconds=1)))
     draft = operations.Draft(kind=KIND_APDS_SESSION, provider="apds", title=place.name, plate=vehicle.plate,
                              starts_at=session.actual_start, ends_at=now, amount=quote.total, currency=quote.currency,

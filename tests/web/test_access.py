@@ -96,6 +96,10 @@ def test_a_guest_sees_car_parks_and_a_seoul_lot_with_prices(app, client):
     assert listing.status_code == 200
     place_id = re.search(r'href="/carparks/([^"/?]+)"', listing.get_data(as_text=True)).group(1)
     assert client.get(f"/carparks/{place_id}").status_code == 200
+    how_much = client.get(f"/carparks/{place_id}/quote", query_string={"minutes": "90"}, headers={"HX-Request": "true"})
+    assert how_much.status_code == 200
+    booking = client.post(f"/carparks/{place_id}/start", headers={"Referer": f"http://localhost/carparks/{place_id}"})
+    assert _asks_for_login(booking)
     lot_id = register_lot(app)
     assert client.get("/seoul/lots").status_code == 200
     lot = client.get(f"/seoul/lots/{lot_id}", query_string={"hours": "2", "minutes": "0"})

@@ -60,6 +60,8 @@ def test_the_lot_page_in_korean_puts_the_hangul_first_and_writes_won(admin, lot_
             f'<small class="lot-name-other muted">{NAME_ROMAN}</small></h1>') in html
     text = _text(html)
     assert "1,000원/30분" in text and "₩" not in text
+    # the memo and the person in charge need no Latin letters for a Korean reader
+    assert "Honggildong" not in text and "Dayanghan" not in text and "홍길동" in text
 
 
 @pytest.mark.parametrize(("language", "fees", "hours"), [

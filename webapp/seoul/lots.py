@@ -100,8 +100,9 @@ class LotSummary:
         return DisplayName.of(self.name, self.name_roman, language)
 
     def display_memo(self, language: str) -> DisplayName:
-        """The operator's memo (usually the address) shown like the name."""
-        return DisplayName.of(self.memo, self.memo_roman, language)
+        """The operator's memo (usually the address): romanised with the Hangul beside it, and in
+        Korean the Hangul alone."""
+        return DisplayName.of(self.memo, self.memo_roman, language, roman_in_korean=False)
 
 
 @dataclass(frozen=True)

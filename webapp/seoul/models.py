@@ -112,7 +112,7 @@ class SeoulLot(db.Model):
 
     def display_in_charge(self, language: str) -> DisplayName:
         """Who runs the lot (a person or an office, "강남구 시설관리공단"), shown like the name."""
-        return DisplayName.of(self.in_charge, None, language)
+        return DisplayName.of(self.in_charge, None, language, roman_in_korean=False)
 
 
 class SeoulLotOperation(db.Model):
@@ -211,15 +211,17 @@ class DisplayName:
     second_lang: str | None
 
     @classmethod
-    def of(cls, name: str | None, name_roman: str | None, language: str) -> DisplayName:
-        """The display of ``name`` (Hangul as sent) and ``name_roman`` for a page in ``language``."""
+    def of(cls, name: str | None, name_roman: str | None, language: str, *,
+           roman_in_korean: bool = True) -> DisplayName:
+        """The display of ``name`` (Hangul as sent) and ``name_roman`` for a page in ``language``;
+        ``roman_in_korean=False`` leaves the romanised form out of Korean pages (for text such as
+        an address, where it helps only those who read no Hangul)."""
         name = name or ""
         if not has_hangul(name):
             return cls(name, None, None, None)
-        roman = name_roman or romanise(name)
         if language == "ko":
-            return cls(name, roman, "ko", None)
-        return cls(roman, name, None, "ko")
+            return cls(name, (name_roman or romanise(name)) if roman_in_korean else None, "ko", None)
+        return cls(name_roman or romanise(name), name, None, "ko")
 
     def __str__(self) -> str:
         """One line, e.g. for a page title: "Gangnamyeok Gongyeongjuchajang (강남역 공영주차장)"."""

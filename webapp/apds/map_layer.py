@@ -19,7 +19,7 @@ from webapp.apds.models import ApdsPlace
 from webapp.core.clock import utcnow
 from webapp.core.errors import ProviderError, ValidationError
 from webapp.extensions import db
-from webapp.maps.layers import POINTS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer
+from webapp.maps.layers import POINTS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer, page_total
 from webapp.maps.search import BBox, distance_m, nearness
 from webapp.web.locale import money
 
@@ -103,7 +103,6 @@ def listing(query: ListQuery) -> ListPage:
     conditions = [ApdsPlace.search_text.contains(word, autoescape=True) for word in query.words]
     if query.bbox is not None:
         conditions.append(_located(query.bbox))
-    total = db.session.scalar(select(func.count()).select_from(ApdsPlace).where(*conditions)) or 0
     statement = select(ApdsPlace).where(*conditions)
     if query.near is not None:
         statement = statement.order_by(ApdsPlace.latitude.is_(None),
@@ -116,7 +115,8 @@ def listing(query: ListQuery) -> ListPage:
         words = _free_words(apds_places.Availability.of(place))
         items.append(ListItem(title=place.name, subtitle=f"{place.address} · {words}" if place.address else words,
                               url=url_for("apds.place", place_id=place.place_id), distance_m=distance))
-    return ListPage(items, total)
+    return ListPage(items, page_total(query, len(items), lambda: db.session.scalar(
+        select(func.count()).select_from(ApdsPlace).where(*conditions)) or 0))
 
 
 def apds_layer() -> MapLayer:

@@ -19,7 +19,7 @@ from webapp.core.errors import ProviderError
 from webapp.extensions import db
 from webapp.helsinki import areas as helsinki_areas
 from webapp.helsinki.models import HelsinkiArea
-from webapp.maps.layers import AREAS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer
+from webapp.maps.layers import AREAS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer, page_total
 from webapp.maps.search import BBox, distance_m, nearness
 from webapp.web.locale import duration, money
 
@@ -79,7 +79,8 @@ def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
                HelsinkiArea.geometry, HelsinkiArea.tariffs, HelsinkiArea.max_time_in_minutes,
                HelsinkiArea.max_capacity)
         .where(HelsinkiArea.geometry.is_not(None), _in_box(bbox))
-        .order_by(HelsinkiArea.zone, HelsinkiArea.area_id).limit(limit + 1)).all()
+        # by code, not zone first: a capped (zoomed-out) answer then still shows every zone
+        .order_by(HelsinkiArea.area_id).limit(limit + 1)).all()
     park_here = _("Park here")
     tariff_lines: dict[str, list[str]] = {}
     limits: dict[tuple, str] = {}
@@ -114,7 +115,6 @@ def listing(query: ListQuery) -> ListPage:
         return ListPage([], 0)
     conditions = [HelsinkiArea.search_text.contains(word, autoescape=True) for word in query.words]
     conditions.append(_in_box(query.bbox))
-    total = db.session.scalar(select(func.count()).select_from(HelsinkiArea).where(*conditions)) or 0
     statement = select(HelsinkiArea.area_id, HelsinkiArea.zone, HelsinkiArea.name, HelsinkiArea.street,
                        HelsinkiArea.centre_lat, HelsinkiArea.centre_lon).where(*conditions)
     if query.near is not None:
@@ -128,7 +128,8 @@ def listing(query: ListQuery) -> ListPage:
         items.append(ListItem(title=_localised(row.name, query.language),
                               subtitle=_subtitle(_localised(row.street, query.language), row.zone, row.area_id),
                               url=url_for("parkings.start", area_id=row.area_id), distance_m=distance))
-    return ListPage(items, total)
+    return ListPage(items, page_total(query, len(items), lambda: db.session.scalar(
+        select(func.count()).select_from(HelsinkiArea).where(*conditions)) or 0))
 
 
 def helsinki_layer() -> MapLayer:

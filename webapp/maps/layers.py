@@ -97,6 +97,13 @@ class MapLayer:
     zoom: int = 13
 
 
+def page_total(query: ListQuery, shown: int, count: Callable[[], int]) -> int:
+    """How many places match in all: known without a COUNT when this page is the last one."""
+    if shown < query.limit and (shown or query.offset == 0):
+        return query.offset + shown
+    return count()
+
+
 def register_layer(app: Flask, layer: MapLayer) -> None:
     """Add (or replace) a provider's layer on ``app``; called from the app factory."""
     app.extensions.setdefault("map_layers", {})[layer.key] = layer

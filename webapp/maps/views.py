@@ -76,7 +76,7 @@ def _link(**changes) -> str:
     return url_for("maps.find_parking", **{k: v for k, v in args.items() if v not in (None, "")})
 
 
-def _map_config(layers, focus, at, language: str) -> dict:
+def _map_config(layers, focus, at, language: str, known_totals: dict[str, int]) -> dict:
     """What the map script needs, read from one data attribute (our own values and translated labels)."""
     if at is not None:
         centre, zoom = at, POINT_ZOOM
@@ -88,7 +88,8 @@ def _map_config(layers, focus, at, language: str) -> dict:
     entries = []
     for layer in layers:
         try:
-            large = layer.count() > VIEWPORT_THRESHOLD
+            size = known_totals[layer.key] if layer.key in known_totals else layer.count()
+            large = size > VIEWPORT_THRESHOLD
         except Exception:
             log.exception("map layer %s could not be counted", layer.key)
             continue
@@ -121,7 +122,9 @@ def find_parking():
     if request.headers.get("HX-Target") == "place-list":
         return page_or_block("maps/find.html", "place_list", ("place_list",), **context)
     at = parse_point(request.args.get("at"))
-    return page_or_block("maps/find.html", None, (), map_config=_map_config(layers, focus, at, language),
+    # an unfiltered list already counted its layer: the map's "large" test needs no second COUNT
+    known_totals = {} if query.words or query.bbox else {layer.key: section.total for layer, section in sections}
+    return page_or_block("maps/find.html", None, (), map_config=_map_config(layers, focus, at, language, known_totals),
                          legend=legend(), **context)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.core.clock import utcnow
 from webapp.extensions import db
-from webapp.maps.layers import POINTS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer
+from webapp.maps.layers import POINTS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer, page_total
 from webapp.maps.search import BBox, distance_m, nearness
 from webapp.seoul import lots as seoul_lots
 from webapp.seoul.models import SeoulLot, SeoulLotOperation
@@ -103,7 +103,6 @@ def listing(query: ListQuery) -> ListPage:
             SeoulLot.name, SeoulLot.name_roman, SeoulLot.infra_id,
             SeoulLotOperation.notify_memo, SeoulLotOperation.memo_roman))))
     joined = select(SeoulLot).outerjoin(SeoulLot.operation).where(*conditions)
-    total = db.session.scalar(select(func.count()).select_from(joined.subquery())) or 0
     statement = joined.options(selectinload(SeoulLot.operation))
     if query.near is not None:
         statement = statement.order_by(nearness(SeoulLot.latitude, SeoulLot.longitude, query.near))
@@ -120,7 +119,8 @@ def listing(query: ListQuery) -> ListPage:
         items.append(ListItem(title=shown.first, title_lang=shown.first_lang, subtitle=" · ".join(parts),
                               url=url_for("seoul_lots.lot", lot_id=lot.id), distance_m=distance,
                               alt_title=shown.second, alt_title_lang=shown.second_lang))
-    return ListPage(items, total)
+    return ListPage(items, page_total(query, len(items), lambda: db.session.scalar(
+        select(func.count()).select_from(joined.subquery())) or 0))
 
 
 def seoul_layer() -> MapLayer:

@@ -28,13 +28,14 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from webapp.apds import registrations
 from webapp.apds.models import ApdsEvent, ApdsSession, ApdsSubscription
 from webapp.apds.wire import Event, Session
 from webapp.bookings import operations
@@ -50,9 +51,6 @@ TOPICS = ("SessionCreated", "SessionUpdated", "AssignedRightCreated")
 SEALING_PURPOSE = "apds-webhook-secret"
 SIGNATURE_HEADER = "APDS-Signature"
 RECEIVER_PATH = "/carparks/webhooks/apds"
-#: a camera session may start a little before the registration: instants travel in whole seconds,
-#: and a driver may register at the barrier while the camera reads the plate
-REGISTRATION_GRACE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -161,7 +159,7 @@ def _apply(event: Event, obj: dict, now: datetime) -> Booking | None:
         return None
     detail = db.session.scalar(select(ApdsSession).where(ApdsSession.session_id == session.id))
     if detail is None:
-        detail = registration_for(session)
+        detail = registrations.registration_for(session)
         if detail is None:
             return None
         detail.session_id = session.id
@@ -181,31 +179,6 @@ def _apply(event: Event, obj: dict, now: datetime) -> Booking | None:
         operations.record(booking, Action.VEHICLE_LEFT, message=f"vehicle left at {session.actual_end.isoformat()}"
                           f", amount {session.amount}", payload={"event": event.event_id})
     return booking
-
-
-def registration_for(session: Session) -> ApdsSession | None:
-    """The active ticketless registration of the session's plate at its place (the camera's session)."""
-    if session.place is None:
-        return None
-    plate = operations.compact_plate(session.plate)
-    rows = db.session.scalars(select(ApdsSession).join(Booking).where(
-        ApdsSession.mode == "ticketless", ApdsSession.place_id == session.place.id,
-        ApdsSession.session_id.is_(None), Booking.status == Status.ACTIVE).order_by(Booking.created_at))
-    for detail in rows:
-        booking = detail.booking
-        if operations.compact_plate(booking.plate) == plate and \
-                booking.starts_at - REGISTRATION_GRACE <= session.actual_start < booking.ends_at:
-            return detail
-    return None
-
-
-def ticketless_registration_of(session: Session) -> Booking | None:
-    """The driver's ticketless registration this camera session belongs to (linked already, or about to be
-    when its ``SessionCreated`` arrives): the app pays that stay itself at the exit (``pay_exit``)."""
-    linked = db.session.scalar(select(ApdsSession).where(ApdsSession.session_id == session.id,
-                                                         ApdsSession.mode == "ticketless"))
-    detail = linked or registration_for(session)
-    return detail.booking if detail is not None and detail.booking.status == Status.ACTIVE else None
 
 
 def ensure_subscription(endpoint: str) -> ApdsSubscription:

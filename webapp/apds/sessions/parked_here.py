@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.apds import places as apds_places
 from webapp.apds.adapter import session_payload, transaction_id_for
-from webapp.apds.events import ticketless_registration_of
 from webapp.apds.models import ApdsSession
+from webapp.apds.registrations import ticketless_registration_of
 from webapp.apds.sessions.access import vehicle_of
 from webapp.apds.sessions.platform import SERVICE_PROVIDER, apds_platform, mark_paid, platform_copy
 from webapp.apds.wire import format_instant, session_body

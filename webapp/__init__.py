@@ -79,13 +79,15 @@ def _init_extensions(app: Flask) -> None:
     from flask_login import current_user
 
     from webapp.accounts.users import load_user
-    from webapp.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from webapp.extensions import babel, csrf, csrf_signing_keys, db, limiter, login_manager, mail, migrate
     from webapp.web.hypermedia import htmx
     from webapp.web.locale import current_language, formatting_locale
 
     event.listen(Engine, "connect", _sqlite_pragmas)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    if not app.config.get("WTF_CSRF_SECRET_KEY"):
+        app.config["WTF_CSRF_SECRET_KEY"] = csrf_signing_keys(app.config)  # tokens survive a key rotation
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)

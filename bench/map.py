@@ -75,7 +75,7 @@ def _grow(app, areas: int = 0, lots: int = 0) -> None:
         db.session.commit()
 
 
-def _page(name: str, client, url: str, baseline: dict, baseline_raw: dict, repeat: int = 10) -> None:
+def _page(name: str, client, url: str, baseline: dict, baseline_raw: dict, repeat: int = 30) -> None:
     report(f"{name} (sent)", measure(client, url, repeat=repeat, headers=COMPRESSED), baseline)
     report(f"{name} (raw)", measure(client, url, repeat=repeat), baseline_raw)
 

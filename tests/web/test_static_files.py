@@ -113,3 +113,10 @@ def test_an_htmx_block_arrives_compressed_and_whole(client):
     assert block.status_code == 200 and block.headers["Content-Encoding"] == "br"
     html = brotli.decompress(block.get_data()).decode()
     assert 'id="price-preview"' in html and "€" in html and "<html" not in html
+
+
+def test_a_byte_range_of_an_asset_is_sent_as_it_is(client):
+    whole = client.get("/static/css/app.css").get_data()
+    part = client.get("/static/css/app.css", headers={"Range": "bytes=0-1999", "Accept-Encoding": "br, gzip"})
+    assert part.status_code == 206 and "Content-Encoding" not in part.headers
+    assert part.get_data() == whole[:2000]

@@ -116,4 +116,13 @@ def install_static_files(app: Flask) -> None:
                        # below this a compressed body plus its header saves nothing worth the CPU
                        ("COMPRESS_MIN_SIZE", 500)):
         app.config.setdefault(key, value)
+    app.config["COMPRESS_REGISTER"] = False  # registered below, so that a byte range stays as it was sent
     compress.init_app(app)
+
+    @app.after_request
+    def compress_response(response):
+        # Flask-Compress would compress a 206 too, and its Content-Range would then count bytes that
+        # are not the ones sent; a range of a static file goes out as it is
+        if response.status_code == 206:
+            return response
+        return compress.after_request(response)

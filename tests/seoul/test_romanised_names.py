@@ -130,3 +130,20 @@ def test_migration_0011_fills_in_the_romanised_names_of_stored_lots(tmp_path):
         flask_migrate.downgrade(revision="0010")
         assert "name_roman" not in {c["name"] for c in inspect(db.engine).get_columns("seoul_lots")}
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(("language", "shown"), [
+    ("en", (GANGNAM_ROMAN, GANGNAM, None, "ko")),
+    ("fi", (GANGNAM_ROMAN, GANGNAM, None, "ko")),
+    ("ko", (GANGNAM, GANGNAM_ROMAN, "ko", None)),
+])
+def test_display_name_puts_the_page_languages_form_first(language, shown):
+    name = SeoulLot(name=GANGNAM).display_name(language)
+    assert (name.first, name.second, name.first_lang, name.second_lang) == shown
+
+
+def test_a_name_without_hangul_is_shown_once_in_every_language():
+    for language in ("en", "ko"):
+        name = SeoulLot(name="Lotte World Tower P2").display_name(language)
+        assert (name.first, name.second, name.first_lang) == ("Lotte World Tower P2", None, None)
+        assert str(name) == "Lotte World Tower P2"

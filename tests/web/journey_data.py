@@ -91,17 +91,24 @@ def make_journey_data(app: Flask, seoul_lots: bool = True) -> JourneyData:
                              "apds": apds.public_ref, "rentals": rental.public_ref, "valet": valet.public_ref})
 
 
-def page_urls(app: Flask, data: JourneyData, admin: bool) -> list[str]:
+def page_urls(app: Flask, data: JourneyData, admin: bool = False, guest: bool = False) -> list[str]:
     """Every GET page of the url_map with its arguments filled from ``data``: the admin's pages for the
-    admin, every other page for the driver (each booking page once per booking it can show)."""
+    admin, the public ones (tests/web/test_access.py) for a guest, every other page for the driver (each
+    booking page once per booking it can show)."""
+    from tests.web.test_access import PUBLIC_ENDPOINTS
+
     urls: list[str] = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.rule.endswith((".pdf", ".csv", ".json")):
             continue
         blueprint = rule.endpoint.split(".")[0]
-        is_admin_page = blueprint in ("admin", "seoul_admin") or rule.rule.startswith(("/admin", "/rentals/admin"))
-        if is_admin_page != admin or blueprint == "auth":
-            continue
+        if guest:
+            if rule.endpoint not in PUBLIC_ENDPOINTS:
+                continue
+        else:
+            is_admin_page = blueprint in ("admin", "seoul_admin") or rule.rule.startswith(("/admin", "/rentals/admin"))
+            if is_admin_page != admin or blueprint == "auth":
+                continue
         for values in _arguments(rule, data, blueprint):
             urls.append(_build(rule, values))
     return urls
@@ -110,7 +117,7 @@ def page_urls(app: Flask, data: JourneyData, admin: bool) -> list[str]:
 def _arguments(rule: Rule, data: JourneyData, blueprint: str) -> list[dict]:
     fills: dict[str, list] = {
         "area_id": [data.area_id], "place_id": [data.place_id], "lot_id": [data.lot_id], "key_id": [data.key_id],
-        "vehicle_id": [data.vehicle_id], "code": [RENTAL_CAR[0]], "mid": [RENTAL_CAR[1]],
+        "vehicle_id": [data.vehicle_id], "code": [RENTAL_CAR[0]], "mid": [RENTAL_CAR[1]], "token": ["not-a-token"],
         "ref": [data.refs[blueprint]] if blueprint in data.refs else data.all_refs(),
     }
     if not rule.arguments:

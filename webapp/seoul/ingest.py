@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, String, bindparam, case, insert, or_, select, update
+from sqlalchemy import Integer, String, bindparam, case, func, insert, or_, select, true, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.core.clock import SEOUL, utcnow
@@ -232,8 +232,6 @@ def _receive_sample(key: receiver_cache.KeyEntry, parsed: ParsedPush, now: datet
     """Store a ParkStatPost/ParkStatPost2 with two statements (module docstring)."""
     lot_id = receiver_cache.lot_id(key.id, parsed.infra_id)
     resolve_infra_id(parsed, [] if lot_id is None else [(parsed.infra_id, None)])  # 0100 when not a lot of the key
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.connection().exec_driver_sql("SET LOCAL synchronous_commit = off")
     if not _STORE[parsed.method](lot_id, parsed, now):
         receiver_cache.forget_lot(key.id, parsed.infra_id)  # removed since it was cached
         resolve_infra_id(parsed, [])
@@ -332,25 +330,51 @@ def _store_oper(lot: SeoulLot, push: ParkOper, now: datetime) -> None:
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-_SAMPLE_AT = bindparam("sample_at", type_=UTCDateTime())
+_SAMPLE_EXTRAS = {"disabled_parking": Integer(), "regular_parking": Integer(), "nanum_parking": Integer(),
+                  "elect_parking": Integer(), "garden_parking": Integer(), "inout": String()}
+# bound values, each named once and used wherever the statements need it
+_LOT, _CURRENT = bindparam("lot", type_=Integer()), bindparam("current", type_=Integer())
+_SAMPLE_AT, _RECEIVED = bindparam("sample_at", type_=UTCDateTime()), bindparam("received", type_=UTCDateTime())
+_SAMPLE_METHOD = bindparam("sample_method", type_=String())
 _NEWER = or_(SeoulLot.current_at.is_(None), SeoulLot.current_at <= _SAMPLE_AT)
 #: built once: a push only binds values (a compiled statement from the cache, no SQL building per push)
 _NOTE_SAMPLE = (
-    update(SeoulLot).where(SeoulLot.id == bindparam("lot"))
-    .values(current_parking=case((_NEWER, bindparam("current", type_=Integer())), else_=SeoulLot.current_parking),
+    update(SeoulLot).where(SeoulLot.id == _LOT)
+    .values(current_parking=case((_NEWER, _CURRENT), else_=SeoulLot.current_parking),
             current_at=case((_NEWER, _SAMPLE_AT), else_=SeoulLot.current_at),
-            last_method=bindparam("sample_method", type_=String()), last_result_state=OK, last_message=None,
-            last_push_at=bindparam("received", type_=UTCDateTime()))
+            last_method=_SAMPLE_METHOD, last_result_state=OK, last_message=None, last_push_at=_RECEIVED)
 )
 _INSERT_SAMPLE = insert(SeoulOccupancySample)
+
+
+def _one_statement_sample():
+    """PostgreSQL: the lot's update, the sample's insert and ``synchronous_commit = off`` in one statement.
+
+    ``WITH noted AS (UPDATE seoul_lots … RETURNING id), relaxed AS (SELECT set_config(…, true))
+    INSERT INTO seoul_occupancy_samples … SELECT … FROM noted, relaxed RETURNING id``: one round
+    trip where three were needed (module docstring); nothing is inserted when no lot was noted.
+    """
+    samples = SeoulOccupancySample.__table__
+    noted = _NOTE_SAMPLE.returning(SeoulLot.id).cte("noted")
+    relaxed = select(func.set_config("synchronous_commit", "off", true()).label("relaxed")).cte("relaxed")
+    extras = [bindparam(name, type_=kind) for name, kind in _SAMPLE_EXTRAS.items()]
+    values = select(noted.c.id, _SAMPLE_AT, _RECEIVED, _SAMPLE_METHOD, _CURRENT, *extras).select_from(noted)
+    values = values.join(relaxed, true())
+    columns = ["lot_id", "at", "received_at", "method", "current_parking", *_SAMPLE_EXTRAS]
+    return insert(samples).from_select(columns, values).returning(samples.c.id)
+
+
+_PG_SAMPLE = _one_statement_sample()
 
 
 def _add_sample(lot_id: int, at: datetime, now: datetime, method: str, current: int, **extra) -> bool:
     """File a sample, move the lot's live figure if the sample is newer, note the push; False if no such lot."""
     connection = db.session.connection()
-    noted = connection.execute(_NOTE_SAMPLE, {"lot": lot_id, "sample_at": at, "current": current,
-                                              "sample_method": method, "received": now}).rowcount
-    if not noted:
+    noting = {"lot": lot_id, "sample_at": at, "current": current, "sample_method": method, "received": now}
+    if connection.dialect.name == "postgresql":
+        return connection.execute(_PG_SAMPLE, {**noting, **dict.fromkeys(_SAMPLE_EXTRAS), **extra}).first() \
+            is not None
+    if not connection.execute(_NOTE_SAMPLE, noting).rowcount:
         return False
     connection.execute(_INSERT_SAMPLE, {"lot_id": lot_id, "at": at, "received_at": now, "method": method,
                                         "current_parking": current, **extra})

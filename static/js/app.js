@@ -47,3 +47,11 @@ document.addEventListener("htmx:afterSettle", () => {
     if (field) field.classList.toggle("field-error", Boolean(message));
   });
 });
+
+// Typing an end time on the street-parking start form means "Other end time": choose it, so the
+// price preview (and the parking) follow what was typed instead of the duration chip.
+document.addEventListener("input", (event) => {
+  if (!event.target.matches("#start-form input[name=end_at]")) return;
+  const other = event.target.form.querySelector("input[name=duration][value=custom]");
+  if (other) other.checked = true;
+});

@@ -110,6 +110,9 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": environ.get("LOG_SQL_PARAMETERS") != "1"}
         self.REDIS_URL = environ.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # how long a worker reuses a Seoul operator key and lot it read (webapp/seoul/receiver_cache.py): an
+        # admin's suspension or new limit is in force in every worker within this many seconds
+        self.SEOUL_RECEIVER_CACHE_SECONDS = float(environ.get("SEOUL_RECEIVER_CACHE_SECONDS", "5"))
         self.SANDBOX_DIR = Path(environ.get("SANDBOX_DIR", self.INSTANCE_PATH / "sandbox"))
         self.PROVIDERS = {name: provider_settings(name, environ) for name in PROVIDER_NAMES}
         self.LOG_LEVEL = environ.get("LOG_LEVEL", "INFO")

@@ -257,3 +257,16 @@ def socket_closed_port():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     yield port  # nothing listens there any more
+
+
+def test_the_bound_comes_from_the_environment_and_zero_turns_the_cache_off(app, pusher, tmp_path):
+    from webapp.config import TestingConfig
+
+    environ = {"INSTANCE_PATH": str(tmp_path), "SEOUL_RECEIVER_CACHE_SECONDS": "2"}
+    assert TestingConfig(environ).SEOUL_RECEIVER_CACHE_SECONDS == 2.0
+    assert TestingConfig({"INSTANCE_PATH": str(tmp_path)}).SEOUL_RECEIVER_CACHE_SECONDS == 5.0
+    app.config["SEOUL_RECEIVER_CACHE_SECONDS"] = 0
+    register_lot(app)
+    assert pusher.park_stat(KEY, INFRA_ID, 1).ok
+    _suspend_elsewhere(KEY)
+    assert pusher.park_stat(KEY, INFRA_ID, 2).result_state == "0021"

@@ -23,7 +23,8 @@ a few seconds (``receiver_cache``: an admin change is in force everywhere
 within ``SEOUL_RECEIVER_CACHE_SECONDS``). A ParkStatPost/ParkStatPost2 is
 then written with two statements and no read: the sample's ``INSERT`` and one
 ``UPDATE`` of the lot that moves the live figure only if the sample is newer
-(a ``CASE`` in SQL) and notes the push. On PostgreSQL these two methods commit
+(a ``CASE`` in SQL) and notes the push; on PostgreSQL both go in one
+statement (``_one_statement_sample``). There these two methods also commit
 without waiting for the WAL flush (``synchronous_commit = off`` for their
 transaction only): a crash of the database server may lose the last fraction
 of a second of occupancy samples, never corrupts anything, and the operator's

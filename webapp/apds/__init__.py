@@ -14,7 +14,7 @@ SPEC = ProviderSpec(
         client="webapp.apds.client:client_from_settings",
         sandbox="webapp.apds.sandbox:create_sandbox",
     ),
-    blueprints=("webapp.apds.views:bp", "webapp.apds.webhook_views:bp"),
+    blueprints=("webapp.apds.views:bp", "webapp.apds.webhook_views:bp", "webapp.apds.operator_views:bp"),
     map_layer="webapp.apds.map_layer:apds_layer",
     cli="webapp.apds.cli:apds_cli",
     demo_data="webapp.apds.cli:load_demo_places",

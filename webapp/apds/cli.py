@@ -16,14 +16,17 @@ import click
 from flask.cli import AppGroup
 
 from webapp.apds import events, places
-from webapp.apds.jobs import deliver_events_now, platform_sandbox
-from webapp.core.errors import ProviderError
+from webapp.apds.jobs import drive_demo_traffic
+from webapp.apds.operator_side import ENTER, LEAVE, OperatorSideUnavailableError, deliver_events_now, drive_car
+from webapp.apds.wire import parse_instant
+from webapp.core.errors import ProviderError, ValidationError
 
 apds_cli = AppGroup("apds", help="APDS car parks (Manchester, London).")
 operator_cli = AppGroup("operator", help="The car-park operators' side of the embedded platform.")
 apds_cli.add_command(operator_cli)
 
 DEFAULT_WEBHOOK_URL = "http://127.0.0.1:5000" + events.RECEIVER_PATH
+DEMO_FIRST_MOVES = 6
 
 
 def webhook_url() -> str:
@@ -36,6 +39,8 @@ def load_demo_places() -> None:
     count = places.sync_places()
     subscription = events.ensure_subscription(webhook_url())
     click.echo(f"{count} APDS car parks loaded; events go to {subscription.endpoint}")
+    # a fresh demo shows cars already inside; the demo feed (jobs.demo_car_park_traffic) keeps them moving
+    click.echo(f"{drive_demo_traffic(DEMO_FIRST_MOVES)} demo cars drove in or out")
 
 
 @apds_cli.command("sync")
@@ -69,16 +74,18 @@ def deliver_command() -> None:
 
 
 def _drive(action: str, place: str, plate: str, at: str | None) -> None:
-    sandbox = platform_sandbox()
-    if sandbox is None:
-        raise click.ClickException("the operators' side exists only on the embedded platform")
-    body = {"place": place, "plate": plate, **({"at": at} if at else {})}
-    answer = sandbox.test_client().post(f"/_sandbox/operators/{action}", json=body)
-    if answer.status_code >= 400:
-        raise click.ClickException(answer.get_json().get("message", f"HTTP {answer.status_code}"))
-    session = answer.get_json()
-    click.echo(f"{action}: session {session['id']} version {session['version']}")
-    click.echo(f"events: {json.dumps(deliver_events_now())}")
+    try:
+        when = parse_instant(at) if at else None
+    except ValueError:
+        raise click.BadParameter("an ISO 8601 instant, e.g. 2026-11-27T13:05:00Z", param_hint="--at") from None
+    try:
+        move = drive_car(action, place, plate, when)
+    except OperatorSideUnavailableError as error:
+        raise click.ClickException(error.message) from None
+    except ValidationError as refused:
+        raise click.ClickException(" ".join(refused.errors.values())) from None
+    click.echo(f"{action}: session {move.session_id} version {move.version}")
+    click.echo(f"events: {json.dumps(move.delivered)}")
 
 
 @operator_cli.command("enter")
@@ -87,7 +94,7 @@ def _drive(action: str, place: str, plate: str, at: str | None) -> None:
 @click.option("--at", default=None, help="When (ISO 8601; default now).")
 def enter_command(place: str, plate: str, at: str | None) -> None:
     """The entry camera sees PLATE at PLACE: the platform opens a session and notifies."""
-    _drive("enter", place, plate, at)
+    _drive(ENTER, place, plate, at)
 
 
 @operator_cli.command("leave")
@@ -96,4 +103,4 @@ def enter_command(place: str, plate: str, at: str | None) -> None:
 @click.option("--at", default=None, help="When (ISO 8601; default now).")
 def leave_command(place: str, plate: str, at: str | None) -> None:
     """The exit camera sees PLATE leave PLACE: the session closes with the rate table's amount."""
-    _drive("exit", place, plate, at)
+    _drive(LEAVE, place, plate, at)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange
 from wtforms.widgets import HiddenInput
 
 from webapp.core.clock import format_duration
@@ -74,3 +74,17 @@ class SessionActionForm(FlaskForm):
     """Stop: only the version the page showed."""
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class OperatorMoveForm(FlaskForm):
+    """The operators' console: a camera at a car park reads a plate going in or out."""
+
+    place = SelectField(_l("Car park"), validators=[InputRequired(_l("Choose a car park."))])
+    plate = StringField(_l("Plate"), validators=[InputRequired(_l("Enter the plate the camera reads.")),
+                                                 Length(max=16, message=_l("A plate has at most 16 characters."))])
+    action = RadioField(_l("The camera sees the car"), default="enter",
+                        choices=[SelectChoice("enter", _l("enter")), SelectChoice("exit", _l("leave"))],
+                        validators=[InputRequired(_l("Choose whether the car enters or leaves."))])
+
+    def set_places(self, places) -> None:
+        self.place.choices = [SelectChoice(p.place_id, p.name) for p in places]

@@ -6,7 +6,8 @@
   outbox of webhook events is sent by the job runner — the real platform delivers its
   own. Retries with back-off are the platform's (``sandbox/webhooks.py``).
 - ``demo_car_park_traffic`` (every minute, demo only): a few cars drive in and out of
-  the Manchester car parks, so a fresh demo shows real activity.
+  the Manchester car parks, so a fresh demo shows real activity (the demo loader drives
+  the first ones, ``cli.load_demo_places``).
 """
 
 from __future__ import annotations
@@ -17,34 +18,21 @@ import random
 from flask import current_app
 
 from webapp.apds import sessions
+from webapp.apds.operator_side import ENTER, LEAVE, cars_inside, deliver_events_now, drive_car, platform_sandbox
+from webapp.core.errors import ValidationError
 from webapp.core.jobs import EVERY_MINUTE, app_periodic_task, app_task
-from webapp.core.provider import provider_settings
 
 log = logging.getLogger(__name__)
 
 DEMO_PLATES = ("MA19PKG", "LV68RTE", "YK70NMB", "BF21XCD", "GN17HJK", "DE69WQA")
 DEMO_PLACES = ("805432", "001702e7-99f6-4e48-ac7c-df412907b29b", "220001")
+MOVES_PER_MINUTE = 3
 
 
 @app_task(retries=5, retry_delay=30)
 def pay_exit_job(booking_id: int) -> None:
     """Pay the ticketless stay of ``booking_id`` (idempotent)."""
     sessions.pay_exit(booking_id)
-
-
-def platform_sandbox():
-    """The embedded platform sandbox, or None when the app talks to a real platform."""
-    if not provider_settings("apds").uses_sandbox:
-        return None
-    return current_app.extensions["providers"].sandbox_app("apds")
-
-
-def deliver_events_now() -> dict | None:
-    """Ask the embedded platform to send its due events (None with a real platform)."""
-    sandbox = platform_sandbox()
-    if sandbox is None:
-        return None
-    return sandbox.test_client().post("/_sandbox/deliveries").get_json()
 
 
 @app_periodic_task(EVERY_MINUTE)
@@ -56,12 +44,26 @@ def deliver_platform_events() -> None:
 
 @app_periodic_task(EVERY_MINUTE)
 def demo_car_park_traffic() -> None:
-    """Drive a car in or out of a demo car park (embedded platform only)."""
-    sandbox = platform_sandbox()
-    if sandbox is None or not current_app.config.get("APDS_DEMO_TRAFFIC", True):
+    """A few cars drive in or out of the demo car parks (embedded platform only)."""
+    if platform_sandbox() is None or not current_app.config.get("APDS_DEMO_TRAFFIC", True):
         return
-    control = sandbox.test_client()
-    plate, place = random.choice(DEMO_PLATES), random.choice(DEMO_PLACES)  # demo traffic, not security
-    if control.post("/_sandbox/operators/exit", json={"place": place, "plate": plate}).status_code == 404:
-        control.post("/_sandbox/operators/enter", json={"place": place, "plate": plate})
-    deliver_events_now()
+    drive_demo_traffic(random.randint(1, MOVES_PER_MINUTE))  # demo traffic, not security
+
+
+def drive_demo_traffic(moves: int) -> int:
+    """Drive ``moves`` demo cars: one inside leaves, else it enters. Returns how many moves the platform took."""
+    inside = {(car.place_id, car.plate) for car in cars_inside()}
+    done = 0
+    for _ in range(moves):
+        plate, place = random.choice(DEMO_PLATES), random.choice(DEMO_PLACES)
+        action = LEAVE if (place, plate) in inside else ENTER
+        if any(p == plate for _place, p in inside) and action == ENTER:
+            continue  # a car is in one car park at a time
+        try:
+            drive_car(action, place, plate)
+        except ValidationError as refused:
+            log.info("APDS demo traffic: %s %s at %s refused: %s", action, plate, place, refused.errors)
+            continue
+        inside ^= {(place, plate)}
+        done += 1
+    return done

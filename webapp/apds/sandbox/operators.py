@@ -45,7 +45,7 @@ def vehicle_enters():
     place_id, plate = str(body.get("place", "")), str(body.get("plate", "")).replace(" ", "").upper()
     if get_place(store(), place_id) is None or not plate:
         raise ApdsRequestError(400, "place (a known place id) and plate are required")
-    at = parse_instant(body["at"]) if body.get("at") else now()
+    at = _instant(body)
     with store().connect() as conn:
         inside = conn.execute(select(sessions.c.id).where(sessions.c.place_id == place_id,
                                                           sessions.c.plate == plate,
@@ -68,7 +68,7 @@ def vehicle_leaves():
     """The camera at the exit: the open session closes with the amount from the place's rate table."""
     body = json_body()
     place_id, plate = str(body.get("place", "")), str(body.get("plate", "")).replace(" ", "").upper()
-    at = parse_instant(body["at"]) if body.get("at") else now()
+    at = _instant(body)
     with store().connect() as conn:
         row = conn.execute(select(sessions).where(sessions.c.place_id == place_id, sessions.c.plate == plate,
                                                   sessions.c.end_ts.is_(None))).first()
@@ -83,6 +83,24 @@ def vehicle_leaves():
         {"segmentValue": amount, "serviceProvider": {"en": OPERATOR_ID}, "taxIncluded": True}])
     session.update(actualEnd=iso(at), segments=[*session["segments"][:-1], segment])
     return jsonify(replace_session(row.id, session, row.version))
+
+
+def _instant(body: dict):
+    """When the camera saw the car: the body's ``at`` (ISO 8601), else now."""
+    try:
+        return parse_instant(body["at"]) if body.get("at") else now()
+    except (TypeError, ValueError):
+        raise ApdsRequestError(400, "at must be an ISO 8601 instant") from None
+
+
+@bp.get("/_sandbox/operators/inside")
+def vehicles_inside():
+    """The cars inside the car parks now (open sessions), earliest first: what the operators' consoles list."""
+    with store().connect() as conn:
+        rows = conn.execute(select(sessions.c.id, sessions.c.place_id, sessions.c.plate, sessions.c.start_ts)
+                            .where(sessions.c.end_ts.is_(None)).order_by(sessions.c.start_ts)).all()
+    return jsonify([{"session": r.id, "place": r.place_id, "plate": r.plate,
+                     "since": iso(datetime.fromtimestamp(r.start_ts, UTC))} for r in rows])
 
 
 @bp.route("/_sandbox/operators", methods=["GET", "POST"])

@@ -89,3 +89,11 @@ def test_the_demo_feed_moves_cars_and_keeps_each_in_one_car_park(app, platform):
     inside = operator_side.cars_inside()
     assert len({car.plate for car in inside}) == len(inside)  # a car is in one car park at a time
     assert {car.place_id for car in inside} <= set(jobs.DEMO_PLACES)
+
+
+def test_with_a_real_platform_there_are_no_cameras_to_drive(app, monkeypatch):
+    monkeypatch.setattr(operator_side, "platform_sandbox", lambda: None)
+    monkeypatch.setattr(jobs, "platform_sandbox", lambda: None)
+    assert jobs.drive_demo_traffic(3) == 0
+    with pytest.raises(operator_side.OperatorSideUnavailableError):
+        operator_side.drive_car(operator_side.ENTER, ARNDALE, "AB12CDE")

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import json
 import logging
+from types import SimpleNamespace
+from urllib.parse import quote
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import Text, and_, cast, func, select
 
 from webapp.core.clock import utcnow
 from webapp.core.errors import ProviderError
 from webapp.extensions import db
 from webapp.helsinki import areas as helsinki_areas
 from webapp.helsinki.models import HelsinkiArea
-from webapp.maps.layers import AREAS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer, page_total
+from webapp.maps.layers import AREAS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer, RawJSON, page_total
 from webapp.maps.search import BBox, distance_m, nearness
 from webapp.web.locale import duration, money
 
@@ -69,28 +71,33 @@ def count() -> int:
 def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
     """The areas (inside ``bbox``) as GeoJSON polygons with the popup's facts as properties.
 
-    Tariff lines and limits are written once per distinct value: thousands of areas share a
-    handful, and translating and formatting per area was most of the response's time.
+    Per area only its own words are written: tariff lines and limits once per distinct value
+    (thousands of areas share a handful), the subtitle and link from one translated template
+    each, and the geometry passed on as the stored JSON text (decoding and encoding it again
+    was most of a large answer's time; bench/map.py).
     """
     if not _fresh():
         return LayerFeatures([])
     rows = db.session.execute(
         select(HelsinkiArea.area_id, HelsinkiArea.zone, HelsinkiArea.name, HelsinkiArea.street,
-               HelsinkiArea.geometry, HelsinkiArea.tariffs, HelsinkiArea.max_time_in_minutes,
-               HelsinkiArea.max_capacity)
+               cast(HelsinkiArea.geometry, Text).label("geometry"),
+               cast(HelsinkiArea.tariffs, Text).label("tariffs"),
+               HelsinkiArea.max_time_in_minutes, HelsinkiArea.max_capacity)
         .where(HelsinkiArea.geometry.is_not(None), _in_box(bbox))
         # by code, not zone first: a capped (zoomed-out) answer then still shows every zone
         .order_by(HelsinkiArea.area_id).limit(limit + 1)).all()
     park_here = _("Park here")
+    subtitle = _("%(street)s · zone %(zone)s · area %(code)s")  # no arguments: the translated template
+    start_url = url_for("parkings.start", area_id="AREA-ID")
     tariff_lines: dict[str, list[str]] = {}
     limits: dict[tuple, str] = {}
     result = []
     for area in rows[:limit]:
-        tariff_key = json.dumps(area.tariffs, sort_keys=True)
-        if tariff_key not in tariff_lines:
-            tariff_lines[tariff_key] = [
+        if area.tariffs not in tariff_lines:
+            tariffs = SimpleNamespace(tariffs=json.loads(area.tariffs or "[]"))
+            tariff_lines[area.tariffs] = [
                 f"{t.name} {t.time_from}–{t.time_until}: {money(t.hourly_price, 'EUR', per=60)}"
-                for t in helsinki_areas.area_tariffs(area, language)]
+                for t in helsinki_areas.area_tariffs(tariffs, language)]
         limit_key = (area.max_time_in_minutes, area.max_capacity)
         if limit_key not in limits:
             facts = []
@@ -99,12 +106,13 @@ def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
             if area.max_capacity:
                 facts.append(_("%(count)s spaces", count=area.max_capacity))
             limits[limit_key] = " · ".join(facts)
-        details = [*tariff_lines[tariff_key], *filter(None, [limits[limit_key]])]
-        result.append({"type": "Feature", "geometry": area.geometry, "properties": {
+        details = [*tariff_lines[area.tariffs], *filter(None, [limits[limit_key]])]
+        result.append({"type": "Feature", "geometry": RawJSON(area.geometry), "properties": {
             "title": _localised(area.name, language),
-            "subtitle": _subtitle(_localised(area.street, language), area.zone, area.area_id),
-            "details": details, "url": url_for("parkings.start", area_id=area.area_id), "action": park_here,
-            "style": f"zone-{area.zone if area.zone in (1, 2, 3) else 3}",
+            "subtitle": subtitle % {"street": _localised(area.street, language), "zone": area.zone,
+                                    "code": area.area_id},
+            "details": details, "url": start_url.replace("AREA-ID", quote(area.area_id, safe="")),
+            "action": park_here, "style": f"zone-{area.zone if area.zone in (1, 2, 3) else 3}",
         }})
     return LayerFeatures(result, truncated=len(rows) > limit)
 

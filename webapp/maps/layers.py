@@ -62,6 +62,10 @@ class ListPage:
     total: int
 
 
+class RawJSON(str):
+    """A JSON text taken as it is stored (a geometry), spliced into the answer without decoding."""
+
+
 @dataclass(frozen=True)
 class LayerFeatures:
     """GeoJSON features of a layer (at most the requested number) and whether some were left out."""

@@ -18,7 +18,7 @@ from webapp.extensions import db
 from webapp.maps.layers import POINTS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer, page_total
 from webapp.maps.search import BBox, distance_m, nearness
 from webapp.seoul import lots as seoul_lots
-from webapp.seoul.models import SeoulLot, SeoulLotOperation
+from webapp.seoul.models import DisplayName, SeoulLot, SeoulLotOperation
 from webapp.seoul.tariffs import fee_summary, is_open
 
 SEOUL_CENTRE = (37.5400, 126.9900)
@@ -60,38 +60,58 @@ def count() -> int:
     return db.session.scalar(select(func.count()).select_from(SeoulLot).where(_described())) or 0
 
 
-def _names(lot: SeoulLot, language: str) -> dict:
-    shown = lot.display_name(language)
+def _names(shown: DisplayName) -> dict:
     names = {"title": shown.first, "title_lang": shown.first_lang}
     if shown.second:
         names.update(alt_title=shown.second, alt_title_lang=shown.second_lang)
     return names
 
 
+#: the operation columns a popup needs (fees and opening hours), read beside the lot's own
+_OPERATION_COLUMNS = (SeoulLotOperation.lot_id.label("operation_of"), SeoulLotOperation.rates,
+                      SeoulLotOperation.time_rate, SeoulLotOperation.add_rates, SeoulLotOperation.add_time_rate,
+                      SeoulLotOperation.day_maximum, SeoulLotOperation.weekday_begin, SeoulLotOperation.weekday_end,
+                      SeoulLotOperation.weekend_begin, SeoulLotOperation.weekend_end,
+                      SeoulLotOperation.holiday_begin, SeoulLotOperation.holiday_end)
+
+
 def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
-    """The lots (inside ``bbox``) as GeoJSON points with free spaces, fees and opening."""
+    """The lots (inside ``bbox``) as GeoJSON points with free spaces, fees and opening.
+
+    Reads only the columns shown (no ORM objects) and writes each distinct fee table and
+    timetable once: many lots share them.
+    """
     now = utcnow()
-    lots = db.session.scalars(select(SeoulLot).options(selectinload(SeoulLot.operation)).where(_described(bbox))
-                              .order_by(SeoulLot.id).limit(limit + 1)).all()
+    rows = db.session.execute(
+        select(SeoulLot.id, SeoulLot.name, SeoulLot.name_roman, SeoulLot.latitude, SeoulLot.longitude,
+               SeoulLot.capacity, SeoulLot.current_parking, SeoulLot.current_at, *_OPERATION_COLUMNS)
+        .outerjoin(SeoulLot.operation).where(_described(bbox)).order_by(SeoulLot.id).limit(limit + 1)).all()
     action = _("Lot details and prices")
     open_words = {True: _("Open now"), False: _("Closed now"), None: _("Hours unknown")}
+    lot_url = url_for("seoul_lots.lot", lot_id=0)[:-1]
+    fees: dict[tuple, str] = {}
+    opening: dict[tuple, str] = {}
     result = []
-    for lot in lots[:limit]:
+    for lot in rows[:limit]:
         availability = seoul_lots.Availability(lot.capacity, lot.current_parking, lot.current_at, now)
-        operation = lot.operation
         details = [_free_words(availability)]
-        if operation is not None:
-            details.append(fee_summary(seoul_lots.tariff_of(operation)))
-            details.append(open_words[is_open(seoul_lots.opening_hours_of(operation), now)])
+        if lot.operation_of is not None:
+            tariff = seoul_lots.tariff_of(lot)
+            if tariff not in fees:
+                fees[tariff] = fee_summary(tariff)
+            hours = seoul_lots.opening_hours_of(lot)
+            if hours not in opening:
+                opening[hours] = open_words[is_open(hours, now)]
+            details += [fees[tariff], opening[hours]]
         else:
             details.append(open_words[None])
         result.append({"type": "Feature",
                        "geometry": {"type": "Point", "coordinates": [lot.longitude, lot.latitude]},
-                       "properties": {**_names(lot, language), "subtitle": "", "details": details,
-                                      "url": url_for("seoul_lots.lot", lot_id=lot.id), "action": action,
+                       "properties": {**_names(DisplayName.of(lot.name, lot.name_roman, language)), "subtitle": "",
+                                      "details": details, "url": f"{lot_url}{lot.id}", "action": action,
                                       "style": f"level-{_level(availability)}", "free": availability.free,
                                       "total": availability.capacity}})
-    return LayerFeatures(result, truncated=len(lots) > limit)
+    return LayerFeatures(result, truncated=len(rows) > limit)
 
 
 def listing(query: ListQuery) -> ListPage:

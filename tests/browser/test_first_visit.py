@@ -83,6 +83,9 @@ def test_a_guest_sees_the_map_and_prices_and_is_asked_to_sign_in_only_to_book(li
     assert "€" in preview.inner_text()  # the price without an account
     shot(page, "07-guest-price")
 
+    choice = page.locator("input[name=duration]:not(:checked)").first
+    chosen = choice.get_attribute("value")
+    choice.check()
     page.get_by_role("button", name="Start parking").click()
     page.wait_for_url(re.compile(r"/login\?next="))
     note = page.locator(".flash-info")
@@ -92,6 +95,7 @@ def test_a_guest_sees_the_map_and_prices_and_is_asked_to_sign_in_only_to_book(li
     page.get_by_label("Email").fill("guest.later@example.com")
     page.get_by_label("Password", exact=True).fill("a long password")
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}{area_path}")  # back where the guest was, now able to park
+    page.wait_for_url(re.compile(re.escape(f"{base}{area_path}/quote?")))  # back at the form, now able to park
     assert page.get_by_role("button", name="Start parking").is_visible()
+    assert page.locator(f"input[name=duration][value='{chosen}']").is_checked()  # with the guest's choice
     assert not [e for e in page.js_errors if "Content Security Policy" in e or "Refused" in e], page.js_errors

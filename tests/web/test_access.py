@@ -82,12 +82,16 @@ def test_a_guest_sees_a_street_area_and_its_price_and_is_asked_to_log_in_to_park
     quote = client.get(f"/parking/areas/{area.area_id}/quote", query_string={"duration": "60"},
                        headers={"HX-Request": "true"})
     assert quote.status_code == 200 and "€" in quote.get_data(as_text=True)
-    booking = client.post(f"/parking/areas/{area.area_id}", data={"duration": "60"},
+    booking = client.post(f"/parking/areas/{area.area_id}", data={"duration": "120", "vehicle_id": "7"},
                           headers={"Referer": f"http://localhost/parking/areas/{area.area_id}"})
     assert _asks_for_login(booking)
-    assert parse_qs(urlsplit(booking.headers["Location"]).query)["next"] == [f"/parking/areas/{area.area_id}"]
+    back = parse_qs(urlsplit(booking.headers["Location"]).query)["next"][0]
+    assert back == f"/parking/areas/{area.area_id}/quote?duration=120"  # the form again, with the choice
     login_page = client.get(booking.headers["Location"]).get_data(as_text=True)
     assert 'class="flash flash-info"' in login_page and "to book" in login_page
+    again = client.get(back)
+    chosen = re.search(r'<input[^>]*\bchecked\b[^>]*value="120"|<input[^>]*value="120"[^>]*\bchecked\b', again.text)
+    assert again.status_code == 200 and chosen
 
 
 def test_a_guest_sees_car_parks_and_a_seoul_lot_with_prices(app, client):
@@ -98,8 +102,10 @@ def test_a_guest_sees_car_parks_and_a_seoul_lot_with_prices(app, client):
     assert client.get(f"/carparks/{place_id}").status_code == 200
     how_much = client.get(f"/carparks/{place_id}/quote", query_string={"minutes": "90"}, headers={"HX-Request": "true"})
     assert how_much.status_code == 200
-    booking = client.post(f"/carparks/{place_id}/start", headers={"Referer": f"http://localhost/carparks/{place_id}"})
-    assert _asks_for_login(booking)
+    booking = client.post(f"/carparks/{place_id}/start", headers={
+        "HX-Request": "true", "HX-Current-URL": f"http://localhost/carparks/{place_id}?minutes=90"})
+    assert _asks_for_login(booking) and booking.status_code == 401
+    assert parse_qs(urlsplit(booking.headers["HX-Redirect"]).query)["next"] == [f"/carparks/{place_id}?minutes=90"]
     lot_id = register_lot(app)
     assert client.get("/seoul/lots").status_code == 200
     lot = client.get(f"/seoul/lots/{lot_id}", query_string={"hours": "2", "minutes": "0"})
@@ -111,10 +117,12 @@ def test_a_guest_gets_valet_and_rent_car_prices_and_booking_asks_for_a_login(cli
     valet = client.get("/valet/")
     assert valet.status_code == 200 and "€" in valet.get_data(as_text=True)
     assert client.get("/rentals/").status_code == 200
-    booking = client.post("/valet/", data={"location": "x"}, headers={"HX-Request": "true",
-                                                                        "HX-Current-URL": "http://localhost/valet/?a=1"})
-    assert _asks_for_login(booking) and booking.status_code == 401
-    assert parse_qs(urlsplit(booking.headers["HX-Redirect"]).query)["next"] == ["/valet/?a=1"]
+    booking = client.post("/valet/", data={"location": "SPL", "persons": "3", "email": "guest@example.com",
+                                           "first_name": "Anna"})
+    assert _asks_for_login(booking)
+    back = parse_qs(urlsplit(booking.headers["Location"]).query)["next"][0]
+    assert urlsplit(back).path == "/valet/quote"
+    assert parse_qs(urlsplit(back).query) == {"location": ["SPL"], "persons": ["3"]}  # choices, no personal data
 
 
 def test_a_page_that_needs_a_login_comes_back_without_a_stray_question_mark(client):
@@ -125,8 +133,8 @@ def test_a_page_that_needs_a_login_comes_back_without_a_stray_question_mark(clie
 
 
 def test_a_form_from_another_site_never_becomes_the_way_back(client):
-    response = client.post("/valet/", headers={"Referer": "https://evil.example/phish"})
-    assert parse_qs(urlsplit(response.headers["Location"]).query)["next"] == ["/valet/"]
+    response = client.post("/rentals/cars/ABC/1", headers={"Referer": "https://evil.example/phish"})
+    assert parse_qs(urlsplit(response.headers["Location"]).query)["next"] == ["/rentals/cars/ABC/1"]
 
 
 def test_a_guest_who_signs_up_to_book_comes_back_after_logging_in(client):

@@ -22,6 +22,17 @@ LOGIN_TO_SEE = _l("Please log in to see this page.")
 LOGIN_TO_BOOK = _l("Log in or create an account to book. You will come back to where you were.")
 
 
+#: a booking form's POST endpoint → the GET endpoint that shows the same form filled in from its query
+#: string, and the fields carried there: a guest who logs in to book comes back with what they chose.
+#: Only choices travel (no names, e-mails, phones or free text: a URL ends up in access logs).
+FORM_AGAIN = {
+    "parkings.begin": ("parkings.quote", ("duration", "end_at", "idempotency_key")),
+    "valet.submit": ("valet.quote", ("location", "service", "drop_off", "arrival", "persons", "hand_luggage",
+                                     "wash", "leather", "indoor", "keep_keys", "insurance", "payment",
+                                     "idempotency_key")),
+}
+
+
 def admin_required(view):
     """Logged in, and an admin; a driver gets 403."""
 
@@ -55,13 +66,18 @@ def _local_path(url: str | None) -> str | None:
 def return_path() -> str:
     """Where the login should lead back to.
 
-    A page that needs a login: that page (``/map``, never ``/map?``). A form sent by a guest (a booking):
-    the page the form was on, with what it showed in its URL (dates, duration) — from htmx's
-    ``HX-Current-URL`` or the same-site ``Referer`` — else the form's own URL, which shows the form.
+    A page that needs a login: that page (``/map``, never ``/map?``). A booking form sent by a guest: the
+    form again with the guest's choices (``FORM_AGAIN``); another form: the page it was on, with what
+    its URL showed (dates) — from htmx's ``HX-Current-URL`` or the same-site ``Referer`` — else the
+    form's own URL.
     """
     if request.method == "GET":
         query = request.query_string.decode("utf-8", "replace")
         return request.path + (f"?{query}" if query else "")
+    if request.endpoint in FORM_AGAIN:
+        endpoint, fields = FORM_AGAIN[request.endpoint]
+        chosen = {name: request.form.getlist(name) for name in fields if request.form.get(name)}
+        return url_for(endpoint, **(request.view_args or {}), **chosen)
     return (_local_path(request.headers.get("HX-Current-URL")) or _local_path(request.referrer)
             or request.path)
 

@@ -87,6 +87,7 @@ def test_street_parking_page_shows_the_tariff_applied_to_its_time(client, street
     price = _text(_section(_page(client, booking), "booking-price"))
     assert "How the price was computed" in price
     assert f"1 hr 30 mins × €{hourly:.2f}/h" in price
+    assert "10:00–11:30 (Mon–Fri)" in price  # Helsinki wall-clock hours, as the tariff windows
     assert f"€{hourly * Decimal('1.5'):.2f}" in price and "Total €6.30" in price
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import format_datetime, format_time, get_locale
+from babel.dates import format_datetime, format_time
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -110,7 +111,9 @@ class StreetParkingAdapter:
         day_words = {"BUSINESS_DAY": _("Mon–Fri"), "SATURDAY": _("Saturday"), "SUNDAY": _("Sunday and holidays")}
         lines = []
         for segment in quote.segments:
-            when = (f"{format_datetime(segment.starts_at, 'short')}–{format_time(segment.ends_at, 'short')} "
+            # Helsinki wall-clock times, whatever the page's zone: the tariff windows are Helsinki hours
+            when = (f"{format_datetime(segment.starts_at, 'short', tzinfo=HELSINKI, locale=locale)}–"
+                    f"{format_time(segment.ends_at, 'short', tzinfo=HELSINKI, locale=locale)} "
                     f"({day_words.get(segment.day_type, segment.day_type)})")
             label = when if segment.hourly_price else f"{when} · {_('free')}"
             lines.append(PriceLine(label=label, amount=segment.amount,

@@ -14,7 +14,7 @@ import math
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from webapp.bookings.adapter import Place, PriceBreakdown, PriceLine, RemoteBooking
@@ -88,7 +88,7 @@ class RentalAdapter:
                                                       dealer_ref=rental.dealer_ref, reason="support")
 
     def describe_place(self, booking: Booking, language: str) -> list[Place]:
-        """The company's pick-up and return: the places the company named (R출발장소, R반납장소), and when.
+        """The company's pick-up and return: the places the company named (R출발장소, R반납장소).
 
         The API gives no office address; the company tells the driver where it hands the car over.
         """
@@ -97,13 +97,10 @@ class RentalAdapter:
             return []
         payload = booking.provider_payload or {}
         places = []
-        for role, place_key, moment in ((_("Pick-up"), "R출발장소", booking.starts_at),
-                                        (_("Return"), "R반납장소", booking.ends_at)):
+        for role, place_key in ((_("Pick-up"), "R출발장소"), (_("Return"), "R반납장소")):
             where = str(payload.get(place_key) or "").strip()
-            facts = ((_("When"), format_datetime(moment, "medium")),) if moment else ()
             places.append(Place(name=rental.company_name, role=role,
-                                address=(where,) if where else (_("At the company's office, as it confirms to you."),),
-                                facts=facts))
+                                address=(where,) if where else (_("At the company's office, as it confirms to you."),)))
         return places
 
     def price_breakdown(self, booking: Booking, language: str) -> PriceBreakdown | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -75,12 +75,8 @@ class ValetAdapter:
         if known is None:
             return []
         name, address = known
-        facts = ((_("Drop-off"), format_datetime(detail.drop_off, "medium")),
-                 (_("Pick-up"), format_datetime(detail.arrival, "medium")))
         flights = " / ".join(f for f in (detail.departure_flight, detail.arrival_flight) if f)
-        if flights:
-            facts += ((_("Flights"), flights),)
-        return [Place(name=str(name), address=address, facts=facts)]
+        return [Place(name=str(name), address=address, facts=((_("Flights"), flights),) if flights else ())]
 
     def price_breakdown(self, booking: Booking, language: str) -> PriceBreakdown | None:
         """The price list applied to the reservation as it was booked: days × the day rates, then each option.

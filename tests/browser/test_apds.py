@@ -100,6 +100,8 @@ def test_register_plate_then_the_camera_drives_in_and_out(live_server, browser_p
     assert entered.exit_code == 0, entered.output
     # pushed by the webhook; the page polls its status block
     expect(page.locator("#entered")).to_contain_text("You entered Arndale Car Park at", timeout=15000)
+    expect(page.locator("#entered")).to_contain_text("(United Kingdom Time)")  # the car park's clock, named
+    expect(page.locator("#session-timeline")).to_contain_text("Your vehicle entered the car park")  # no reload
     shot(page, f"apds-{size}-21-entered")
 
     left = runner.invoke(args=["apds", "operator", "leave", ARNDALE, "BD18 SMR"])
@@ -107,4 +109,5 @@ def test_register_plate_then_the_camera_drives_in_and_out(live_server, browser_p
     expect(page.locator("#paid")).to_contain_text("Paid at", timeout=15000)
     expect(page.locator("#amount")).to_contain_text("£3.70")
     expect(page.locator("#session-status")).to_contain_text("Completed")
+    expect(page.locator("#session-timeline")).to_contain_text("Your vehicle left the car park")
     shot(page, f"apds-{size}-22-paid")

@@ -73,10 +73,12 @@ def test_login_wrong_password_rerenders_with_email(client, make_user):
     assert "not right" in html and 'value="me@example.com"' in html
 
 
-def test_login_follows_only_local_next(client, make_user, login):
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example/x", "/\\/evil.example",
+                                    "https://evil.example/", "/\t/evil.example"])
+def test_login_follows_only_local_next(client, make_user, login, target):
     make_user("me@example.com")
-    response = client.post("/login?next=//evil.example/x", data={"email": "me@example.com",
-                                                                 "password": "correct horse battery"})
+    response = client.post("/login", query_string={"next": target}, data={"email": "me@example.com",
+                                                                          "password": "correct horse battery"})
     assert response.headers["Location"] == "/map"
     client.post("/logout")
     response = client.post("/login?next=/vehicles", data={"email": "me@example.com",

@@ -19,8 +19,13 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only same-site relative paths are followed after login (no open redirect).
+
+    Browsers read a backslash as a slash (``/\\evil.example`` is ``//evil.example``) and drop tabs
+    and newlines from a URL, so a target holding any of them is refused, not repaired.
+    """
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in target) and not urlsplit(target).netloc):
         return target
     return url_for("maps.find_parking")
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, format_time, get_timezone_location
+from babel.dates import get_timezone_location
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import format_currency, get_locale, get_timezone
 from flask_babel import gettext as _
@@ -30,7 +30,7 @@ from webapp.apds.forms import (
     StartSessionForm,
 )
 from webapp.bookings.operations import new_idempotency_key
-from webapp.core.clock import utcnow
+from webapp.core.clock import format_moment, utcnow
 from webapp.core.errors import ConflictError, ValidationError
 from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import page_or_block, see_other
@@ -80,9 +80,8 @@ def car_park_time(value: datetime | None, zone: ZoneInfo, what: str = "datetime"
     """
     if value is None:
         return ""
-    locale = get_locale()
-    shown = (format_time(value, "short", tzinfo=zone, locale=locale) if what == "time"
-             else format_datetime(value, "short", tzinfo=zone, locale=locale))
+    locale = get_locale() or "en_GB"
+    shown = format_moment(value, locale, zone, "time" if what == "time" else "datetime")
     if str(get_timezone()) != zone.key:
         shown = f"{shown} ({get_timezone_location(zone, locale=locale)})"  # CLDR: "United Kingdom Time"
     return shown

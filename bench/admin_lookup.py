@@ -21,7 +21,7 @@ SQLite and PostgreSQL"):
    generated data says it should find (computed in Python from the same rows);
    a mismatch is printed as such.
 4. The rows are inserted with Core, so the generator fills the search columns
-   (``plate_key``, ``email_lower``, ``phone_digits``) with the booking core's
+   (``plate_key``, ``email_lower``, ``phone_tail``) with the booking core's
    own functions, as its listeners do on every ORM write; the schema is the
    app's (``db.create_all()``), with the indexes of migration 0014.
 5. ``--explain`` prints the database's plan (``EXPLAIN QUERY PLAN`` on SQLite,
@@ -154,7 +154,7 @@ def _phone(rng: random.Random) -> str:
 
 def generate(bookings: int, drivers: int, now: datetime) -> tuple[list[dict], list[dict]]:
     """The users and bookings rows (plain dicts for Core ``insert``), seeded."""
-    from webapp.bookings.models import Status, email_lower, phone_digits, plate_key
+    from webapp.bookings.models import Status, email_lower, phone_tail, plate_key
     from webapp.bookings.registry import reference_prefix
 
     rng = random.Random(SEED)
@@ -201,7 +201,7 @@ def generate(bookings: int, drivers: int, now: datetime) -> tuple[list[dict], li
             "contact_phone": phone,
             # Core inserts bypass the model's listeners: the search columns are filled as the booking core does
             "plate_key": plate_key(plate), "email_lower": email_lower(user["email"]),
-            "phone_digits": phone_digits(phone),
+            "phone_tail": phone_tail(phone),
             "provider_payload": {"id": n, "status": str(status)} if settled and n % 4 == 0 else None,
             "idempotency_key": None, "created_at": created, "updated_at": created, "version": 1,
         })

@@ -8,10 +8,11 @@ The admin's partial search ("abc-1", "driver@", a phone typed any way) compared
 upper(replace(replace(plate …))) and friends, which no index can answer: a full
 scan of 100,000 bookings took 96-330 ms (bench/admin_lookup.py). Now the
 normalised values are stored beside the typed ones (``plate_key``,
-``email_lower``, ``phone_digits``, kept by the booking core on every write),
-backfilled here, and indexed: GIN trigram indexes on PostgreSQL (pg_trgm), which
-answer LIKE '%…%'; plain b-tree indexes on SQLite, which each LIKE scans instead
-of the table.
+``email_lower``, ``phone_tail`` = the last eight digits, kept by the booking core
+on every write), backfilled here, and indexed: plate and e-mail with GIN trigram
+indexes on PostgreSQL (pg_trgm), which answer LIKE '%…%', and plain b-tree
+indexes on SQLite, which each LIKE scans instead of the table; the phone with a
+b-tree index on both, for equality.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -21,7 +22,8 @@ down_revision = '0013'
 branch_labels = None
 depends_on = None
 
-SEARCH_COLUMNS = ('plate_key', 'email_lower', 'phone_digits')
+SEARCH_COLUMNS = ('plate_key', 'email_lower', 'phone_tail')
+TRIGRAM_INDEXED = ('plate_key', 'email_lower')
 BATCH = 5000
 
 
@@ -34,15 +36,15 @@ def _email_lower(email):
     return (email or '').strip().lower()[:254] or None
 
 
-def _phone_digits(phone):
-    return ''.join(ch for ch in (phone or '') if ch.isdigit())[:32] or None
+def _phone_tail(phone):
+    return ''.join(ch for ch in (phone or '') if ch.isdigit())[-8:] or None
 
 
 def upgrade():
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('plate_key', sa.String(length=16), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('email_lower', sa.String(length=254), nullable=True))
-        batch_op.add_column(sa.Column('phone_digits', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('phone_tail', sa.String(length=8), nullable=True))
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         # the model has a Python default only (as every other column); the server default only filled old rows
         batch_op.alter_column('plate_key', server_default=None)
@@ -53,7 +55,7 @@ def upgrade():
                         *(sa.column(name, sa.String) for name in SEARCH_COLUMNS))
     update = (sa.update(bookings).where(bookings.c.id == sa.bindparam('row_id'))
               .values(plate_key=sa.bindparam('new_plate_key'), email_lower=sa.bindparam('new_email_lower'),
-                      phone_digits=sa.bindparam('new_phone_digits')))
+                      phone_tail=sa.bindparam('new_phone_tail')))
     last_id = 0
     while True:
         rows = connection.execute(
@@ -63,20 +65,22 @@ def upgrade():
             break
         connection.execute(update, [
             {'row_id': row.id, 'new_plate_key': _plate_key(row.plate),
-             'new_email_lower': _email_lower(row.contact_email), 'new_phone_digits': _phone_digits(row.contact_phone)}
+             'new_email_lower': _email_lower(row.contact_email), 'new_phone_tail': _phone_tail(row.contact_phone)}
             for row in rows])
         last_id = rows[-1].id
 
     if connection.dialect.name == 'postgresql':
         # trusted extension (PostgreSQL 13+): the database owner may create it
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-    for name in SEARCH_COLUMNS:
+    for name in TRIGRAM_INDEXED:
         op.create_index(f'ix_bookings_{name}_search', 'bookings', [name], unique=False,
                         postgresql_using='gin', postgresql_ops={name: 'gin_trgm_ops'})
+    op.create_index('ix_bookings_phone_tail', 'bookings', ['phone_tail'], unique=False)
 
 
 def downgrade():
-    for name in SEARCH_COLUMNS:
+    op.drop_index('ix_bookings_phone_tail', table_name='bookings')
+    for name in TRIGRAM_INDEXED:
         op.drop_index(f'ix_bookings_{name}_search', table_name='bookings')
     # pg_trgm stays: other indexes may use it, and it holds no data
     with op.batch_alter_table('bookings', schema=None) as batch_op:

@@ -261,7 +261,7 @@ def delete_account(user_id: int, password: str) -> None:
     db.session.execute(
         update(Booking).where(Booking.user_id == user.id)
         # the search copies of the contact go too (bookings.models keeps them only on ORM writes)
-        .values(user_id=None, contact_email=None, contact_phone=None, email_lower=None, phone_digits=None)
+        .values(user_id=None, contact_email=None, contact_phone=None, email_lower=None, phone_tail=None)
         .execution_options(synchronize_session=False)
     )
     db.session.delete(user)

@@ -18,7 +18,16 @@ from webapp.bookings import operations
 from webapp.bookings.adapter import can_look_up
 from webapp.bookings.history import get_booking_for_admin
 from webapp.bookings.lifecycle import transition
-from webapp.bookings.models import Action, AdminAuditEntry, Booking, Outcome, Status, email_lower, plate_key
+from webapp.bookings.models import (
+    PHONE_TAIL_DIGITS,
+    Action,
+    AdminAuditEntry,
+    Booking,
+    Outcome,
+    Status,
+    email_lower,
+    plate_key,
+)
 from webapp.bookings.reconcile import PENDING_GRACE, reconcile
 from webapp.bookings.registry import adapter_for
 from webapp.core.clock import utcnow
@@ -74,10 +83,11 @@ def _text_matches(text: str):
     """Ids of the bookings the search box finds: one indexed sub-select per criterion, united.
 
     Each criterion compares one stored, normalised column (``plate_key``, ``email_lower``,
-    ``phone_digits``, kept by the booking core) so that each has an index to use: a trigram
-    GIN index on PostgreSQL answers the LIKE from the index; on SQLite the LIKE scans the
-    column's narrow b-tree index instead of the table. The union (not an OR over the table)
-    is what lets each criterion use its own index on both databases (bench/admin_lookup.py).
+    ``phone_tail``, kept by the booking core) so that each has an index to use: a trigram
+    GIN index on PostgreSQL answers a partial plate or e-mail from the index; on SQLite the
+    LIKE scans the column's narrow b-tree index instead of the table; a phone is an equality
+    on its last eight digits, from a b-tree index on both. The union (not an OR over the
+    table) is what lets each criterion use its own index (bench/admin_lookup.py).
     """
     digits = "".join(ch for ch in text if ch.isdigit())
     criteria = [Booking.public_ref == text.upper(), Booking.provider_ref == text]
@@ -86,7 +96,9 @@ def _text_matches(text: str):
     elif len(digits) >= 6 and not any(ch.isalpha() for ch in text):
         # a phone (no letters, and no plate of ours is six digits alone; a reference such as RE000060825 is
         # not a phone): the last eight digits match "040 123 4567", "+358 40 123 4567", "(040) 123 4567" alike
-        criteria.append(Booking.phone_digits.like(f"%{digits[-8:]}"))
+        tail = digits[-PHONE_TAIL_DIGITS:]
+        criteria.append(Booking.phone_tail == tail if len(tail) == PHONE_TAIL_DIGITS
+                        else Booking.phone_tail.like(f"%{tail}"))  # six or seven digits: the end of one
     else:
         if plate_key(text):
             criteria.append(_contains(Booking.plate_key, plate_key(text)))

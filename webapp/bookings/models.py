@@ -160,7 +160,7 @@ class Booking(db.Model):
     # kept by the attribute listeners below whenever plate, email or phone is set.
     plate_key: Mapped[str] = mapped_column(String(16), default="")
     email_lower: Mapped[str | None] = mapped_column(String(254))
-    phone_digits: Mapped[str | None] = mapped_column(String(32))
+    phone_tail: Mapped[str | None] = mapped_column(String(8), index=True)
     provider_payload: Mapped[dict | None] = mapped_column(JSON)
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -175,11 +175,12 @@ class Booking(db.Model):
         UniqueConstraint("provider", "provider_ref", name="uq_bookings_provider_ref"),
         # the admin's status and date filters and the "needs attention" list (bench/admin_lookup.py)
         Index("ix_bookings_status_created_at", "status", "created_at"),
-        # partial plate / email / phone ("abc-1", "driver@", "040 123 4567"): trigram GIN indexes on
-        # PostgreSQL answer LIKE '%…%' from the index; on SQLite the same declaration is a b-tree
-        # index that each LIKE scans instead of the table (bench/admin_lookup.py, migration 0014)
+        # partial plate and e-mail ("abc-1", "driver@"): trigram GIN indexes on PostgreSQL answer
+        # LIKE '%…%' from the index; on SQLite the same declaration is a b-tree index that each LIKE
+        # scans instead of the table (bench/admin_lookup.py, migration 0014). A phone is found by
+        # equality on phone_tail, which a plain b-tree index answers on both.
         *(Index(f"ix_bookings_{name}_search", name, postgresql_using="gin",
-                postgresql_ops={name: "gin_trgm_ops"}) for name in ("plate_key", "email_lower", "phone_digits")),
+                postgresql_ops={name: "gin_trgm_ops"}) for name in ("plate_key", "email_lower")),
     )
 
     events = relationship("BookingEvent", back_populates="booking", order_by="BookingEvent.id",
@@ -196,9 +197,14 @@ def email_lower(email: str | None) -> str | None:
     return (email or "").strip().lower()[:254] or None
 
 
-def phone_digits(phone: str | None) -> str | None:
-    """A phone number as searched: its digits only ("+358 (40) 123-4567" -> "358401234567")."""
-    return "".join(ch for ch in (phone or "") if ch.isdigit())[:32] or None
+#: a phone number is matched on its last this many digits: the subscriber part, the same whether it is
+#: written nationally ("040 123 4567") or internationally ("+358 40 123 4567")
+PHONE_TAIL_DIGITS = 8
+
+
+def phone_tail(phone: str | None) -> str | None:
+    """A phone number as searched: its last eight digits ("+358 (40) 123-4567" -> "01234567")."""
+    return "".join(ch for ch in (phone or "") if ch.isdigit())[-PHONE_TAIL_DIGITS:] or None
 
 
 # The booking core fills the search columns on every ORM write of the typed value (constructor included);
@@ -214,8 +220,8 @@ def _keep_email_lower(target, value, oldvalue, initiator):
 
 
 @event.listens_for(Booking.contact_phone, "set", propagate=True)
-def _keep_phone_digits(target, value, oldvalue, initiator):
-    target.phone_digits = phone_digits(value)
+def _keep_phone_tail(target, value, oldvalue, initiator):
+    target.phone_tail = phone_tail(value)
 
 
 # the trigram operator class of the search indexes (create_all on PostgreSQL; migration 0014 does the same)

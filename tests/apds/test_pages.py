@@ -204,6 +204,26 @@ def test_im_parked_here_under_a_ticketless_registration_links_to_it_instead_of_p
     assert "Pay this session" not in page
 
 
+def test_paying_a_stay_already_covered_shows_the_other_booking_and_asks_first(client, driver, app):
+    from webapp.apds import sessions
+
+    covering = sessions.start_session(driver.id, ARNDALE, driver.vehicles[0].id, 120, "cover-page-1")
+    platform = app.extensions["providers"].sandbox_app("apds")
+    platform.test_client().post("/_sandbox/operators/enter", json={
+        "place": ARNDALE, "plate": "BD18SMR", "at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat()})
+    page = client.post(f"/carparks/{ARNDALE}/parked-here",
+                       data={"vehicle_id": driver.vehicles[0].id}).get_data(as_text=True)
+    session_id = re.search(r'name="session_id" type="hidden" value="([^"]+)"', page).group(1)
+    key = re.findall(r'name="idempotency_key" type="hidden" value="([^"]+)"', page)[-1]
+    form = {"vehicle_id": driver.vehicles[0].id, "session_id": session_id, "idempotency_key": key}
+    warned = client.post(f"/carparks/{ARNDALE}/pay", data=form)
+    text = warned.get_data(as_text=True)
+    assert warned.status_code == 409 and covering.public_ref in text and 'name="confirm_overlap"' in text
+    assert db.session.query(Booking).count() == 1  # nothing paid yet
+    paid = client.post(f"/carparks/{ARNDALE}/pay", data={**form, "confirm_overlap": "y"})
+    assert paid.status_code == 303 and db.session.query(Booking).count() == 2
+
+
 def test_nobody_parked_says_so(client, driver):
     page = client.post(f"/carparks/{ARNDALE}/parked-here", data={"vehicle_id": driver.vehicles[0].id})
     assert "No running session for this vehicle here." in page.get_data(as_text=True)

@@ -316,3 +316,14 @@ def test_a_stay_the_ticketless_registration_pays_is_not_offered_for_payment(driv
         sessions.pay_running(driver.id, ARNDALE, driver.vehicles[0].id, opened["id"], "pay-tl-9")
     assert "paid automatically when you leave" in refused.value.errors["session_id"]
     assert not api.session(opened["id"]).paid and db.session.query(Booking).count() == 1
+
+
+def test_paying_a_stay_a_pay_by_phone_session_already_covers_is_warned_first(driver, api, platform):
+    covering = sessions.start_session(driver.id, PICCADILLY, driver.vehicles[0].id, 120, "phone-cover-1")
+    opened = _drive(platform, "enter", PICCADILLY, datetime.now(UTC) - timedelta(minutes=10))
+    with pytest.raises(sessions.PlateConflictError) as conflict:
+        sessions.pay_running(driver.id, PICCADILLY, driver.vehicles[0].id, opened["id"], "pay-cover-1")
+    assert [b.id for b in conflict.value.others] == [covering.id] and not api.session(opened["id"]).paid
+    paid = sessions.pay_running(driver.id, PICCADILLY, driver.vehicles[0].id, opened["id"], "pay-cover-2",
+                                confirm_overlap=True)  # the driver saw it and pays all the same
+    assert paid.status == Status.COMPLETED

@@ -52,6 +52,7 @@ class PayRunningForm(FlaskForm):
     vehicle_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     session_id = HiddenField(validators=[InputRequired()])
     idempotency_key = HiddenField()
+    confirm_overlap = BooleanField(_l("Pay anyway: I know this vehicle has another booking for this time"))
 
 
 class QuoteForm(FlaskForm):

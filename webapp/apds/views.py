@@ -248,7 +248,15 @@ def pay(place_id: str):
     if form.validate_on_submit():
         try:
             booking = sessions.pay_running(current_user.id, place_id, form.vehicle_id.data, form.session_id.data,
-                                           form.idempotency_key.data, contact_email=current_user.email)
+                                           form.idempotency_key.data, contact_email=current_user.email,
+                                           confirm_overlap=form.confirm_overlap.data)
+        except sessions.PlateConflictError as error:
+            # the stay may be paid already (a pay-by-phone session here): shown before anything is paid
+            running = sessions.find_running(current_user.id, place_id, form.vehicle_id.data)
+            if running is not None and running.session_id == form.session_id.data:
+                return _place_page(place_id, status=409, conflicts=error.others, running=running, pay_form=form,
+                                   searched=True)
+            flash(error.message, "warning")
         except (ValidationError, sessions.ProviderFailedError) as error:
             flash(getattr(error, "message", None) or _("The session could not be paid. Try again."), "error")
         else:

@@ -72,7 +72,7 @@ def find_running(user_id: int, place_id: str, vehicle_id: int | None, now: datet
 
 def pay_running(user_id: int, place_id: str, vehicle_id: int | None, session_id: str, idempotency_key: str,
                 contact_email: str | None = None, now: datetime | None = None,
-                confirm_overlap: bool = True) -> Booking:
+                confirm_overlap: bool = False) -> Booking:
     """Pay the running session ``session_id`` of the driver's plate at the place, for the time so far.
 
     Returns:
@@ -81,6 +81,8 @@ def pay_running(user_id: int, place_id: str, vehicle_id: int | None, session_id:
     Raises:
         ValidationError: bad vehicle or form key; the session is not the plate's at this place, is
             paid already, or belongs to the driver's ticketless registration (paid at the exit).
+        PlateConflictError: the plate has another booking for the stay (e.g. a pay-by-phone session
+            that already covers it) and ``confirm_overlap`` is false.
         ProviderFailedError: refused (e.g. the operator changed the session: try again).
     """
     now = now or utcnow()

@@ -327,3 +327,26 @@ def test_paying_a_stay_a_pay_by_phone_session_already_covers_is_warned_first(dri
     paid = sessions.pay_running(driver.id, PICCADILLY, driver.vehicles[0].id, opened["id"], "pay-cover-2",
                                 confirm_overlap=True)  # the driver saw it and pays all the same
     assert paid.status == Status.COMPLETED
+
+
+def test_an_exit_whose_payment_job_gave_up_is_paid_by_the_minute_sweep(driver, api, platform, wired):
+    from webapp.apds import jobs
+
+    now = datetime.now(UTC)
+    booking = sessions.register_plate(driver.id, ARNDALE, driver.vehicles[0].id, now + timedelta(days=1), "tl-due")
+    _drive(platform, "enter", ARNDALE, now + timedelta(minutes=1))
+    _deliver(platform)
+    _drive(platform, "exit", ARNDALE, now + timedelta(minutes=40))
+    platform.extensions["faults"].status = 503  # the platform is away when the exit arrives: the payment fails
+    _deliver(platform)
+    db.session.refresh(booking)
+    assert booking.status == Status.ACTIVE and booking.apds.exited_at and booking.apds.paid_at is None
+    assert sessions.exits_due() == [booking.id]
+    jobs.pay_due_exits.call_local()  # still away: kept for the next minute
+    assert sessions.exits_due() == [booking.id]
+
+    platform.extensions["faults"].reset()
+    jobs.pay_due_exits.call_local()
+    db.session.refresh(booking)
+    assert booking.status == Status.COMPLETED and booking.apds.paid_at is not None
+    assert api.session(booking.apds.session_id).paid and sessions.exits_due() == []

@@ -2,6 +2,8 @@
 
 - ``pay_exit_job``: pays a ticketless stay once the operator closed it (queued by the
   webhook receiver, so the receiver answers at once; retried when the platform is away).
+- ``pay_due_exits`` (every minute): pays the stays whose ``pay_exit_job`` gave up, so a
+  closed stay is never left unpaid.
 - ``deliver_platform_events`` (every minute): with the embedded platform sandbox, its
   outbox of webhook events is sent by the job runner — the real platform delivers its
   own. Retries with back-off are the platform's (``sandbox/webhooks.py``).
@@ -19,7 +21,7 @@ from flask import current_app
 
 from webapp.apds import sessions
 from webapp.apds.operator_side import ENTER, LEAVE, cars_inside, deliver_events_now, drive_car, platform_sandbox
-from webapp.core.errors import ValidationError
+from webapp.core.errors import ProviderError, ValidationError
 from webapp.core.jobs import EVERY_MINUTE, app_periodic_task, app_task
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,17 @@ MOVES_PER_MINUTE = 3
 def pay_exit_job(booking_id: int) -> None:
     """Pay the ticketless stay of ``booking_id`` (idempotent)."""
     sessions.pay_exit(booking_id)
+
+
+@app_periodic_task(EVERY_MINUTE)
+def pay_due_exits() -> None:
+    """Pay the ticketless stays whose ``pay_exit_job`` gave up; a platform still away is tried next minute."""
+    for booking_id in sessions.exits_due():
+        try:
+            sessions.pay_exit(booking_id)
+        except ProviderError as error:
+            log.warning("APDS exit of booking %s still unpaid: %s", booking_id, error)
+            return  # the platform is away: the next minute tries again
 
 
 @app_periodic_task(EVERY_MINUTE)

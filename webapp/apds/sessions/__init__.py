@@ -30,12 +30,12 @@ from webapp.apds.sessions.parked_here import RunningSession, find_running, pay_r
 from webapp.apds.sessions.pay_by_phone import extend_session, preview_extension, start_session, stop_session
 from webapp.apds.sessions.platform import SERVICE_PROVIDER
 from webapp.apds.sessions.session_page import SessionView, session_view
-from webapp.apds.sessions.ticketless import pay_exit, register_plate
+from webapp.apds.sessions.ticketless import exits_due, pay_exit, register_plate
 from webapp.bookings.operations import PlateConflictError
 from webapp.core.errors import ProviderFailedError
 
 __all__ = [
     "SERVICE_PROVIDER", "PlateConflictError", "ProviderFailedError", "RunningSession", "SessionView",
-    "active_sessions", "extend_session", "find_running", "pay_exit", "pay_running", "preview_extension",
+    "active_sessions", "exits_due", "extend_session", "find_running", "pay_exit", "pay_running", "preview_extension",
     "reconcile_session", "register_plate", "require_session", "session_view", "start_session", "stop_session",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from webapp.apds import places as apds_places
 from webapp.apds.adapter import assigned_right_id_for, carries, transaction_id_for
@@ -122,3 +123,16 @@ def pay_exit(booking_id: int, now: datetime | None = None) -> Booking | None:
     mark_paid(booking, session, now, actor=operations.SYSTEM)
     db.session.commit()
     return booking
+
+
+def exits_due(limit: int = 100) -> list[int]:
+    """Ticketless stays the operator closed and we have not paid yet, oldest exit first (their booking ids).
+
+    ``pay_exit_job`` pays each as its exit event arrives; this finds the ones whose job
+    gave up (the platform away longer than its retries), so a stay is never left unpaid.
+    """
+    return list(db.session.scalars(
+        select(ApdsSession.booking_id).join(Booking).where(
+            ApdsSession.mode == "ticketless", ApdsSession.exited_at.is_not(None),
+            ApdsSession.amount_due.is_not(None), ApdsSession.paid_at.is_(None), Booking.status == Status.ACTIVE)
+        .order_by(ApdsSession.exited_at).limit(limit)))

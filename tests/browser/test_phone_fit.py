@@ -137,7 +137,8 @@ def test_every_page_fits_a_phone_in_every_language(live_server, phone):
             _switch_language(page, base, language)
             _visit(page, base, urls, language, found, widths[who])
         reported = ((f"/parking/{data.refs['parkings']}", "fi"), (f"/parking/areas/{data.area_id}", "fi"),
-                    (f"/seoul/lots/{data.lot_id}", "sv"), ("/bookings", "fi")) if who == "driver" \
+                    (f"/seoul/lots/{data.lot_id}", "sv"), ("/bookings", "fi"),
+                    (f"/rentals/{data.refs['rentals']}", "ko")) if who == "driver" \
             else (("/admin/seoul/keys", "fi"),)
         _photograph(page, base, widths[who], who, reported)
     visited = sum(len(w) for w in widths.values())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from urllib.parse import quote
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -103,18 +104,22 @@ def listing(query: ListQuery) -> ListPage:
     conditions = [ApdsPlace.search_text.contains(word, autoescape=True) for word in query.words]
     if query.bbox is not None:
         conditions.append(_located(query.bbox))
-    statement = select(ApdsPlace).where(*conditions)
+    statement = select(ApdsPlace.place_id, ApdsPlace.name, ApdsPlace.address, ApdsPlace.latitude,
+                       ApdsPlace.longitude, ApdsPlace.spaces_free, ApdsPlace.spaces_total,
+                       ApdsPlace.occupancy_observed_at).where(*conditions)
     if query.near is not None:
         statement = statement.order_by(ApdsPlace.latitude.is_(None),
                                        nearness(ApdsPlace.latitude, ApdsPlace.longitude, query.near))
     statement = statement.order_by(ApdsPlace.name, ApdsPlace.place_id).offset(query.offset).limit(query.limit)
     items = []
-    for place in db.session.scalars(statement):
+    place_url = url_for("apds.place", place_id="PLACE-ID")
+    for place in db.session.execute(statement):  # columns only: Availability.of reads them by name
         distance = (distance_m(*query.near, place.latitude, place.longitude)
                     if query.near is not None and place.latitude is not None else None)
         words = _free_words(apds_places.Availability.of(place))
         items.append(ListItem(title=place.name, subtitle=f"{place.address} · {words}" if place.address else words,
-                              url=url_for("apds.place", place_id=place.place_id), distance_m=distance))
+                              url=place_url.replace("PLACE-ID", quote(place.place_id, safe="")),
+                              distance_m=distance))
     return ListPage(items, page_total(query, len(items), lambda: db.session.scalar(
         select(func.count()).select_from(ApdsPlace).where(*conditions)) or 0))
 

@@ -11,7 +11,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
 
 from webapp.core.clock import utcnow
 from webapp.extensions import db
@@ -115,32 +114,38 @@ def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
 
 
 def listing(query: ListQuery) -> ListPage:
-    """One page of lots matching the query (Hangul or romanised name, lot id, memo)."""
+    """One page of lots matching the query (Hangul or romanised name, lot id, memo); columns only."""
     now = utcnow()
     conditions = [_described(query.bbox)]
     for word in query.words:
         conditions.append(or_(*(column.icontains(word, autoescape=True) for column in (
             SeoulLot.name, SeoulLot.name_roman, SeoulLot.infra_id,
             SeoulLotOperation.notify_memo, SeoulLotOperation.memo_roman))))
-    joined = select(SeoulLot).outerjoin(SeoulLot.operation).where(*conditions)
-    statement = joined.options(selectinload(SeoulLot.operation))
+    statement = (select(SeoulLot.id, SeoulLot.name, SeoulLot.name_roman, SeoulLot.latitude, SeoulLot.longitude,
+                        SeoulLot.capacity, SeoulLot.current_parking, SeoulLot.current_at, *_OPERATION_COLUMNS)
+                 .outerjoin(SeoulLot.operation).where(*conditions))
     if query.near is not None:
         statement = statement.order_by(nearness(SeoulLot.latitude, SeoulLot.longitude, query.near))
     by_name = SeoulLot.name if query.language == "ko" else SeoulLot.name_roman
     statement = statement.order_by(by_name, SeoulLot.name, SeoulLot.id).offset(query.offset).limit(query.limit)
+    lot_url = url_for("seoul_lots.lot", lot_id=0)[:-1]
+    fees: dict[tuple, str] = {}
     items = []
-    for lot in db.session.scalars(statement):
+    for lot in db.session.execute(statement):
         availability = seoul_lots.Availability(lot.capacity, lot.current_parking, lot.current_at, now)
-        shown = lot.display_name(query.language)
+        shown = DisplayName.of(lot.name, lot.name_roman, query.language)
         parts = [_free_words(availability)]
-        if lot.operation is not None:
-            parts.append(fee_summary(seoul_lots.tariff_of(lot.operation)))
+        if lot.operation_of is not None:
+            tariff = seoul_lots.tariff_of(lot)
+            if tariff not in fees:
+                fees[tariff] = fee_summary(tariff)
+            parts.append(fees[tariff])
         distance = distance_m(*query.near, lot.latitude, lot.longitude) if query.near is not None else None
         items.append(ListItem(title=shown.first, title_lang=shown.first_lang, subtitle=" · ".join(parts),
-                              url=url_for("seoul_lots.lot", lot_id=lot.id), distance_m=distance,
+                              url=f"{lot_url}{lot.id}", distance_m=distance,
                               alt_title=shown.second, alt_title_lang=shown.second_lang))
     return ListPage(items, page_total(query, len(items), lambda: db.session.scalar(
-        select(func.count()).select_from(joined.subquery())) or 0))
+        select(func.count()).select_from(SeoulLot).outerjoin(SeoulLot.operation).where(*conditions)) or 0))
 
 
 def seoul_layer() -> MapLayer:

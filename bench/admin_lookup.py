@@ -34,22 +34,25 @@ SQLite and PostgreSQL"):
 The throw-away database and the temporary folder are removed at the end, whatever happens.
 
 Measured on 2026-11-27 (2 shared cores under a load average of 7-15, so read the ratio to the PK
-fetch of the same run more than the milliseconds; medians of 15, partial plate / e-mail / phone):
+fetch of the same run more than the milliseconds; medians of 15):
 
-=====================  ===========================  ==========================
-                       before 0014 (replace() scan)  after 0014 (search columns)
-=====================  ===========================  ==========================
-SQLite                 297-1761 ms, 530-2400x PK     27-90 ms, 50-180x PK
-PostgreSQL             116-281 ms, 89-206x PK        16-43 ms, 6-18x PK
-=====================  ===========================  ==========================
+==========  ===================================  ====================================
+            before 0014 (replace() per row)      after 0014 (stored, indexed columns)
+==========  ===================================  ====================================
+SQLite      plate/e-mail 297-399 ms (530-660x)   plate/e-mail 18-31 ms (35-72x)
+            phone 1,316-1,761 ms (1,900-2,400x)  phone 1.8-5.5 ms (6-17x)
+PostgreSQL  plate/e-mail 116-174 ms (95-120x)    plate/e-mail 4.6-9.1 ms (8-10x)
+            phone 250-281 ms (89-206x)           phone 3.6-3.7 ms (6x)
+==========  ===================================  ====================================
 
-PostgreSQL answers each criterion from its trigram GIN index (``--explain``: "Bitmap Index Scan on
-ix_bookings_plate_key_search"); on an idle machine the previous session measured 1.6-4.2 ms for the
-same indexes. SQLite has no index a LIKE '%…%' can use; each criterion scans its column's narrow
-index (``SCAN bookings USING COVERING INDEX ix_bookings_plate_key_search``: about 5 ms per 100,000
-keys uncontended) instead of the table with three replace() calls per row. FTS5's trigram
-tokenizer would answer infix matches from an index, but its shadow tables are tables the models
-cannot describe (``tests/test_migrations.py`` compares them), so it is not used.
+PostgreSQL answers a partial plate or e-mail from its trigram GIN index (``--explain``: "Bitmap
+Index Scan on ix_bookings_plate_key_search"); a phone is an equality on ``phone_tail`` (its last
+eight digits) through a b-tree index on both databases. SQLite has no index a LIKE '%…%' can
+use: a partial plate or e-mail scans its column's narrow index (``SCAN bookings USING COVERING
+INDEX ix_bookings_plate_key_search``, about 5 ms per 100,000 keys uncontended) instead of the
+table with three replace() calls per row. FTS5's trigram tokenizer would answer infix matches
+from an index, but its shadow tables are tables the models cannot describe
+(``tests/test_migrations.py`` compares them), so it is not used.
 """
 
 from __future__ import annotations

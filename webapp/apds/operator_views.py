@@ -8,7 +8,7 @@ page says there is nothing to drive.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from webapp.apds import operator_side, places
@@ -36,7 +36,7 @@ def _page(form: OperatorMoveForm, status: int = 200):
 @bp.get("/operators")
 @admin_required
 def console():
-    return _page(OperatorMoveForm(formdata=None))
+    return _page(OperatorMoveForm(formdata=None, place=request.args.get("place")))  # the car park of the last move
 
 
 @bp.post("/operators")
@@ -54,5 +54,5 @@ def move():
         else:
             flash(_("The camera read %(plate)s: session %(session)s, %(events)s events sent.", plate=form.plate.data,
                     session=done.session_id, events=done.delivered.get("delivered", 0)), "success")
-            return see_other(url_for("apds_operators.console"))
+            return see_other(url_for("apds_operators.console", place=form.place.data))
     return _page(form, status=422)

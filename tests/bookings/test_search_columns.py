@@ -123,3 +123,19 @@ def test_migration_0014_backfills_the_search_columns_of_existing_bookings(tmp_pa
         assert _found("abc-1") == {"HP-AAAAAA"}
         db.engine.dispose()
     app.extensions["providers"].close()
+
+
+def test_the_plate_guard_compares_the_stored_plate_key(make_user, make_booking):
+    from datetime import timedelta
+
+    from webapp.bookings.operations import overlapping
+    from webapp.core.clock import utcnow
+
+    now = utcnow()
+    held = make_booking(make_user(), plate="abc 123", starts_at=now, ends_at=now + timedelta(hours=2))
+    make_booking(make_user(), plate="ABC-124", starts_at=now, ends_at=now + timedelta(hours=2))
+    assert [b.id for b in overlapping("ABC-123", now + timedelta(minutes=30), now + timedelta(hours=1))] == [held.id]
+    # only the stored key decides: a booking whose key says another car does not hold this plate
+    db.session.execute(update(Booking).where(Booking.id == held.id).values(plate_key="ZZZ999"))
+    db.session.commit()
+    assert overlapping("ABC-123", now, now + timedelta(hours=1)) == []

@@ -24,13 +24,13 @@ from decimal import Decimal
 from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.accounts.users import normalise_email
 from webapp.bookings.lifecycle import SYSTEM, transition
-from webapp.bookings.models import Action, Booking, Outcome, Status
+from webapp.bookings.models import Action, Booking, Outcome, Status, plate_key
 from webapp.bookings.registry import reference_prefix
 from webapp.core.clock import utcnow
 from webapp.core.errors import (
@@ -125,11 +125,11 @@ def find_by_key(user_id: int, key: str) -> Booking | None:
 def overlapping(plate: str, starts_at: datetime | None, ends_at: datetime | None,
                 exclude_id: int | None = None) -> list[Booking]:
     """Bookings of any provider that hold ``plate`` for part of ``starts_at``–``ends_at``."""
-    target = compact_plate(plate)
+    target = plate_key(plate)
     if not target or starts_at is None:
         return []
-    plate_column = func.upper(func.replace(func.replace(Booking.plate, " ", ""), "-", ""))
-    query = select(Booking).where(plate_column == target, Booking.status.in_(HOLDING),
+    # the stored, indexed search key: an expression over the typed plate was a scan of every booking
+    query = select(Booking).where(Booking.plate_key == target, Booking.status.in_(HOLDING),
                                   (Booking.ends_at.is_(None)) | (Booking.ends_at > starts_at))
     if ends_at is not None:
         query = query.where((Booking.starts_at.is_(None)) | (Booking.starts_at < ends_at))

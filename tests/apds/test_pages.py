@@ -257,6 +257,17 @@ def test_near_a_landmark_lists_only_car_parks_within_a_kilometre_nearest_first(c
     assert "within 1000 m" in page
 
 
+def test_near_a_point_lists_car_parks_within_a_kilometre_nearest_first(client, driver):
+    page = client.get("/carparks/?lat=51.5080&lon=-0.1281").get_data(as_text=True)  # Trafalgar Square
+    assert "within 1000 m, nearest first" in page and "Arndale Car Park" not in page and "Car parks: 0" not in page
+    assert 'name="lat" value="51.508"' in page  # a new search keeps the point
+    every = client.get("/carparks/").get_data(as_text=True)
+    for odd in ("lat=nan&lon=0", "lat=91&lon=0", "lat=abc&lon=1", "lat=51.5"):
+        answer = client.get(f"/carparks/?{odd}")
+        assert answer.status_code == 200 and "Arndale Car Park" in answer.get_data(as_text=True)  # no point: all
+    assert "Arndale Car Park" in every
+
+
 def test_the_booking_history_links_to_the_car_park_session(client, driver):
     from webapp.apds import sessions
 

@@ -7,6 +7,7 @@ and every hx-get also works as a plain link or form.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -49,6 +50,18 @@ LANDMARKS = {
 NEAR_RADIUS = 1000
 #: rows a list page shows (a search narrows the rest down)
 LIST_LIMIT = 100
+
+
+def _point(lat: str | None, lon: str | None) -> tuple[float, float] | None:
+    """"Near a point" (``?lat=&lon=``, e.g. from the map): both finite and on the globe, else no point."""
+    try:
+        latitude, longitude = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(latitude) and math.isfinite(longitude) and -90 <= latitude <= 90
+            and -180 <= longitude <= 180):
+        return None
+    return latitude, longitude
 
 
 def _price_limit(value: str | None) -> Decimal | None:
@@ -94,12 +107,14 @@ def index():
     city = request.args.get("city", "") if request.args.get("city", "") in CITIES else ""
     max_price = _price_limit(request.args.get("max_price"))
     landmark = LANDMARKS.get(request.args.get("near", ""))
-    near = (landmark[1], landmark[2], NEAR_RADIUS) if landmark else None
+    point = _point(request.args.get("lat"), request.args.get("lon"))
+    near = (landmark[1], landmark[2], NEAR_RADIUS) if landmark else (*point, NEAR_RADIUS) if point else None
     rows = places.search_places(text=request.args.get("q", ""), city=city, minutes=minutes,
                                 free_only=bool(request.args.get("free")), max_price=max_price, near=near)
     return page_or_block("apds/index.html", "place_list" if request.headers.get("HX-Target") == "place-list" else None,
                          ("place_list",), rows=rows[:LIST_LIMIT], total=len(rows), minutes=minutes, city=city,
-                         cities=CITIES, landmarks=LANDMARKS, radius=NEAR_RADIUS, now=utcnow(), args=request.args)
+                         cities=CITIES, landmarks=LANDMARKS, radius=NEAR_RADIUS, now=utcnow(), args=request.args,
+                         point=point if not landmark else None)
 
 
 def _place_page(place_id: str, *, quote_form=None, start_form=None, register_form=None, here_form=None,

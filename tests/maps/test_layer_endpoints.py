@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import event
+
 from tests.maps.support import add_areas
 from tests.seoul.support import register_lot
 from webapp.apds import places as apds_places
@@ -109,3 +111,21 @@ def test_apds_car_parks_carry_free_space_and_a_three_hour_price(app, client):
     assert arndale["properties"]["url"] == "/carparks/805432"
     assert any("free" in line or "spaces" in line or "Full" in line for line in arndale["properties"]["details"])
     assert any(line.startswith("3 hours: £") for line in arndale["properties"]["details"])
+
+
+def test_a_stale_copy_is_refreshed_once_then_trusted_until_it_ages(app, client):
+    add_areas(2, fetched_at=datetime.now(UTC) - timedelta(hours=7))  # older than the copy's six hours
+    client.get("/map/layers/helsinki.geojson")
+    fetched = db.session.scalar(db.select(db.func.min(HelsinkiArea.fetched_at)))
+    assert datetime.now(UTC) - fetched < timedelta(minutes=1)  # the city's areas replaced the stale ones
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement.lower())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        client.get("/map/layers/helsinki.geojson")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert statements and not any("min(helsinki_areas.fetched_at)" in sql for sql in statements)

@@ -20,7 +20,16 @@ from webapp.apds.models import ApdsPlace
 from webapp.core.clock import utcnow
 from webapp.core.errors import ProviderError, ValidationError
 from webapp.extensions import db
-from webapp.maps.layers import POINTS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer, page_total
+from webapp.maps.layers import (
+    POINTS,
+    LayerFeatures,
+    ListItem,
+    ListPage,
+    ListQuery,
+    MapLayer,
+    fresh_until,
+    page_total,
+)
 from webapp.maps.search import BBox, distance_m, nearness
 from webapp.web.locale import money
 
@@ -31,12 +40,22 @@ MANCHESTER = (53.4806, -2.2428)
 COMPARE_MINUTES = 180
 
 
+def _check_fresh():
+    """Refresh a stale copy and stale figures; until when both stay fresh (the sooner of the two)."""
+    now = utcnow()
+    apds_places._fresh_copy(now)  # the copy's freshness rules live there
+    apds_places.refresh_occupancy(now)
+    fetched, occupancy = db.session.execute(select(
+        func.min(ApdsPlace.fetched_at), func.min(ApdsPlace.occupancy_fetched_at))).one()
+    if fetched is None or occupancy is None:
+        return None
+    return min(fetched + apds_places.PLACES_TTL, occupancy + apds_places.OCCUPANCY_TTL)
+
+
 def _fresh() -> None:
     """Refresh a stale copy and stale free-space figures (each at most once per TTL, shared by all workers)."""
-    now = utcnow()
     try:
-        apds_places._fresh_copy(now)  # the copy's freshness rule lives there
-        apds_places.refresh_occupancy(now)
+        fresh_until("apds", _check_fresh)
     except ProviderError as error:  # the map shows the other layers when the platform is away
         db.session.rollback()
         log.warning("APDS car parks unavailable for the map: %s", error)

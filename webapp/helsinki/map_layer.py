@@ -21,7 +21,17 @@ from webapp.core.errors import ProviderError
 from webapp.extensions import db
 from webapp.helsinki import areas as helsinki_areas
 from webapp.helsinki.models import HelsinkiArea
-from webapp.maps.layers import AREAS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer, RawJSON, page_total
+from webapp.maps.layers import (
+    AREAS,
+    LayerFeatures,
+    ListItem,
+    ListPage,
+    ListQuery,
+    MapLayer,
+    RawJSON,
+    fresh_until,
+    page_total,
+)
 from webapp.maps.search import BBox, distance_m, nearness
 from webapp.web.locale import duration, money
 
@@ -30,10 +40,17 @@ log = logging.getLogger(__name__)
 HELSINKI_CENTRE = (60.1699, 24.9384)
 
 
+def _check_fresh():
+    """Refresh a stale copy; until when it is fresh (the oldest area's fetch plus the copy's lifetime)."""
+    helsinki_areas._ensure_fresh(utcnow())  # the copy's freshness rule lives there
+    oldest = db.session.scalar(select(func.min(HelsinkiArea.fetched_at)))
+    return None if oldest is None else oldest + helsinki_areas.AREA_MAX_AGE
+
+
 def _fresh() -> bool:
     """Refresh a stale copy from the city; False when there is no copy and the city cannot be asked."""
     try:
-        helsinki_areas._ensure_fresh(utcnow())  # the copy's freshness rule lives there
+        fresh_until("helsinki", _check_fresh)
     except ProviderError as error:
         log.warning("Helsinki areas unavailable for the map: %s", error)
         return False

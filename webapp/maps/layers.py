@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import Flask, current_app
 
@@ -106,6 +107,20 @@ def page_total(query: ListQuery, shown: int, count: Callable[[], int]) -> int:
     if shown < query.limit and (shown or query.offset == 0):
         return query.offset + shown
     return count()
+
+
+def fresh_until(key: str, check: Callable[[], datetime | None]) -> None:
+    """Run a layer's freshness ``check`` unless it said, in this app, that its data is fresh until later.
+
+    ``check`` refreshes what is stale and returns until when the data stays fresh (None: ask
+    again next time). Data only gets fresher, so skipping the check before that moment never
+    shows anything older than the check would allow; it saves the page its freshness queries.
+    """
+    memo = current_app.extensions.setdefault("map_fresh_until", {})
+    now = datetime.now(UTC)
+    if memo.get(key) is not None and now < memo[key]:
+        return
+    memo[key] = check()
 
 
 def register_layer(app: Flask, layer: MapLayer) -> None:

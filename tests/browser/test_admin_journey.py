@@ -88,7 +88,7 @@ def test_admin_finds_rechecks_and_settles_lost_parkings(live_server, browser_pag
 
     results.get_by_role("link").click()
     page.wait_for_url(re.compile(rf"/admin/bookings/{late}$"))
-    facts = page.locator("dl.facts")
+    facts = page.locator("#booking-facts")
     expect(facts).to_contain_text("Checking with the provider")
     assert "ABC-123" in facts.inner_text() and "driver@example.com" in facts.inner_text()
     assert page.get_by_role("group", name="Settle by hand: what does the provider say?").is_visible()
@@ -155,7 +155,7 @@ def test_admin_finds_rechecks_and_settles_lost_parkings(live_server, browser_pag
     settle.get_by_role("button", name="Settle").click()
     page.wait_for_url(re.compile(rf"/admin/bookings/{never}$"))
     expect(page.locator("#flash-area")).to_contain_text("The booking is settled.")
-    assert "Failed" in page.locator("dl.facts .badge").inner_text()
+    assert "Failed" in page.locator("#booking-facts .badge").inner_text()
     assert page.locator(".settle-form").count() == 0
     assert "Settled by our support team" in page.locator("main").inner_text()
     shots(page, "07-settled-failed")

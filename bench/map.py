@@ -75,41 +75,38 @@ def _grow(app, areas: int = 0, lots: int = 0) -> None:
         db.session.commit()
 
 
-def _page(name: str, client, url: str, baseline: dict, baseline_raw: dict, repeat: int = 30) -> None:
-    report(f"{name} (sent)", measure(client, url, repeat=repeat, headers=COMPRESSED), baseline)
-    report(f"{name} (raw)", measure(client, url, repeat=repeat), baseline_raw)
+def _beside(name: str, client, url: str, headers: dict | None = None, repeat: int = 30) -> None:
+    """``url`` and, just before it, the trivial page with the same headers: the machine's load
+    changes within a run (other processes), so each row has its own baseline."""
+    baseline = measure(client, "/login", repeat=repeat, headers=headers)
+    report(name, measure(client, url, repeat=repeat, headers=headers), baseline)
 
 
 def main() -> None:
     app = temporary_app()
     guest = app.test_client()
-    print("Map bench, in-process test client, median (x: ratio to the trivial page of the same run)")
-    baseline = measure(guest, "/login", headers=COMPRESSED)
-    baseline_raw = measure(guest, "/login")
-    report("trivial page (GET /login, sent)", baseline, baseline)
-    report("trivial page (GET /login, raw)", baseline_raw, baseline_raw)
+    print("Map bench, in-process test client, median; (x) is the ratio to the trivial page (GET /login)"
+          " measured just before each row with the same headers")
     for areas, lots in ((100, 36), (2000, 36), (2000, 1000), (10000, 1000)):
         _grow(app, areas, lots)
-        _page(f"map page, {areas} areas, {lots} lots", guest, "/map", baseline, baseline_raw)
+        _beside(f"map page, {areas} areas, {lots} lots (sent)", guest, "/map", COMPRESSED)
+        _beside(f"map page, {areas} areas, {lots} lots (raw)", guest, "/map")
     # 10,000 areas and 1,000 lots now
-    report("helsinki layer, a street-level view (bbox)",
-           measure(guest, "/map/layers/helsinki.geojson?lang=en&bbox=24.93,60.16,24.95,60.17", repeat=10,
-                   headers=COMPRESSED), baseline)
-    report("helsinki layer, capped at 2,000 (no bbox)",
-           measure(guest, "/map/layers/helsinki.geojson?lang=en", repeat=5, headers=COMPRESSED), baseline)
+    _beside("helsinki layer, a street-level view (bbox)", guest,
+            "/map/layers/helsinki.geojson?lang=en&bbox=24.93,60.16,24.95,60.17", COMPRESSED, repeat=10)
+    _beside("helsinki layer, capped at 2,000 (no bbox)", guest, "/map/layers/helsinki.geojson?lang=en",
+            COMPRESSED, repeat=5)
     first = guest.get("/map/layers/helsinki.geojson?lang=en")
     report("helsinki layer revalidated (304)",
-           _measure_304(guest, "/map/layers/helsinki.geojson?lang=en", first.headers["ETag"]), baseline)
-    report("seoul layer, 1,000 lots", measure(guest, "/map/layers/seoul.geojson?lang=en", repeat=5,
-                                              headers=COMPRESSED), baseline)
-    report("list search (htmx), 10,000 areas, q=Testialue 17",
-           measure(guest, "/map?focus=helsinki&q=Testialue+17", repeat=10, headers={**LIST, **COMPRESSED}),
-           baseline)
-    report("list page 3 (htmx), 10,000 areas, near a point",
-           measure(guest, "/map?focus=helsinki&page=3&near=60.17,24.94", repeat=10, headers={**LIST, **COMPRESSED}),
-           baseline)
-    report("list search (htmx), 1,000 lots, romanised q=byenchi",
-           measure(guest, "/map?focus=seoul&q=byenchi", repeat=10, headers={**LIST, **COMPRESSED}), baseline)
+           _measure_304(guest, "/map/layers/helsinki.geojson?lang=en", first.headers["ETag"]),
+           measure(guest, "/login"))
+    _beside("seoul layer, 1,000 lots", guest, "/map/layers/seoul.geojson?lang=en", COMPRESSED, repeat=5)
+    _beside("list search (htmx), 10,000 areas, q=Testialue 17", guest, "/map?focus=helsinki&q=Testialue+17",
+            {**LIST, **COMPRESSED}, repeat=10)
+    _beside("list page 3 (htmx), 10,000 areas, near a point", guest,
+            "/map?focus=helsinki&page=3&near=60.17,24.94", {**LIST, **COMPRESSED}, repeat=10)
+    _beside("list search (htmx), 1,000 lots, romanised q=byenchi", guest, "/map?focus=seoul&q=byenchi",
+            {**LIST, **COMPRESSED}, repeat=10)
 
 
 def _measure_304(client, url: str, etag: str) -> dict:

@@ -2,7 +2,8 @@
 
 ``POST /WCFB/ParklandWRT.svc/<Method>`` with form fields, JSON answer. Machines
 call it, not browsers: no login, no CSRF token (exempt), no IP rate limit —
-only each key's daily request limit, counted in the database by the service.
+only each key's daily request limit, counted by the use case (in Redis with
+``REDIS_URL``, else in the database: ``seoul.request_counts``).
 """
 
 from __future__ import annotations

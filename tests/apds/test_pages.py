@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -57,6 +58,15 @@ def test_only_with_free_spaces_leaves_out_full_car_parks_and_those_without_live_
 def test_an_odd_price_limit_is_no_limit_never_an_error(client, driver, limit):
     answer = client.get(f"/carparks/?minutes=180&max_price={limit}")
     assert answer.status_code == 200 and "Arndale Car Park" in answer.get_data(as_text=True)
+
+
+def test_the_list_loads_one_page_and_counts_the_rest_every_word_matching(driver):
+    found = places.search_places(minutes=180, limit=5)
+    assert len(found.rows) == 5 and found.total == db.session.query(ApdsPlace).count() > 5
+    assert [r.place.name for r in found.rows] == sorted(r.place.name for r in found.rows)
+    words = places.search_places(text="ARNDALE  high street", minutes=180)  # words in any case, any order
+    assert [r.place.place_id for r in words.rows] == [ARNDALE] and words.total == 1
+    assert words.rows[0].quote.total == Decimal("12.20")
 
 
 def test_list_refresh_is_a_block_for_htmx(client, driver):

@@ -20,7 +20,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import false, func, or_, select, tuple_, update
 
 from webapp.apds import rates
 from webapp.apds.models import ApdsPlace, ApdsTariffSet
@@ -29,6 +29,7 @@ from webapp.core.clock import LONDON, utcnow
 from webapp.core.errors import NotFoundError, ProviderError, ValidationError
 from webapp.core.provider import provider_client
 from webapp.extensions import db
+from webapp.maps.search import search_words
 
 log = logging.getLogger(__name__)
 
@@ -322,43 +323,74 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
+@dataclass(frozen=True)
+class PlaceSearch:
+    """One page of the list: the first rows and how many car parks match in all."""
+
+    rows: list[PlaceRow]
+    total: int
+
+
 def search_places(text: str = "", city: str = "", minutes: int = 180, free_only: bool = False,
                   max_price: Decimal | None = None, near: tuple[float, float, int] | None = None,
-                  now: datetime | None = None) -> list[PlaceRow]:
+                  limit: int = 100, now: datetime | None = None) -> PlaceSearch:
     """The list page: car parks matching ``text``/``city``, with free spaces and the price of ``minutes``.
 
+    Every filter is a WHERE clause, so a list of thousands loads only the rows it shows:
+    the price of the stay is computed once per tariff set and zone (a few), and the
+    dearer tariffs are left out by key.
+
     Args:
+        text: every word must occur in the name or the address (``maps.search``: case and accents folded).
         free_only: only car parks known to have a free space (full ones and those without live data are left out).
         max_price: leave out car parks dearer than this for the stay (or not selling it).
         near: ``(latitude, longitude, radius in metres)``: only car parks that close, nearest first.
+        limit: how many rows to return (``total`` counts them all).
     """
     now = now or utcnow()
     refresh_occupancy(now)
-    needle = text.strip().lower()
+    _fresh_copy(now)
     stay = timedelta(minutes=max(1, minutes))
-    prices: dict[tuple[str, str], rates.Quote | None] = {}  # one quote per tariff set and zone
-    rows = []
-    for place in list_places(now):
-        if needle and needle not in f"{place.name} {place.address}".lower():
-            continue
-        if city and city.lower() not in place.address.lower():
-            continue
-        if near is not None and (place.latitude is None or distance_m(near[0], near[1], place.latitude,
-                                                                      place.longitude) > near[2]):
-            continue
-        availability = Availability.of(place)
-        if free_only and availability.level in ("full", "unknown"):
-            continue
-        key = (place.tariff_key, place.time_zone)
-        if key not in prices:
-            try:
-                prices[key] = quote_stay(place, now, stay)
-            except ValidationError:
-                prices[key] = None
-        quote = prices[key]
-        if max_price is not None and (quote is None or quote.total > max_price):
-            continue
-        rows.append(PlaceRow(place, availability, quote))
+    prices = _prices_by_tariff(now, stay)
+    where = [ApdsPlace.search_text.contains(word, autoescape=True) for word in search_words(text)]
+    if city:
+        where.append(func.lower(ApdsPlace.address).contains(city.lower(), autoescape=True))
+    if free_only:
+        where += [ApdsPlace.spaces_free > 0, ApdsPlace.spaces_total > 0]
+    if max_price is not None:
+        affordable = [key for key, quote in prices.items() if quote is not None and quote.total <= max_price]
+        where.append(tuple_(ApdsPlace.tariff_key, ApdsPlace.time_zone).in_(affordable) if affordable else false())
     if near is not None:
-        rows.sort(key=lambda row: distance_m(near[0], near[1], row.place.latitude, row.place.longitude))
-    return rows
+        where += _box_around(*near)
+    query = select(ApdsPlace).where(*where)
+    if near is None:
+        total = db.session.scalar(select(func.count()).select_from(ApdsPlace).where(*where))
+        found = list(db.session.scalars(query.order_by(ApdsPlace.name).limit(limit)))
+    else:  # the box holds a few: the exact great-circle test and the order by distance are done here
+        found = sorted((p for p in db.session.scalars(query)
+                        if distance_m(near[0], near[1], p.latitude, p.longitude) <= near[2]),
+                       key=lambda p: distance_m(near[0], near[1], p.latitude, p.longitude))
+        total = len(found)
+    rows = [PlaceRow(p, Availability.of(p), prices.get((p.tariff_key, p.time_zone))) for p in found[:limit]]
+    return PlaceSearch(rows, total)
+
+
+def _prices_by_tariff(now: datetime, stay: timedelta) -> dict[tuple[str, str], rates.Quote | None]:
+    """The price of ``stay`` from ``now`` under each tariff set and zone in use (None: not sold)."""
+    prices: dict[tuple[str, str], rates.Quote | None] = {}
+    for key, zone in db.session.execute(select(ApdsPlace.tariff_key, ApdsPlace.time_zone).distinct()):
+        sample = ApdsPlace(place_id="", tariff_key=key, time_zone=zone)  # only its tariff and zone are read
+        try:
+            prices[(key, zone)] = quote_stay(sample, now, stay)
+        except ValidationError:
+            prices[(key, zone)] = None
+    return prices
+
+
+def _box_around(latitude: float, longitude: float, radius_m: int) -> list:
+    """WHERE clauses of a latitude/longitude box that holds the circle (a little more, never less)."""
+    lat_span = math.degrees(radius_m / EARTH_RADIUS_M) * 1.01
+    lon_span = lat_span / max(math.cos(math.radians(min(abs(latitude) + lat_span, 89.9))), 1e-6)
+    return [ApdsPlace.latitude.is_not(None), ApdsPlace.longitude.is_not(None),
+            ApdsPlace.latitude.between(latitude - lat_span, latitude + lat_span),
+            ApdsPlace.longitude.between(longitude - lon_span, longitude + lon_span)]

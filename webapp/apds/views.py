@@ -109,10 +109,11 @@ def index():
     landmark = LANDMARKS.get(request.args.get("near", ""))
     point = _point(request.args.get("lat"), request.args.get("lon"))
     near = (landmark[1], landmark[2], NEAR_RADIUS) if landmark else (*point, NEAR_RADIUS) if point else None
-    rows = places.search_places(text=request.args.get("q", ""), city=city, minutes=minutes,
-                                free_only=bool(request.args.get("free")), max_price=max_price, near=near)
+    found = places.search_places(text=request.args.get("q", ""), city=city, minutes=minutes,
+                                 free_only=bool(request.args.get("free")), max_price=max_price, near=near,
+                                 limit=LIST_LIMIT)
     return page_or_block("apds/index.html", "place_list" if request.headers.get("HX-Target") == "place-list" else None,
-                         ("place_list",), rows=rows[:LIST_LIMIT], total=len(rows), minutes=minutes, city=city,
+                         ("place_list",), rows=found.rows, total=found.total, minutes=minutes, city=city,
                          cities=CITIES, landmarks=LANDMARKS, radius=NEAR_RADIUS, now=utcnow(), args=request.args,
                          point=point if not landmark else None)
 

@@ -350,3 +350,17 @@ def test_an_exit_whose_payment_job_gave_up_is_paid_by_the_minute_sweep(driver, a
     db.session.refresh(booking)
     assert booking.status == Status.COMPLETED and booking.apds.paid_at is not None
     assert api.session(booking.apds.session_id).paid and sessions.exits_due() == []
+
+
+def test_the_app_keeps_itself_subscribed_to_the_platforms_events(driver, api, platform, monkeypatch):
+    from webapp.apds import jobs
+
+    monkeypatch.setenv("APDS_WEBHOOK_URL", ENDPOINT)
+    platform.extensions["faults"].status = 503
+    jobs.keep_subscribed.call_local()  # the platform is away: logged, tried again later
+    assert db.session.query(events.ApdsSubscription).count() == 0
+    platform.extensions["faults"].reset()
+    jobs.keep_subscribed.call_local()
+    jobs.keep_subscribed.call_local()
+    (ours,) = db.session.query(events.ApdsSubscription).all()
+    assert ours.endpoint == ENDPOINT and [s.id for s in api.subscriptions()] == [ours.subscription_id]

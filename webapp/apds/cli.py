@@ -10,7 +10,6 @@ would (a plate enters or leaves a place), then let the platform deliver its even
 from __future__ import annotations
 
 import json
-import os
 
 import click
 from flask.cli import AppGroup
@@ -25,19 +24,13 @@ apds_cli = AppGroup("apds", help="APDS car parks (Manchester, London).")
 operator_cli = AppGroup("operator", help="The car-park operators' side of the embedded platform.")
 apds_cli.add_command(operator_cli)
 
-DEFAULT_WEBHOOK_URL = "http://127.0.0.1:5000" + events.RECEIVER_PATH
 DEMO_FIRST_MOVES = 6
-
-
-def webhook_url() -> str:
-    """Where the platform sends our events: ``APDS_WEBHOOK_URL``, else the local ``make run`` server."""
-    return os.environ.get("APDS_WEBHOOK_URL") or DEFAULT_WEBHOOK_URL
 
 
 def load_demo_places() -> None:
     """Demo data hook: copy the platform's car parks and subscribe to its events."""
     count = places.sync_places()
-    subscription = events.ensure_subscription(webhook_url())
+    subscription = events.ensure_subscription(events.webhook_url())
     click.echo(f"{count} APDS car parks loaded; events go to {subscription.endpoint}")
     # a fresh demo shows cars already inside; the demo feed (jobs.demo_car_park_traffic) keeps them moving
     click.echo(f"{drive_demo_traffic(DEMO_FIRST_MOVES)} demo cars drove in or out")
@@ -58,7 +51,7 @@ def sync_command() -> None:
 def subscribe_command(url: str | None) -> None:
     """Subscribe our webhook receiver to the platform's session and assigned-right events."""
     try:
-        subscription = events.ensure_subscription(url or webhook_url())
+        subscription = events.ensure_subscription(url or events.webhook_url())
     except ProviderError as error:
         raise click.ClickException(f"the platform did not answer: {error}") from None
     click.echo(f"subscribed {subscription.endpoint} (subscription {subscription.subscription_id})")

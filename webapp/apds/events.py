@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +52,7 @@ TOPICS = ("SessionCreated", "SessionUpdated", "AssignedRightCreated")
 SEALING_PURPOSE = "apds-webhook-secret"
 SIGNATURE_HEADER = "APDS-Signature"
 RECEIVER_PATH = "/carparks/webhooks/apds"
+DEFAULT_WEBHOOK_URL = "http://127.0.0.1:5000" + RECEIVER_PATH
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,11 @@ def _apply(event: Event, obj: dict, now: datetime) -> Booking | None:
         operations.record(booking, Action.VEHICLE_LEFT, message=f"vehicle left at {session.actual_end.isoformat()}"
                           f", amount {session.amount}", payload={"event": event.event_id})
     return booking
+
+
+def webhook_url() -> str:
+    """Where the platform sends our events: ``APDS_WEBHOOK_URL``, else the local ``make run`` server."""
+    return os.environ.get("APDS_WEBHOOK_URL") or DEFAULT_WEBHOOK_URL
 
 
 def ensure_subscription(endpoint: str) -> ApdsSubscription:

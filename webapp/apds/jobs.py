@@ -4,6 +4,8 @@
   webhook receiver, so the receiver answers at once; retried when the platform is away).
 - ``pay_due_exits`` (every minute): pays the stays whose ``pay_exit_job`` gave up, so a
   closed stay is never left unpaid.
+- ``keep_subscribed`` (every 15 minutes): subscribes us to the platform's events when we
+  are not (at ``APDS_WEBHOOK_URL``; also done by the demo loader and ``apds subscribe``).
 - ``deliver_platform_events`` (every minute): with the embedded platform sandbox, its
   outbox of webhook events is sent by the job runner — the real platform delivers its
   own. Retries with back-off are the platform's (``sandbox/webhooks.py``).
@@ -19,10 +21,10 @@ import random
 
 from flask import current_app
 
-from webapp.apds import sessions
+from webapp.apds import events, sessions
 from webapp.apds.operator_side import ENTER, LEAVE, cars_inside, deliver_events_now, drive_car, platform_sandbox
 from webapp.core.errors import ProviderError, ValidationError
-from webapp.core.jobs import EVERY_MINUTE, app_periodic_task, app_task
+from webapp.core.jobs import EVERY_MINUTE, app_periodic_task, app_task, crontab
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,15 @@ def pay_due_exits() -> None:
         except ProviderError as error:
             log.warning("APDS exit of booking %s still unpaid: %s", booking_id, error)
             return  # the platform is away: the next minute tries again
+
+
+@app_periodic_task(crontab(minute="*/15"))
+def keep_subscribed() -> None:
+    """Subscribe to the platform's events if we are not (first run after a start, or the platform lost ours)."""
+    try:
+        events.ensure_subscription(events.webhook_url())
+    except ProviderError as error:
+        log.warning("APDS subscription not checked, the platform did not answer: %s", error)
 
 
 @app_periodic_task(EVERY_MINUTE)

@@ -1,5 +1,8 @@
 // "Find parking": the Leaflet map over the layers' GeoJSON endpoints.
 //
+// folium made the map (webapp/maps/shell.py: base tiles, scale, our own assets); its inline
+// script assigns it to the global named by the element's data-map-name. Everything that
+// depends on the request or on provider data is done here: the view, the layers, the marker.
 // Each layer is fetched from its own endpoint (a large one again after each move, for the
 // view only). Popups are built here from the features' plain properties with DOM methods
 // and textContent: provider text never becomes HTML. Point layers are clustered and
@@ -9,17 +12,16 @@
   "use strict";
   const element = document.getElementById("map");
   if (!element || !window.L) return;
+  const name = element.dataset.mapName || "";
+  const map = /^map_[0-9a-f]+$/.test(name) ? window[name] : null;
+  if (!(map instanceof L.Map)) return; // no shell: the page stays a list
   const config = JSON.parse(element.dataset.config);
   const status = document.getElementById("map-status");
-  // maxZoom is required by MarkerCluster when no tile layer sets one
-  const map = L.map(element, { center: config.centre, zoom: config.zoom, minZoom: 2, maxZoom: 19 });
-  window.parkgoMap = map; // for the browser tests and the "near me" button below
-  L.control.scale().addTo(map);
-  if (config.tiles) {
-    L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: 19 }).addTo(map);
-  } else {
-    element.classList.add("map-no-tiles");
-  }
+  const container = map.getContainer();
+  // folium opened the map on a fixed default; this page's view (?at=, a provider's tab) is data
+  map.setView(config.centre, config.zoom, { animate: false });
+  window.parkgoMap = map; // for the browser tests
+  if (!config.tiles) container.classList.add("map-no-tiles");
   const narrow = () => map.getSize().x < 600;
   const control = L.control.layers(null, null, { collapsed: narrow() }).addTo(map);
   if (config.marker) {
@@ -156,7 +158,7 @@
 
   // Labels only from label_zoom on: below it they would cover each other.
   function labelsByZoom() {
-    element.classList.toggle("map-labels-on", map.getZoom() >= config.label_zoom);
+    container.classList.toggle("map-labels-on", map.getZoom() >= config.label_zoom);
   }
   map.on("zoomend", labelsByZoom);
   labelsByZoom();

@@ -1,5 +1,6 @@
-"""The "Find parking" map in a browser: features come from the layers' GeoJSON endpoints, a popup
-shows the provider's text as text, fits a 360 px phone clear of the controls, and nothing errs."""
+"""The "Find parking" map in a browser: folium's map shell, features from the layers' GeoJSON
+endpoints, a popup that shows the provider's text as text, fits a 360 px phone clear of the
+controls, and nothing errs."""
 
 from __future__ import annotations
 
@@ -39,6 +40,17 @@ def test_map_draws_endpoint_features_and_opens_a_text_popup(live_server, browser
     _wait_for_layers(page)
     assert any("/map/layers/helsinki.geojson" in url for url in geojson)
     assert page.locator("#map").get_attribute("data-loadedhelsinki") == "13"
+    # the map is folium's (webapp/maps/shell.py), moved by map.js to the ?at= point
+    view = page.evaluate("""() => {
+        const map = window[document.getElementById('map').dataset.mapName];
+        return {same: map === window.parkgoMap, centre: map.getCenter(), zoom: map.getZoom(),
+                containers: document.querySelectorAll('.leaflet-container').length,
+                folium: map.getContainer().classList.contains('folium-map')};
+    }""")
+    assert view["same"] and view["folium"] and view["containers"] == 1, view
+    assert view["zoom"] == 16 and abs(view["centre"]["lat"] - 60.1695) < 1e-4, view
+    assert abs(view["centre"]["lng"] - 24.9345) < 1e-4, view
+    assert page.locator(".leaflet-control-scale").count() == 1
     assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() >= 10
     # the popup of the area named with markup shows the markup as text
     page.evaluate("""() => {

@@ -72,3 +72,20 @@ def test_the_page_itself_carries_no_provider_text_outside_the_list(app, client):
     html = client.get("/map?focus=seoul").get_data(as_text=True)
     before_list = html.split('id="place-list"', 1)[0]
     assert "PROBE" not in before_list  # the map's configuration names endpoints, not places
+
+
+def test_search_and_point_arguments_reach_neither_folium_nor_the_page_as_code(app, client):
+    # the map shell is folium's and the same for every request; ?at= and ?q= are data elsewhere
+    plain = client.get("/map").get_data(as_text=True)
+    def shell_script(html: str) -> str:
+        return html.split("<script nonce=", 1)[1].split(">", 1)[1].split("</script>", 1)[0]
+
+    expected = shell_script(plain)
+    for query in ({"q": f"{PROBE} {MARKUP} <script>alert(2)</script>", "at": "60.2,24.9"},
+                  {"at": "{{ 7*7 }},<script>"}, {"near": STATEMENT, "focus": "seoul"}):
+        response = client.get("/map", query_string=query)
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert shell_script(html) == expected and "L.map(" in expected
+        assert "PROBE 49" not in html and "MEMO TAKEN" not in html and "<script>alert" not in html
+        assert "<img src=x" not in html

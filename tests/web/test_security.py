@@ -61,14 +61,28 @@ def test_security_headers_and_csp_allow_only_own_scripts(client):
 
 @pytest.mark.parametrize("path", ["/map", "/map?focus=seoul", "/login", "/valet/", "/account"])
 def test_inline_scripts_carry_this_requests_nonce(client, make_user, login, path):
-    # the map's script is a file now; any inline script a page still has must carry the nonce
+    # any inline script a page has must carry this request's nonce
     login(make_user())
     response = client.get(path)
     nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
     html = response.get_data(as_text=True)
     inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
-    assert all(f'nonce="{nonce}"' in attrs for attrs in inline)
+    assert all(f'nonce="{nonce}"' in attrs for attrs in inline), inline
     assert nonce != re.search(r"'nonce-([^']+)'", client.get(path).headers["Content-Security-Policy"]).group(1)
+
+
+@pytest.mark.parametrize("path", ["/map", "/map?focus=seoul&at=60.2,24.9"])
+def test_the_maps_only_inline_script_is_the_folium_shell_with_the_nonce(client, path):
+    # folium's map script (webapp/maps/shell.py) is inline; everything else on the page is a file
+    response = client.get(path)
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    html = response.get_data(as_text=True)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", html, re.S)
+    assert len(inline) == 1, inline
+    attrs, script = inline[0]
+    assert attrs.strip() == f'nonce="{nonce}"'
+    name = re.search(r'data-map-name="(map_[0-9a-f]+)"', html).group(1)
+    assert script.startswith(f"var {name} = L.map(")
 
 
 def test_session_cookie_is_httponly_and_lax(client, make_user, login):

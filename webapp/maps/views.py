@@ -1,10 +1,14 @@
 """Find parking: one map with a layer per provider, each layer served as GeoJSON, and a list in SQL.
 
 The page is server-rendered and works without JavaScript as a paged, searchable
-list. The map script (static/js/map.js) fetches each layer from
-``/map/layers/<key>.geojson`` and builds popups in the browser from plain
-properties, so no provider text ever goes through a template compiler or
-``innerHTML``. The map and the list are public: signing in is asked only to book.
+list. folium builds the map shell (webapp/maps/shell.py: the Leaflet map, the base
+tiles from our configuration, our own asset files), rendered once and reused by every
+request; it holds no provider or user text. The map script (static/js/map.js) takes
+that map, sets the page's view (``?at=``, a provider's centre) from the element's
+``data-config``, fetches each layer from ``/map/layers/<key>.geojson`` and builds
+popups in the browser from plain properties, so no provider text ever goes through
+a template compiler or ``innerHTML``. The map and the list are public: signing in is
+asked only to book.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from flask_babel import force_locale
 
 from webapp.maps.layers import LayerFeatures, ListPage, ListQuery, RawJSON, find_layer, registered_layers
 from webapp.maps.search import BBox, parse_point, search_words
+from webapp.maps.shell import map_shell
 from webapp.maps.styles import STYLES, legend
 from webapp.web.hypermedia import page_or_block
 from webapp.web.locale import current_language
@@ -125,7 +130,7 @@ def find_parking():
     # an unfiltered list already counted its layer: the map's "large" test needs no second COUNT
     known_totals = {} if query.words or query.bbox else {layer.key: section.total for layer, section in sections}
     return page_or_block("maps/find.html", None, (), map_config=_map_config(layers, focus, at, language, known_totals),
-                         legend=legend(), **context)
+                         map_shell=map_shell(), legend=legend(), **context)
 
 
 def _dumps(value) -> str:

@@ -1,6 +1,6 @@
 """Static files: compressed, fingerprinted, cached for a year, and never carrying the session.
 
-Every template (and ``webapp/maps/render.py``) builds asset URLs with ``url_for('static', …)``;
+Every template (and ``webapp/maps/shell.py``, for folium's asset list) builds asset URLs with ``url_for('static', …)``;
 a ``url_defaults`` hook adds ``?v=<hash of the file's bytes>`` to each of them, so a changed file gets
 a new URL. A request whose ``v`` is the file's current hash is answered with
 ``Cache-Control: public, max-age=31536000, immutable``: a repeat visit asks for nothing. Any other ``v``

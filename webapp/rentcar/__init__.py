@@ -1,15 +1,17 @@
 """Korean rent-cars: we are a travel agency of the rent-car companies' server (seed 001).
 
-Where things are: ``client.py``/``wire.py`` speak the API (every cmd, typed,
-Korean aliases); ``sandbox/`` is the companies' server (5 linked companies in
-Jeju and Seoul, 40 models with fleets, covers, extras, blocks, every result
-code, the per-agency cost meter); ``pricing.py`` holds our pure rules;
-``rentals.py`` the use cases on the booking core; ``availability.py`` the
-short shared reuse of search answers; ``adapter.py`` finds a reservation by
-our reference (``dealerrevnum``); ``messages.py`` what drivers read for each
-result code; ``views.py`` the pages under ``/rentals`` (admins:
-``/rentals/admin/cost``). ``flask --app app sandbox rentcar-cost`` prints what
-the sandbox metered; ``bench/rentcar.py`` the latency and cost figures.
+Where things are: ``client/`` (commands, result codes, call costs) and
+``wire.py`` speak the API (every cmd, typed, Korean aliases); ``sandbox/`` is
+the companies' server (5 linked companies in Jeju and Seoul, 40 models with
+fleets, covers, extras, blocks, every result code, the per-agency cost meter);
+``pricing.py`` holds our pure rules; ``rentals/`` the use cases on the booking
+core (search, quote, reserve, change, extras, cancel, lookup);
+``availability.py`` the short shared reuse of search answers; ``adapter.py``
+finds a reservation by our reference (``dealerrevnum``); ``messages.py`` what
+drivers read for each result code; ``views.py`` the pages under ``/rentals``
+(admins: ``/rentals/admin/cost``). ``flask --app app sandbox rentcar-cost``
+prints what the sandbox metered; ``bench/rentcar.py`` the latency and cost
+figures.
 """
 
 from webapp.core.provider import ApiSpec, ProviderSpec

@@ -22,15 +22,18 @@ def _sign_up(client, email):
     return client.post("/register", data={"email": email, "password": "long enough pw", "confirm": "long enough pw"})
 
 
+BASE = "http://127.0.0.1:5000"  # PUBLIC_BASE_URL's default: links in mail are built on it alone
+
+
 def _link(message) -> str:
-    return re.search(r"http://localhost(/\S+)", message.body).group(1)
+    return re.search(re.escape(BASE) + r"(/\S+)", message.body).group(1)
 
 
 def test_a_new_account_gets_a_welcome_mail(client, outbox):
     _sign_up(client, "New@Example.com")
     (mail,) = outbox
     assert mail.to == ["new@example.com"] and "ready" in mail.subject
-    assert "http://localhost/login" in mail.body
+    assert f"{BASE}/login" in mail.body
 
 
 def test_a_taken_address_is_told_by_mail_not_on_the_page(client, make_user, outbox):
@@ -56,6 +59,14 @@ def test_password_reset_by_mail_sets_a_new_password_once(client, make_user, outb
     # the link works once
     again = client.post(link, data={"new_password": "another new password", "confirm": "another new password"})
     assert again.status_code == 422 and "expired" in again.get_data(as_text=True)
+
+
+def test_a_forged_host_header_does_not_choose_where_the_reset_link_points(client, make_user, outbox):
+    make_user("me@example.com")
+    outbox.clear()
+    client.post("/password/forgot", data={"email": "me@example.com"}, headers={"Host": "evil.example"})
+    (mail,) = outbox
+    assert "evil.example" not in mail.body and f"{BASE}/password/reset/" in mail.body
 
 
 def test_an_unknown_address_gets_the_same_answer_and_no_mail(client, outbox):

@@ -11,6 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from webapp.accounts import login_limits as limits
 from webapp.accounts import users as accounts
 from webapp.accounts.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from webapp.accounts.notices import public_url
 from webapp.core.errors import ValidationError
 from webapp.extensions import limiter
 from webapp.web.form_errors import apply_errors
@@ -39,8 +40,8 @@ def register():
     if form.validate_on_submit():
         try:
             accounts.sign_up(form.email.data, form.password.data, form.confirm.data, name=form.name.data or "",
-                             links={"login_url": url_for("auth.login", _external=True),
-                                    "forgot_url": url_for("auth.forgot_password", _external=True)})
+                             links={"login_url": public_url("auth.login"),
+                                    "forgot_url": public_url("auth.forgot_password")})
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -96,7 +97,9 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         accounts.request_password_reset(
-            form.email.data, lambda token: url_for("auth.reset_password", token=token, _external=True))
+            # on PUBLIC_BASE_URL, never the request's Host header: that is the sender's to choose, and a
+            # forged one would mail the owner a reset link (and its token) pointing at someone else's site
+            form.email.data, lambda token: public_url("auth.reset_password", token=token))
         # the same words whether an account has this address or not
         flash(_("If an account uses this address, we have sent it a link to choose a new password."), "info")
         return redirect(url_for("auth.login"), code=303)

@@ -76,3 +76,15 @@ def test_public_base_url_comes_from_the_environment_without_its_trailing_slash(t
 def test_production_without_public_base_url_warns(tmp_path, caplog):
     ProductionConfig({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 32})
     assert "PUBLIC_BASE_URL is not set" in caplog.text
+
+
+def test_a_finnish_driver_gets_the_mail_in_finnish(app, make_user, make_booking, outbox):
+    user = make_user("kuljettaja@example.com")
+    user.language = "fi"
+    now = utcnow()
+    booking = make_booking(user, status=Status.ACTIVE, starts_at=now, ends_at=now + timedelta(hours=2))
+    assert booking_mail.send_booking_notices(now) == 1
+    (mail,) = outbox
+    # the mail templates' own words come from the catalogs too (babel.cfg extracts templates/**.txt)
+    assert f"Varauksesi: http://127.0.0.1:5000/bookings/{booking.public_ref}" in mail.body.splitlines()
+    assert "Varauksesi on vahvistettu." in mail.body

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 import statistics
 import tempfile
 import time
 import tracemalloc
+import uuid
 from pathlib import Path
 
 
@@ -46,3 +49,30 @@ def report(name: str, figures: dict, baseline: dict) -> None:
     print(f"{name:<44} median {figures['median_ms']:8.1f} ms ({figures['median_ms'] / baseline['median_ms']:6.1f}x)"
           f"  p90 {figures['p90_ms']:8.1f} ms  {figures['bytes'] / 1024:8.1f} KiB"
           f" ({figures['bytes'] / baseline['bytes']:6.1f}x)  peak alloc {figures['peak_kib']:9.0f} KiB")
+
+
+@contextlib.contextmanager
+def throwaway_database(url: str | None, folder: Path, prefix: str = "bench"):
+    """A fresh empty database: a SQLite file in ``folder``, or a new database on ``url``'s PostgreSQL server.
+
+    Yields ``(database_url, label)``. The PostgreSQL database is created under a
+    random name starting with ``prefix`` and dropped at the end (even while
+    connections remain); nothing else on the server is touched.
+    """
+    if not url or not url.startswith("postgresql"):
+        if url:
+            print(f"note: {url.split(':', 1)[0]} URL ignored; the bench uses a fresh SQLite file")
+        yield f"sqlite:///{Path(folder) / 'app.sqlite3'}", "SQLite (file)"
+        return
+    from sqlalchemy import create_engine
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(re.sub(r"/[^/]*$", "/postgres", url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield re.sub(r"/[^/]*$", f"/{name}", url), f"PostgreSQL (throw-away database {name})"
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

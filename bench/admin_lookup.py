@@ -58,22 +58,21 @@ from an index, but its shadow tables are tables the models cannot describe
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
-import re
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._harness import throwaway_database  # noqa: E402 - after the path set-up, like the other benches
 
 SEED = 2026
 CHUNK = 5000
@@ -86,34 +85,6 @@ DOMAINS = ("example.com", "example.fi", "example.kr", "example.nl", "example.co.
 HANGUL = "가나다라마거너더러머버서어저고노도로모보소오조구누두루무부수우주하허호"
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 
-
-# -- the throw-away database ---------------------------------------------------------
-
-
-@contextlib.contextmanager
-def throwaway_database(url: str | None, folder: Path):
-    """A fresh empty database: a SQLite file in ``folder``, or a new database on ``url``'s PostgreSQL server.
-
-    The PostgreSQL database is created under a random name and dropped at the
-    end; nothing else on the server is touched (as in bench/faults.py).
-    """
-    if not url or not url.startswith("postgresql"):
-        if url:
-            print(f"note: {url.split(':', 1)[0]} URL ignored; the bench uses a fresh SQLite file")
-        yield f"sqlite:///{folder / 'app.sqlite3'}", "SQLite (file)"
-        return
-    from sqlalchemy import create_engine
-
-    name = f"bench_admin_lookup_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(re.sub(r"/[^/]*$", "/postgres", url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield re.sub(r"/[^/]*$", f"/{name}", url), f"PostgreSQL (throw-away database {name})"
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 # -- the generated data ----------------------------------------------------------------
@@ -350,7 +321,7 @@ def main() -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="parkgo-admin-lookup-"))
     try:
-        with throwaway_database(args.database_url, folder) as (database_url, database_name):
+        with throwaway_database(args.database_url, folder, "bench_admin_lookup") as (database_url, database_name):
             app = create_app(TestingConfig({"INSTANCE_PATH": str(folder / "app"), "DATABASE_URL": database_url,
                                             "LOG_LEVEL": "WARNING"}))
             try:

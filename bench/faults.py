@@ -38,7 +38,6 @@ throw-away database are removed at the end, whatever happens.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import re
@@ -52,7 +51,6 @@ import tempfile
 import threading
 import time
 import traceback
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -62,7 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-from bench._harness import measure  # noqa: E402 - after the path set-up, like the other benches
+from bench._harness import measure, throwaway_database  # noqa: E402 - after the path set-up, like the other benches
 
 #: the app's read timeout towards the city (PROVIDER_HELSINKI_TIMEOUT), seconds
 TIMEOUT = 1.0
@@ -164,34 +162,6 @@ class ServedSandbox:
                 self.process.wait(timeout=5)
         self._log.close()
 
-
-# -- the throw-away database ----------------------------------------------------------
-
-
-@contextlib.contextmanager
-def throwaway_database(url: str | None, folder: Path):
-    """A fresh empty database: a SQLite file in ``folder``, or a new database on ``url``'s PostgreSQL server.
-
-    The PostgreSQL database is created under a random name and dropped at the
-    end; nothing else on the server is touched.
-    """
-    if not url or not url.startswith("postgresql"):
-        if url:
-            print(f"note: {url.split(':', 1)[0]} URL ignored; the bench uses a fresh SQLite file")
-        yield f"sqlite:///{folder / 'app.sqlite3'}", "SQLite (file, WAL)"
-        return
-    from sqlalchemy import create_engine
-
-    name = f"bench_faults_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(re.sub(r"/[^/]*$", "/postgres", url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield re.sub(r"/[^/]*$", f"/{name}", url), f"PostgreSQL (throw-away database {name})"
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 # -- the attempts ----------------------------------------------------------------------
@@ -438,7 +408,7 @@ def main() -> int:
     status = 1
     try:
         sandbox.wait_ready()
-        with throwaway_database(args.database_url, folder) as (database_url, database_name):
+        with throwaway_database(args.database_url, folder, "bench_faults") as (database_url, database_name):
             app = create_app(TestingConfig({
                 "INSTANCE_PATH": str(folder / "app"), "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
                 "PROVIDER_HELSINKI_URL": sandbox.url, "PROVIDER_HELSINKI_TIMEOUT": str(TIMEOUT),

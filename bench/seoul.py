@@ -40,13 +40,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
+
+from bench._harness import throwaway_database  # noqa: E402 - after the path set-up, like the other benches
+
 KEY, INFRA_ID, SECRET_HEX = "BENCHKEY01", "1001", "00112233445566778899aabbccddeeff"
 PAGE_RUNS = 30
 #: seconds of load per wrk run; ROUNDS pairs of runs (trivial and receiver), each giving one ratio; the
@@ -149,26 +152,6 @@ def _wrk(url: str, script: Path, seconds: int = SECONDS) -> tuple[float, int, in
     return rate, answered, bad
 
 
-@contextmanager
-def _database(kind: str, instance: str):
-    """A throw-away database URL: a SQLite file in ``instance``, or a new PostgreSQL database."""
-    if kind == "sqlite":
-        yield f"sqlite:///{instance}/bench.sqlite3"
-        return
-    from sqlalchemy import create_engine
-
-    name = f"seoul_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(re.sub(r"/[^/]*$", "/postgres", POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield re.sub(r"/[^/]*$", f"/{name}", POSTGRES_URL)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
 def _postgres_reachable() -> bool:
     from sqlalchemy import create_engine
     from sqlalchemy.exc import OperationalError
@@ -251,7 +234,8 @@ def bench_receiver() -> None:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     for kind in kinds:
         instance = tempfile.mkdtemp(prefix="seoul-bench-")
-        with _database(kind, instance) as database_url:
+        postgres = POSTGRES_URL if kind == "postgresql" else None
+        with throwaway_database(postgres, Path(instance), "seoul_bench") as (database_url, _label):
             env = {**base_env, "INSTANCE_PATH": instance, "DATABASE_URL": database_url}
             flask = [str(BIN / "flask"), "--app", "app"]
             _run([*flask, "db", "upgrade"], env)

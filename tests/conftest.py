@@ -7,6 +7,7 @@ import ipaddress
 import os
 import re
 import socket
+import uuid
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -210,3 +211,24 @@ def postgres_admin_engine():
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A brand-new empty database for running the migrations: a SQLite file, or a new PostgreSQL database.
+
+    The PostgreSQL one gets a random name and is dropped afterwards, whatever connections remain.
+    """
+    if not DATABASE_URL or not DATABASE_URL.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path}/empty.sqlite3"
+        return
+    name = f"pytest_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(re.sub(r"/[^/]*$", "/postgres", DATABASE_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield re.sub(r"/[^/]*$", f"/{name}", DATABASE_URL)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

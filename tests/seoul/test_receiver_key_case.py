@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import re
-import uuid
-
 import flask_migrate
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from webapp import create_app
@@ -33,33 +29,14 @@ def test_two_keys_differing_only_in_case_are_refused_by_the_database(app):
     db.session.commit()
 
 
-@pytest.fixture
-def migrated_database(tmp_path):
-    """A fresh database (SQLite file, or a new PostgreSQL database) for running the migrations."""
-    url = os.environ.get("DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path}/keys.sqlite3"
-        return
-    name = f"keycase_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(re.sub(r"/[^/]*$", "/postgres", url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield re.sub(r"/[^/]*$", f"/{name}", url)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
 def _insert(connection, key: str, key_id: int) -> None:
     connection.execute(text("INSERT INTO seoul_operator_keys (id, key, status, request_limit, created_at) "
                             "VALUES (:id, :key, 'issued', 10, CURRENT_TIMESTAMP)"), {"id": key_id, "key": key})
 
 
-def test_the_migration_makes_the_index(tmp_path, migrated_database):
+def test_the_migration_makes_the_index(tmp_path, empty_database_url):
     """On SQLite autogenerate cannot compare expression indexes, so the migration's index is checked here."""
-    app = create_app(TestingConfig({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": migrated_database}))
+    app = create_app(TestingConfig({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": empty_database_url}))
     with app.app_context():
         flask_migrate.upgrade()
         with db.engine.begin() as connection:
@@ -72,8 +49,8 @@ def test_the_migration_makes_the_index(tmp_path, migrated_database):
         db.engine.dispose()
 
 
-def test_the_migration_stops_on_keys_that_already_clash_and_names_them(tmp_path, migrated_database, caplog):
-    app = create_app(TestingConfig({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": migrated_database}))
+def test_the_migration_stops_on_keys_that_already_clash_and_names_them(tmp_path, empty_database_url, caplog):
+    app = create_app(TestingConfig({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": empty_database_url}))
     with app.app_context():
         flask_migrate.upgrade(revision="0012")
         with db.engine.begin() as connection:

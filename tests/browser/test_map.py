@@ -97,3 +97,24 @@ def test_seoul_lots_are_clustered_markers_with_the_legend(live_server, browser_p
     assert "Sejongro" in page.locator("#place-list").inner_text()
     shot(page, "map-seoul-360")
     assert not page.js_errors, page.js_errors
+
+
+def test_a_cluster_shows_its_count_centred_in_its_circle(live_server, browser_page):
+    app = live_server.app
+    with app.app_context():
+        for number in range(4):  # four lots a few hundred metres apart: one cluster at the Seoul view's zoom
+            register_lot(app, infra_id=str(2001 + number),
+                         write={"position_latitude": 37.5730 + number * 0.002, "position_longitude": 126.9769})
+        db.session.remove()
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(f"{live_server.url}/map?focus=seoul")
+    _wait_for_layers(page)
+    icon = page.locator(".leaflet-marker-pane .map-cluster >> visible=true").first
+    icon.wait_for()
+    assert icon.inner_text() == "4"
+    # Leaflet's own stylesheet makes every marker icon a block; the count must still sit in the middle
+    box, label = icon.bounding_box(), icon.locator("span").bounding_box()
+    assert abs((box["x"] + box["width"] / 2) - (label["x"] + label["width"] / 2)) < 3
+    assert abs((box["y"] + box["height"] / 2) - (label["y"] + label["height"] / 2)) < 3
+    assert not page.js_errors, page.js_errors

@@ -216,3 +216,12 @@ def test_a_reference_is_answered_exactly_before_any_partial_match(admin_client, 
     # the same text as a partial plate still finds the look-alike when it is not a reference
     html = admin_client.get("/admin", query_string={"q": wanted.public_ref[3:]}).get_data(as_text=True)
     assert lookalike.public_ref in _refs(html)
+
+
+def test_six_digits_find_a_plate_holding_them_as_well_as_a_phone(admin_client, make_user, make_booking):
+    # a reference's random part can be all digits; searched without its prefix it is a partial plate too
+    plate = make_booking(make_user(), plate="HP123456")
+    phone = make_booking(make_user(), contact_phone="+358 40 712 3456")
+    make_booking(make_user(), plate="XYZ-789", contact_phone="040 765 4321")
+    assert _refs(admin_client.get("/admin", query_string={"q": "123456"}).get_data(as_text=True)) == \
+        {plate.public_ref, phone.public_ref}

@@ -94,11 +94,13 @@ def _text_matches(text: str):
     if "@" in text:  # an e-mail address, not a plate
         criteria.append(_contains(Booking.email_lower, email_lower(text) or ""))
     elif len(digits) >= 6 and not any(ch.isalpha() for ch in text):
-        # a phone (no letters, and no plate of ours is six digits alone; a reference such as RE000060825 is
-        # not a phone): the last eight digits match "040 123 4567", "+358 40 123 4567", "(040) 123 4567" alike
+        # a phone (no letters; a reference such as RE000060825 is not a phone): the last eight digits match
+        # "040 123 4567", "+358 40 123 4567", "(040) 123 4567" alike
         tail = digits[-PHONE_TAIL_DIGITS:]
         criteria.append(Booking.phone_tail == tail if len(tail) == PHONE_TAIL_DIGITS
                         else Booking.phone_tail.like(f"%{tail}"))  # six or seven digits: the end of one
+        # ... or the digits of a plate ("123456" is part of HP-123456 as much as of a phone number)
+        criteria.append(_contains(Booking.plate_key, digits))
     else:
         if plate_key(text):
             criteria.append(_contains(Booking.plate_key, plate_key(text)))

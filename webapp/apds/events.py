@@ -42,6 +42,7 @@ from webapp.apds.wire import Event, Session
 from webapp.bookings import operations
 from webapp.bookings.models import Action, Booking, Status
 from webapp.core.clock import utcnow
+from webapp.core.keys import reseal_rows
 from webapp.core.provider import provider_client
 from webapp.core.sealing import SealingError, keyring_from_config
 from webapp.extensions import db
@@ -77,19 +78,10 @@ def reseal_subscription_secrets() -> tuple[int, int]:
         logged; its deliveries are refused (401) until ``flask --app app apds subscribe``
         replaces the subscription.
     """
-    keyring = keyring_from_config(current_app.config)
-    resealed = unreadable = 0
-    for subscription in db.session.scalars(select(ApdsSubscription).order_by(ApdsSubscription.id)):
-        try:
-            subscription.sealed_secret = keyring.reseal(subscription.sealed_secret, SEALING_PURPOSE)
-        except SealingError:
-            unreadable += 1
-            log.warning("APDS subscription %s: no sealing key opens its secret; left as it is",
-                        subscription.subscription_id)
-        else:
-            resealed += 1
+    counts = reseal_rows(db.session.scalars(select(ApdsSubscription).order_by(ApdsSubscription.id)),
+                         SEALING_PURPOSE, lambda subscription: f"APDS subscription {subscription.subscription_id}")
     db.session.commit()
-    return resealed, unreadable
+    return counts
 
 
 def sign(body: bytes, secret: bytes) -> str:

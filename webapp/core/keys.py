@@ -9,11 +9,16 @@ feature that stores sealed secrets registers how to re-seal them with
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+
+from webapp.core.sealing import SealingError, keyring_from_config
+
+log = logging.getLogger(__name__)
 
 keys_cli = AppGroup("keys", help="Secret keys: re-seal stored secrets after a key rotation.")
 
@@ -24,6 +29,30 @@ Resealer = Callable[[], tuple[int, int]]
 def register_sealed_store(app: Flask, name: str, reseal: Resealer) -> None:
     """Let ``keys rotate`` re-seal the secrets of one store (e.g. "Seoul lot secrets")."""
     app.extensions.setdefault("sealed_stores", {})[name] = reseal
+
+
+def reseal_rows(rows: Iterable, purpose: str, describe: Callable[[object], str]) -> tuple[int, int]:
+    """Seal each row's ``sealed_secret`` anew under the current key (the caller commits).
+
+    Args:
+        rows: objects with a ``sealed_secret`` attribute (a feature's query).
+        purpose: the sealing purpose the secrets were sealed for.
+        describe: names a row in the log ("Seoul lot 7").
+
+    Returns:
+        (resealed, unreadable): a secret no key of the ring opens is left as it is and logged.
+    """
+    keyring = keyring_from_config(current_app.config)
+    resealed = unreadable = 0
+    for row in rows:
+        try:
+            row.sealed_secret = keyring.reseal(row.sealed_secret, purpose)
+        except SealingError:
+            unreadable += 1
+            log.warning("%s: no sealing key opens its secret; left as it is", describe(row))
+        else:
+            resealed += 1
+    return resealed, unreadable
 
 
 @keys_cli.command("rotate")

@@ -20,7 +20,8 @@ from sqlalchemy.orm import selectinload
 
 from webapp.core.clock import utcnow
 from webapp.core.errors import NotFoundError, ValidationError
-from webapp.core.sealing import SealingError, keyring_from_config
+from webapp.core.keys import reseal_rows
+from webapp.core.sealing import keyring_from_config
 from webapp.extensions import db
 from webapp.seoul import receiver_cache, request_counts
 from webapp.seoul.ingest import DEFAULT_REQUEST_LIMIT, seoul_day
@@ -231,15 +232,7 @@ def reseal_lot_secrets() -> tuple[int, int]:
         are left as they are and logged by id; their pushes answer 0001
         until the admin registers the secret again.
     """
-    keyring = keyring_from_config(current_app.config)
-    resealed = unreadable = 0
-    for lot in db.session.scalars(select(SeoulLot).order_by(SeoulLot.id)):
-        try:
-            lot.sealed_secret = keyring.reseal(lot.sealed_secret, SEALING_PURPOSE)
-        except SealingError:
-            unreadable += 1
-            log.warning("Seoul lot %s: no sealing key opens its secret; left as it is", lot.id)
-        else:
-            resealed += 1
+    counts = reseal_rows(db.session.scalars(select(SeoulLot).order_by(SeoulLot.id)), SEALING_PURPOSE,
+                         lambda lot: f"Seoul lot {lot.id}")
     db.session.commit()
-    return resealed, unreadable
+    return counts

@@ -151,7 +151,10 @@ class Booking(db.Model):
     title: Mapped[str] = mapped_column(String(200), default="")
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # what the booking costs as it stands (see bookings.ledger: the ledger posts every change of these)
     amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    amount_at_counter: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
+    cancellation_fee: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     plate: Mapped[str] = mapped_column(String(16), default="", index=True)
     contact_email: Mapped[str | None] = mapped_column(String(254), index=True)
@@ -185,6 +188,9 @@ class Booking(db.Model):
 
     events = relationship("BookingEvent", back_populates="booking", order_by="BookingEvent.id",
                           cascade="all, delete-orphan")
+    # charges and refunds, append-only; bookings.ledger posts them (never assign these by hand)
+    ledger = relationship("LedgerEntry", back_populates="booking", order_by="LedgerEntry.id",
+                          cascade="all, delete-orphan", passive_deletes=True)
 
 
 def plate_key(plate: str | None) -> str:
@@ -229,6 +235,38 @@ event.listen(Booking.__table__, "before_create",
              DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
+#: how a ledger entry is settled: through us, or to the provider on the spot (see ``bookings.ledger``)
+PAID_NOW = "now"
+AT_COUNTER = "counter"
+
+
+class LedgerEntry(db.Model):
+    """One charge (positive) or refund (negative) on a booking, append-only.
+
+    Attributes:
+        settlement: ``"now"`` (paid through us) or ``"counter"`` (paid to the provider on the spot).
+        reason: the booking event's action that moved the money ("provider_call", "extended",
+            "changed", "stopped", "cancelled" …), "opening" for the balance migration 0015 wrote.
+    """
+
+    __tablename__ = "booking_ledger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    settlement: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(40))
+
+    booking = relationship("Booking", back_populates="ledger")
+
+    @property
+    def is_refund(self) -> bool:
+        """Whether the entry gives money back."""
+        return self.amount < 0
+
+
 class BookingEvent(db.Model):
     """An append-only record of a change or a provider call on a booking."""
 
@@ -264,3 +302,7 @@ class AdminAuditEntry(db.Model):
     target: Mapped[str] = mapped_column(String(200), default="")  # a booking reference or a search
     detail: Mapped[str] = mapped_column(Text, default="")
     ip: Mapped[str] = mapped_column(String(45), default="")
+
+
+# the flush hook that posts every change of what a booking costs to its ledger (imported last: it reads the models)
+from webapp.bookings import ledger as _ledger  # noqa: E402, F401

@@ -19,9 +19,6 @@ down_revision = '0014'
 branch_labels = None
 depends_on = None
 
-CHARGED = ('active', 'reserved', 'completed')
-
-
 def upgrade():
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('amount_at_counter', sa.Numeric(precision=10, scale=2), nullable=False,
@@ -46,7 +43,7 @@ def upgrade():
     op.execute(sa.text(
         "INSERT INTO booking_ledger (booking_id, created_at, settlement, amount, currency, reason) "
         "SELECT id, updated_at, 'now', amount, currency, 'opening' FROM bookings "
-        f"WHERE status IN {CHARGED!r} AND amount IS NOT NULL AND amount <> 0"))
+        "WHERE status IN ('active', 'reserved', 'completed') AND amount IS NOT NULL AND amount <> 0"))
 
 
 def downgrade():

@@ -86,8 +86,8 @@ def test_migration_0015_opens_the_ledger_of_existing_bookings_with_what_they_cos
             for ref, status, amount in (("HP-AAAAAA", "completed", "4.20"), ("HP-BBBBBB", "failed", "3.00"),
                                         ("HP-CCCCCC", "active", None)):
                 connection.execute(text(
-                    "INSERT INTO bookings (public_ref, kind, provider, status, title, currency, plate, plate_key, amount, "
-                    "created_at, updated_at, version) VALUES (:ref, 'street_parking', 'helsinki', :status, '', "
+                    "INSERT INTO bookings (public_ref, kind, provider, status, title, currency, plate, plate_key, "
+                    "amount, created_at, updated_at, version) VALUES (:ref, 'street_parking', 'helsinki', :status, '', "
                     "'EUR', '', '', :amount, '2026-11-27 10:00:00', '2026-11-27 10:00:00', 1)"),
                     {"ref": ref, "status": status, "amount": amount})
         flask_migrate.upgrade(revision="0015")

@@ -1,6 +1,21 @@
 // Small progressive enhancements; every page works without JavaScript.
 document.documentElement.classList.add("js-enabled");
 
+// The phone menu: one button opens and closes it; Escape closes it and gives the focus back.
+(() => {
+  const toggle = document.querySelector(".menu-toggle");
+  if (!toggle) return;
+  toggle.hidden = false;
+  const setOpen = (open) => toggle.setAttribute("aria-expanded", String(open));
+  toggle.addEventListener("click", () => setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+})();
+
 document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-autosubmit]");
   if (select) select.form.submit();

@@ -64,6 +64,13 @@ def browser_page():
         browser.close()
 
 
+def open_menu(page) -> None:
+    """Open the site menu where a phone folds it behind its button (a wide page shows it already)."""
+    toggle = page.locator(".menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+
+
 def shot(page, name: str) -> None:
     """Save a screenshot into the git-ignored screenshots folder."""
     SCREENSHOTS.mkdir(exist_ok=True)

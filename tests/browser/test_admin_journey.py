@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import open_menu, shot
 from tests.conftest import DEFAULT_PASSWORD
 from webapp.accounts import users as accounts
 from webapp.accounts import vehicles
@@ -72,6 +72,7 @@ def test_admin_finds_rechecks_and_settles_lost_parkings(live_server, browser_pag
     page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/map"))
+    open_menu(page)
     page.get_by_role("link", name="Admin").first.click()
     page.wait_for_url(re.compile(r"/admin$"))
 

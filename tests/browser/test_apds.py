@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import open_menu, shot
 from tests.conftest import DEFAULT_PASSWORD
 from webapp.accounts import users as accounts
 from webapp.accounts import vehicles
@@ -46,6 +46,7 @@ def test_find_compare_start_watch_occupancy_and_end(live_server, browser_page, a
     page, base = browser_page, live_server.url
     page.set_viewport_size(WIDTHS[size])
     _login(page, base, apds_driver["email"])
+    open_menu(page)
     page.get_by_role("link", name="Car parks").first.click()
     page.wait_for_url(re.compile(r"/carparks/"))
     page.get_by_label("City").select_option("Manchester")

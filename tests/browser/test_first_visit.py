@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import open_menu, shot
 
 pytestmark = pytest.mark.browser
 
@@ -44,12 +44,14 @@ def test_register_login_add_vehicle_map_and_empty_history(live_server, browser_p
     assert "ABC-123" in page.locator("#vehicle-list").inner_text()
     shot(page, "03-vehicles")
 
+    open_menu(page)
     page.get_by_role("link", name="Find parking").first.click()
     page.wait_for_url(re.compile(r"/map"))
     page.locator(".leaflet-container").wait_for()
     assert page.evaluate("typeof L") == "object"  # Leaflet came from our own origin
     shot(page, "04-map")
 
+    open_menu(page)
     page.get_by_role("link", name="My bookings").click()
     page.wait_for_url(re.compile(r"/bookings$"))
     assert "No bookings yet" in page.locator("main").inner_text()

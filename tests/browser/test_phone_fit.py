@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, shot
+from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, open_menu, shot
 from tests.conftest import DEFAULT_PASSWORD
 from tests.web.journey_data import ADMIN_EMAIL, DRIVER_EMAIL, make_journey_data, page_urls
 
@@ -78,6 +78,7 @@ def _switch_language(page, base: str, language: str) -> None:
         page.goto(f"{base}/login")
     if page.evaluate("document.documentElement.lang") == language:
         return
+    open_menu(page)
     with page.expect_navigation():
         page.select_option("#language-select", language)
     assert page.evaluate("document.documentElement.lang") == language

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import open_menu, shot
 from tests.conftest import DEFAULT_PASSWORD
 from webapp.accounts import users as accounts
 from webapp.core.clock import SEOUL, utcnow
@@ -46,6 +46,7 @@ def test_jeju_three_days_electric_full_cover_child_seat_change_cancel(live_serve
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/map"))
 
+    open_menu(page)
     page.get_by_role("link", name="Rent a car").click()
     page.wait_for_url(re.compile(r"/rentals/"))
     pickup = (utcnow().astimezone(SEOUL) + timedelta(days=12)).replace(hour=10, minute=0, second=0, microsecond=0)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import open_menu, shot
 from tests.conftest import DEFAULT_PASSWORD
 from webapp.accounts import users as accounts
 from webapp.accounts import vehicles
@@ -44,6 +44,7 @@ def test_quote_book_change_cancel_voucher(live_server, browser_page, traveller):
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/map"))
 
+    open_menu(page)
     page.get_by_role("link", name="Airport valet").click()
     page.wait_for_url(re.compile(r"/valet/$"))
     # quote Schiphol valet with a wash: the price follows the options
@@ -108,6 +109,7 @@ def test_book_and_voucher_pages_fit_a_phone_in_every_language(live_server, brows
     page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/map"))
+    open_menu(page)
     page.locator("#language-select").select_option(language)
     page.wait_for_load_state("networkidle")
     page.goto(f"{base}/valet/")

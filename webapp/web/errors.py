@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, Response, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from webapp.core.errors import ProviderError, ServiceError, shown_message
 from webapp.extensions import db
@@ -43,6 +43,30 @@ def _own_answer(status: int) -> Response | None:
     for prefix, responder in current_app.extensions.get("error_responders", ()):
         if request.path.startswith(prefix):
             return responder(status)
+    return None
+
+
+def page_for_form_address(path: str) -> str | None:
+    """The nearest page above a form's POST-only address (``/carparks/805432/register`` ->
+    ``/carparks/805432``), or None when no address above it answers a GET.
+
+    After a failed submit the browser shows the form's POST address; reopening it (a reload after
+    the browser was killed, a restored tab, a copied link) is a GET, which must land on the form's
+    page rather than on "Not allowed".
+    """
+    adapter = current_app.url_map.bind("")
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/".join(parts) or "/"
+        for trial in (candidate, candidate + "/"):
+            try:
+                adapter.match(trial, method="GET")
+            except (NotFound, MethodNotAllowed):
+                continue
+            except HTTPException:  # a redirect the map itself would make: the page exists
+                return trial
+            return trial
     return None
 
 
@@ -89,6 +113,10 @@ def register_error_handlers(app: Flask) -> None:
         own = _own_answer(status)
         if own is not None:
             return own
+        if status == 405 and request.method in ("GET", "HEAD") and not is_htmx():
+            page = page_for_form_address(request.path)
+            if page is not None:
+                return redirect(page, code=303)
         return _render(status, titles.get(status, error.name),
                        messages.get(status, _("Something was wrong with the request.")))
 

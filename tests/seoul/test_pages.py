@@ -6,6 +6,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.seoul.support import INFRA_ID, KEY, SECRET_HEX, push_client, register_lot
@@ -89,13 +91,51 @@ def test_chart_of_a_day_of_minute_samples_is_thinned_to_five_minute_points(app, 
 
 def test_calculator_prices_the_stay_without_javascript(driver, lot_id):
     text = _text(driver.get(f"/seoul/lots/{lot_id}?hours=1&minutes=5").get_data(as_text=True))
-    assert "1 hr 5 mins: ₩3,000" in text and "4 extra units × ₩500 = ₩2,000" in text
+    assert "1 hr 5 mins: ₩3,000" in text and "4 extra units × ₩500 ₩2,000" in text
+    assert "Base fee (first 30 mins) ₩1,000" in text
 
 
 def test_calculator_applies_the_day_maximum_and_a_discount(driver, lot_id):
     text = _text(driver.get(f"/seoul/lots/{lot_id}?hours=25&minutes=0&discount=compact").get_data(as_text=True))
-    assert "1 day 1 hr: ₩7,500" in text and "Day 1 capped at the day maximum: ₩12,000" in text
-    assert "Discount −50%: −₩7,500" in text
+    assert "1 day 1 hr: ₩7,500" in text
+    assert "Day 1 of the stay (1 day) Base fee (first 30 mins) ₩1,000 141 extra units × ₩500 ₩70,500 " \
+           "Day maximum ₩12,000 −₩59,500" in text
+    assert "Day 2 of the stay (1 hr) 6 extra units × ₩500 ₩3,000" in text
+    assert "Discount −50% −₩7,500 Total ₩7,500" in text
+
+
+def _won(text: str) -> int:
+    sign = -1 if text.startswith("−") else 1
+    return sign * int(re.sub(r"[^0-9]", "", text))
+
+
+def _price_lines(html: str) -> tuple[list[int], int]:
+    """The amounts of the calculator's lines and its total, as the page shows them."""
+    table = re.search(r'<table class="totals price-lines">(.*?)</table>', html, re.S).group(1)
+    body, foot = table.split("<tfoot>")
+    amounts = [_won(cell.strip()) for cell in re.findall(r'<td class="amount">(.*?)</td>', body, re.S)]
+    return amounts, _won(re.search(r'<th class="amount">(.*?)</th>', foot, re.S).group(1).strip())
+
+
+def test_a_30_hour_stay_shows_its_second_day_and_the_lines_add_up(driver, lot_id):
+    html = driver.get(f"/seoul/lots/{lot_id}?hours=30&minutes=0").get_data(as_text=True)
+    text = _text(html)
+    assert "1 day 6 hrs: ₩24,000" in text
+    assert "Day 2 of the stay (6 hrs) 36 extra units × ₩500 ₩18,000 Day maximum ₩12,000 −₩6,000" in text
+    amounts, total = _price_lines(html)
+    assert sum(amounts) == total == 24_000
+
+
+@settings(max_examples=60, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(minutes=st.integers(1, 72 * 60), discount=st.sampled_from(["", "compact", "national_merit", "many_children"]))
+def test_the_calculator_lines_add_up_to_its_total_for_any_stay_up_to_72_hours(driver, lot_id, minutes, discount):
+    hours, rest = divmod(minutes, 60)
+    html = driver.get(f"/seoul/lots/{lot_id}?hours={hours}&minutes={rest}&discount={discount}",
+                      headers={"HX-Request": "true", "HX-Target": "price-quote"}).get_data(as_text=True)
+    amounts, total = _price_lines(html)
+    assert sum(amounts) == total
+    assert f"₩{total:,}" in re.search(r'<p class="price-total">(.*?)</p>', html, re.S).group(1)
 
 
 def test_calculator_over_htmx_returns_only_the_price_block(driver, lot_id):

@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from webapp.seoul.tariffs import (
     HOLIDAY,
@@ -138,3 +140,38 @@ def test_all_day_and_overnight_hours():
     assert not is_open(night, kst(2026, 11, 24, 6, 0))
     assert is_open(night, kst(2026, 11, 28, 12, 0))  # Saturday: 0000-0000 is all day
     assert hours_text((8 * 60, 22 * 60 + 30)) == "08:00–22:30"
+
+
+# --- the breakdown adds up (issue 22: a 30-hour stay lost its second day's line) ---------------
+
+TARIFFS = st.builds(Tariff, rates=st.integers(0, 5000), time_rate=st.integers(0, 180),
+                    add_rates=st.integers(0, 3000), add_time_rate=st.integers(0, 120),
+                    day_maximum=st.integers(0, 80_000))
+
+
+def _adds_up(quote) -> None:
+    assert sum(line.amount for line in quote.lines) == quote.total
+    for day in quote.days:  # each day's own lines add up to what that day is charged
+        assert sum(line.amount for line in quote.lines if line.day == day.index) == day.charged
+
+
+def test_every_stay_from_1_minute_to_72_hours_has_lines_that_add_up_to_the_total():
+    for minutes in range(1, 72 * 60 + 1):
+        for percent in (0, 30, 50):
+            _adds_up(quote_stay(SAMPLE, minutes, discount_percent=percent))
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(tariff=TARIFFS, minutes=st.integers(1, 72 * 60), percent=st.integers(0, 100))
+def test_the_lines_add_up_for_any_tariff_stay_and_discount(tariff, minutes, percent):
+    quote = quote_stay(tariff, minutes, discount_percent=percent)
+    _adds_up(quote)
+    assert {line.day for line in quote.lines if line.day is not None} <= {day.index for day in quote.days}
+
+
+def test_a_30_hour_stay_has_a_line_for_its_second_day():
+    quote = quote_stay(SAMPLE, 30 * 60)
+    assert [d.charged for d in quote.days] == [12000, 12000]
+    second = [(line.kind, line.amount, line.units) for line in quote.lines if line.day == 1]
+    assert second == [("extra", 18000, 36), ("day_maximum", -6000, 0)]  # 36 started units, capped at 12,000
+    assert quote.total == 24000

@@ -84,6 +84,8 @@ class DayCharge:
     index: int  # 0 for the first 24 hours
     charged: int
     uncapped: int
+    base: int = 0  # the base fee, paid in the first period only
+    units: int = 0  # extra units that start in this period
 
     @property
     def capped(self) -> bool:
@@ -91,8 +93,26 @@ class DayCharge:
 
 
 @dataclass(frozen=True)
+class PriceLine:
+    """One line of a quote's breakdown; the amounts of all lines add up to the quote's total.
+
+    Attributes:
+        kind: ``"base"`` (the base fee), ``"extra"`` (``units`` extra units of ``unit_fee``),
+            ``"day_maximum"`` (the cut down to a period's maximum, negative) or ``"discount"`` (negative).
+        day: the 24-hour period the line belongs to (0 for the first), None for the discount.
+        amount: signed won.
+    """
+
+    kind: str
+    day: int | None
+    amount: int
+    units: int = 0
+    unit_fee: int = 0
+
+
+@dataclass(frozen=True)
 class Quote:
-    """The price of a stay, with its parts for the breakdown."""
+    """The price of a stay, with its parts for the breakdown (``lines`` add up to ``total``)."""
 
     minutes: int
     base_fee: int
@@ -103,6 +123,7 @@ class Quote:
     subtotal: int
     discount: int
     total: int
+    lines: tuple[PriceLine, ...] = ()
 
     @property
     def capped(self) -> bool:
@@ -168,11 +189,31 @@ def quote_stay(tariff: Tariff, minutes: int, discount_percent: int = 0) -> Quote
         total_units += units
         uncapped = (tariff.rates if index == 0 else 0) + units * tariff.add_rates
         charged = min(uncapped, tariff.day_maximum) if tariff.day_maximum > 0 else uncapped
-        days.append(DayCharge(index, charged, uncapped))
+        days.append(DayCharge(index, charged, uncapped, tariff.rates if index == 0 else 0, units))
     subtotal = sum(day.charged for day in days)
     total = subtotal * (100 - discount_percent) // 100
     return Quote(minutes, tariff.rates, total_units, total_units * tariff.add_rates, tuple(days),
-                 discount_percent, subtotal, subtotal - total, total)
+                 discount_percent, subtotal, subtotal - total, total,
+                 _lines(days, tariff.add_rates, subtotal - total))
+
+
+def _lines(days: list[DayCharge], unit_fee: int, discount: int) -> tuple[PriceLine, ...]:
+    """Every period's base fee, extra units and cut to the day maximum, then the discount.
+
+    Every period gets its own lines (a stay of 30 hours shows what its second day adds), so
+    the lines always add up to the total.
+    """
+    lines = []
+    for day in days:
+        if day.index == 0:
+            lines.append(PriceLine("base", 0, day.base))
+        if day.units:
+            lines.append(PriceLine("extra", day.index, day.units * unit_fee, day.units, unit_fee))
+        if day.capped:
+            lines.append(PriceLine("day_maximum", day.index, day.charged - day.uncapped))
+    if discount:
+        lines.append(PriceLine("discount", None, -discount))
+    return tuple(lines)
 
 
 @lru_cache(maxsize=16)

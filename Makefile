@@ -7,6 +7,11 @@ STAMP := $(VENV)/.installed
 CATALOGS := webapp/translations
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# the street map of `make run`: OpenStreetMap's standard tiles (openly licensed, attribution required;
+# fine for a demo's light use, see README "Map tiles" for a deployment). `make run MAP_TILE_URL=` runs
+# without one; offline the map shows names as labels. Never exported: the tests run without tiles.
+MAP_TILE_URL ?= https://tile.openstreetmap.org/{z}/{x}/{y}.png
+MAP_TILE_ATTRIBUTION ?= &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors
 
 .PHONY: install assets translations messages migrate demo run jobs test fuzz lint bench clean
 
@@ -47,6 +52,7 @@ run: demo
 	@$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 & catcher=$$!; \
 	$(FLASK) jobs consume & consumer=$$!; \
 	trap 'kill -INT $$consumer 2>/dev/null; kill $$catcher 2>/dev/null; wait $$consumer' INT TERM EXIT; \
+	MAP_TILE_URL='$(MAP_TILE_URL)' MAP_TILE_ATTRIBUTION='$(MAP_TILE_ATTRIBUTION)' \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## jobs: one job consumer alone (beside gunicorn); start N of them to scale out, see README "Background jobs"

@@ -72,6 +72,9 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     from webapp.cli import register_commands
 
     register_commands(app)
+    if not app.config.get("MAP_TILE_URL") and not app.testing:
+        logging.getLogger(__name__).warning(
+            "no base map: set MAP_TILE_URL and MAP_TILE_ATTRIBUTION (README \"Map tiles\"); the map shows labels")
     return app
 
 

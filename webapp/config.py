@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import webapp.features  # noqa: F401 - registers every feature's API settings
 from webapp.core.provider import api_names, api_spec, provider_settings
@@ -27,6 +28,15 @@ PROVIDER_NAMES = api_names()
 #: the public demo credentials each embedded sandbox accepts (documented in README)
 SANDBOX_DEMO_CREDENTIALS: dict[str, dict[str, str]] = {name: dict(api_spec(name).demo_credentials)
                                                         for name in PROVIDER_NAMES}
+
+
+def tile_origin(tile_url: str | None) -> str | None:
+    """The origin the CSP must allow images from for ``tile_url`` (``https://tile.example.org``;
+    a ``{s}`` subdomain placeholder becomes the CSP's ``*``)."""
+    parts = urlsplit(tile_url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
 
 def _development_secret_key(instance_path: Path) -> str:
@@ -129,9 +139,10 @@ class Config:
         # where drivers reach the app: links in mails sent by jobs, which have no request to take a host from
         public_base_url = (environ.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
         self.PUBLIC_BASE_URL = public_base_url or self.missing_public_base_url()
-        # street tiles need the internet, so they are off unless configured
+        # street tiles come from a tile server on the internet: `make run` configures an openly licensed
+        # one (README "Map tiles"); unset (tests, a deployment without one) the map shows labels instead
         self.MAP_TILE_URL = environ.get("MAP_TILE_URL") or None
-        self.MAP_TILE_ORIGIN = environ.get("MAP_TILE_ORIGIN") or None
+        self.MAP_TILE_ORIGIN = environ.get("MAP_TILE_ORIGIN") or tile_origin(self.MAP_TILE_URL)
         self.MAP_TILE_ATTRIBUTION = environ.get("MAP_TILE_ATTRIBUTION", "")
 
     def missing_secret_key(self) -> str:

@@ -6,8 +6,8 @@
 // Each layer is fetched from its own endpoint (a large one again after each move, for the
 // view only). Popups are built here from the features' plain properties with DOM methods
 // and textContent: provider text never becomes HTML. Point layers are clustered and
-// coloured by free space, areas by zone. Without a configured base map the names are
-// shown as labels from the zoom level `label_zoom` on.
+// coloured by free space, areas by zone. Without a base map (none configured, or its tiles do
+// not load: offline, in a car park) the names are shown as labels from the zoom level `label_zoom` on.
 (function () {
   "use strict";
   const element = document.getElementById("map");
@@ -21,7 +21,9 @@
   // folium opened the map on a fixed default; this page's view (?at=, a provider's tab) is data
   map.setView(config.centre, config.zoom, { animate: false });
   window.parkgoMap = map; // for the browser tests
-  if (!config.tiles) container.classList.add("map-no-tiles");
+  let withTiles = Boolean(config.tiles);
+  const boundFeatures = [];
+  if (!withTiles) container.classList.add("map-no-tiles");
   const narrow = () => map.getSize().x < 600;
   const control = L.control.layers(null, null, { collapsed: narrow() }).addTo(map);
   if (config.marker) {
@@ -85,14 +87,36 @@
     const properties = feature.properties || {};
     layer.on("click", (event) => openPopup(layer, properties, event.latlng));
     // a node, not a string: Leaflet would insert a string tooltip as HTML
+    bindLabel(feature, layer);
+    boundFeatures.push([feature, layer]);
+  }
+
+  function bindLabel(feature, layer) {
+    const properties = feature.properties || {};
     const label = textElement("span", String(properties.title || ""), "", properties.title_lang);
-    if (!config.tiles) {
+    layer.unbindTooltip();
+    if (!withTiles) {
       layer.bindTooltip(label, { permanent: true, direction: feature.geometry.type === "Point" ? "right" : "center",
         className: "map-label", opacity: 0.9 });
     } else {
       layer.bindTooltip(label);
     }
   }
+
+  // A base map that cannot load (no signal) leaves the map grey: fall back to labels, as without one.
+  // Tiles may have failed before this script ran, so a look after a few seconds backs up the event.
+  function withoutTiles() {
+    if (!withTiles) return;
+    withTiles = false;
+    container.classList.add("map-no-tiles");
+    boundFeatures.forEach(([feature, bound]) => bindLabel(feature, bound));
+  }
+  map.eachLayer((layer) => {
+    if (!(layer instanceof L.TileLayer)) return;
+    const anyLoaded = () => Boolean(layer.getContainer() && layer.getContainer().querySelector(".leaflet-tile-loaded"));
+    layer.on("tileerror", () => { if (!anyLoaded()) withoutTiles(); });
+    window.setTimeout(() => { if (!anyLoaded()) withoutTiles(); }, 4000);
+  });
 
   function clusterIcon(cluster) {
     const count = cluster.getChildCount();

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+
+import pytest
 
 from tests.maps.support import add_areas
 from tests.seoul.support import register_lot
@@ -45,16 +48,38 @@ def test_page_names_each_layer_endpoint_and_carries_no_features(app, client):
     assert config["styles"]["zone-1"]["fillColor"] and config["tiles"] is None
 
 
-def test_legend_and_the_tile_hint_are_html(client, app):
+def test_legend_is_html_and_a_missing_base_map_is_the_admins_concern_not_the_drivers(client, app, make_user,
+                                                                                      login):
     html = client.get("/map").get_data(as_text=True)
     legend = html.split('class="map-legend"', 1)[1].split("</section>", 1)[0]
     for label in ("Zone 1", "Zone 2", "Zone 3", "Plenty of spaces", "Few spaces", "Full", "No live data"):
         assert label in legend
-    assert "MAP_TILE_URL" in html
+    assert "MAP_TILE_URL" not in html  # a note for the developer was shown to every driver (issue 17)
+    login(make_user("admin@example.com", role="admin"))
+    assert "MAP_TILE_URL" in client.get("/admin").get_data(as_text=True)
     app.config["MAP_TILE_URL"] = "http://127.0.0.1:8080/{z}/{x}/{y}.png"
+    assert "MAP_TILE_URL" not in client.get("/admin").get_data(as_text=True)
     html = client.get("/map").get_data(as_text=True)
-    assert "MAP_TILE_URL" not in html.split("<main", 1)[1].split("data-config", 1)[0]
     assert _config(html)["tiles"]["url"] == "http://127.0.0.1:8080/{z}/{x}/{y}.png"
+
+
+@pytest.mark.parametrize(("url", "origin"), [
+    ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://tile.openstreetmap.org"),
+    ("https://{s}.tiles.example.org/{z}/{x}/{y}.png", "https://*.tiles.example.org"),
+    ("http://127.0.0.1:8080/{z}/{x}/{y}.png", "http://127.0.0.1:8080"),
+    ("/tiles/{z}/{x}/{y}.png", None),  # our own origin: 'self' covers it
+    (None, None),
+])
+def test_the_csp_allows_the_tile_servers_origin_derived_from_its_url(url, origin):
+    from webapp.config import tile_origin
+    assert tile_origin(url) == origin
+
+
+def test_make_run_configures_an_openly_licensed_base_map_with_its_attribution():
+    makefile = (Path(__file__).parents[2] / "Makefile").read_text()
+    assert "MAP_TILE_URL ?= https://tile.openstreetmap.org/{z}/{x}/{y}.png" in makefile
+    assert "OpenStreetMap</a> contributors" in makefile
+    assert "export MAP_TILE_URL" not in makefile  # the tests run without tiles (offline)
 
 
 def test_provider_tab_lists_25_per_page_with_links_that_work_without_javascript(app, client):

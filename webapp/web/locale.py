@@ -68,10 +68,18 @@ def duration(value: timedelta | int | float | Decimal) -> str:
 
 
 def current_language() -> str:
-    """Profile language, else the switcher's choice, else the browser's, else English."""
+    """A link's ``?lang=``, else the profile language, else the switcher's choice, else the browser's,
+    else English.
+
+    ``?lang=`` wins for that page only (a link shared in Finnish opens in Finnish, whoever opens it);
+    it changes no setting, so it adds no session cookie either.
+    """
     supported = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and background work speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    asked = request.args.get("lang", "")
+    if asked in supported:
+        return asked
     if current_user and current_user.is_authenticated and current_user.language in supported:
         return current_user.language
     if session.get("language") in supported:

@@ -26,6 +26,16 @@
   if (!withTiles) container.classList.add("map-no-tiles");
   const narrow = () => map.getSize().x < 600;
   const control = L.control.layers(null, null, { collapsed: narrow() }).addTo(map);
+  // Leaflet writes its controls' titles in English: the page's language instead
+  [[".leaflet-control-zoom-in", "zoom_in"], [".leaflet-control-zoom-out", "zoom_out"],
+    [".leaflet-control-layers-toggle", "layers"]].forEach(([selector, key]) => {
+    const node = container.querySelector(selector);
+    const text = config.controls && config.controls[key];
+    if (node && text) {
+      node.title = text;
+      node.setAttribute("aria-label", text);
+    }
+  });
   if (config.marker) {
     L.circleMarker(config.marker, { radius: 11, color: "#0b5cad", weight: 3, fill: false }).addTo(map);
   }

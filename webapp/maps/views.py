@@ -19,6 +19,7 @@ import logging
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from webapp.maps.layers import LayerFeatures, ListPage, ListQuery, RawJSON, find_layer, registered_layers
 from webapp.maps.search import BBox, parse_point, search_words
@@ -105,6 +106,8 @@ def _map_config(layers, focus, at, language: str, known_totals: dict[str, int]) 
         "tiles": {"url": tile_url, "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION", "")}
         if tile_url else None,
         "layers": entries, "styles": STYLES, "label_zoom": 15,
+        # Leaflet's own control titles are English: the script puts these in their place
+        "controls": {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "layers": _("Layers")},
     }
 
 

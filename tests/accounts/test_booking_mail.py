@@ -49,3 +49,24 @@ def test_failed_pending_and_detached_bookings_get_no_mail(app, make_user, make_b
     assert booking_mail.send_booking_notices(now) == 0 and outbox == []
 
 
+
+
+@pytest.mark.parametrize(("language", "start"), [
+    (None, "06/12/2026, 11:08 (Finland Time)"),  # browser language: British English
+    ("en", "06/12/2026, 11:08 (Finland Time)"),
+    ("fi", "6.12.2026 11.08 (aikavyöhyke: Suomi)"),
+    ("sv", "2026-12-06 11:08 (Finlandtid)"),
+    ("ko", "26. 12. 6. 오전 11:08 (핀란드 시간)"),
+])
+def test_mail_times_are_in_the_readers_format_with_the_zone_named(app, make_user, make_booking, outbox, language,
+                                                                 start):
+    from datetime import UTC, datetime
+    user = make_user("zone@example.com", language=language, name="", phone="") if language else \
+        make_user("zone@example.com")
+    starts = datetime(2026, 12, 6, 9, 8, tzinfo=UTC)  # 11:08 in Helsinki
+    make_booking(user, status=Status.ACTIVE, starts_at=starts, ends_at=starts + timedelta(hours=2),
+                 created_at=starts)
+    assert booking_mail.send_booking_notices(starts + timedelta(minutes=1)) == 1
+    (mail,) = outbox
+    assert start in mail.body, mail.body
+    assert "12/6/26" not in mail.body and "AM" not in mail.body

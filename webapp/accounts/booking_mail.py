@@ -21,7 +21,7 @@ from webapp.accounts import notices
 from webapp.accounts.models import BookingNotice, User
 from webapp.bookings.history import PAID
 from webapp.bookings.models import Booking, Status
-from webapp.core.clock import utcnow
+from webapp.core.clock import locale_for, utcnow
 from webapp.core.jobs import EVERY_MINUTE, app_periodic_task
 from webapp.extensions import db
 
@@ -79,7 +79,7 @@ def send_booking_notices(now: datetime | None = None) -> int:
             continue
         user = db.session.get(User, booking.user_id)
         links = _links(booking)
-        with force_locale((user.language if user else None) or "en"):
+        with force_locale(locale_for(user.language if user else None)):
             subject = (_l("Booked: %(title)s", title=booking.title) if kind == CONFIRMED
                        else _l("Your parking ends soon: %(title)s", title=booking.title))
             template = "account/mail/booking_confirmed.txt" if kind == CONFIRMED else "account/mail/parking_ending.txt"

@@ -13,7 +13,7 @@ from functools import reduce
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, get_timezone_location
 from babel.lists import format_list
 from babel.units import format_unit
 
@@ -55,6 +55,23 @@ def format_moment(value: datetime, locale: Locale | str, zone: ZoneInfo, part: s
     if part == "time":
         return format_time(value, "short", tzinfo=zone, locale=locale)
     return format_datetime(value, "short", tzinfo=zone, locale=locale)
+
+
+def locale_for(language: str | None) -> str:
+    """The Babel locale of one of our languages: English is written the British way (24-hour clock, day
+    first), as drivers in Europe expect — babel's bare ``en`` is American (``12/6/26, 11:08 AM``)."""
+    return "en_GB" if language in (None, "", "en") else language
+
+
+def zone_name(zone: ZoneInfo, locale: Locale | str) -> str:
+    """A zone as ``locale`` names it, from CLDR: ``Finland Time``, ``aikavyöhyke: Suomi``,
+    ``Finlandtid``, ``핀란드 시간`` — said beside a time read far from where it applies (a mail, a receipt)."""
+    return get_timezone_location(zone, locale=locale)
+
+
+def format_moment_in_zone(value: datetime, locale: Locale | str, zone: ZoneInfo) -> str:
+    """``format_moment`` with the zone named: ``06/12/2026, 14:52 (Finland Time)``."""
+    return f"{format_moment(value, locale, zone)} ({zone_name(zone, locale)})"
 
 
 def format_duration(value: timedelta | int | float | Decimal, locale: Locale | str) -> str:

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from webapp.accounts import users as accounts
 from webapp.accounts.auth_views import _safe_next
-from webapp.core.clock import PROVIDER_ZONES, format_duration, format_moment
+from webapp.core.clock import PROVIDER_ZONES, format_duration, format_moment, format_moment_in_zone, locale_for
 from webapp.core.money import format_money, format_money_per
 
 bp = Blueprint("locale", __name__)
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["when_in_zone"] = when_in_zone
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.globals["booking_zone"] = booking_zone
@@ -41,6 +42,12 @@ def when(value: datetime | None, zone: ZoneInfo | None = None) -> str:
     """``{{ booking.ends_at|when(booking_zone(booking)) }}`` -> ``27/11/2026, 14:28`` (en), ``27.11.2026 14.28``
     (fi): the one date-and-time format of the page's language; no time -> ``–``."""
     return "–" if value is None else format_moment(value, get_locale() or "en_GB", zone or _default_zone())
+
+
+def when_in_zone(value: datetime | None, zone: ZoneInfo | None = None) -> str:
+    """``when`` with the zone named (``06/12/2026, 14:52 (Finland Time)``), for text read away from the
+    place: mails, receipts."""
+    return "–" if value is None else format_moment_in_zone(value, get_locale() or "en_GB", zone or _default_zone())
 
 
 def day(value: datetime | None, zone: ZoneInfo | None = None) -> str:
@@ -89,8 +96,7 @@ def current_language() -> str:
 
 def formatting_locale() -> str:
     """The Babel locale: British conventions for English (24-hour clock, day first), as drivers in Europe expect."""
-    language = current_language()
-    return "en_GB" if language == "en" else language
+    return locale_for(current_language())
 
 
 @bp.post("/language")

@@ -77,7 +77,7 @@ def test_list_refresh_is_a_block_for_htmx(client, driver):
 def test_place_page_has_rates_calculator_and_forms(client, driver):
     page = client.get(f"/carparks/{ARNDALE}").get_data(as_text=True)
     assert "Arndale General Public Tariff" in page and "Evening Flat Rate" in page
-    assert "up to 1 hr" in page and "£3.70" in page and "£20.50" in page
+    assert "under 1 hr" in page and "£3.70" in page and "£20.50" in page
     assert "Pay by phone" in page and "Register my plate" in page and "Find my session" in page
 
 

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from webapp.apds import rates
+from webapp.apds import rate_text, rates
 from webapp.apds.models import ApdsPlace, ApdsTariffSet
 from webapp.apds.wire import RateTable, RightSpecification
 from webapp.bookings.adapter import CancelNotOfferedError, Place, PriceBreakdown, PriceLine, RemoteBooking
@@ -134,13 +134,9 @@ class ApdsAdapter:
         lines = [PriceLine(label=quote.rate_name or _("Parking"), amount=quote.total - quote.tax,
                            quantity=format_duration(timedelta(seconds=quote.stay_seconds), locale))]
         for row in rows:
-            start_of, end_of = (None if s is None else format_duration(timedelta(seconds=s), locale)
-                                for s in (row.from_seconds, row.to_seconds))
-            band = (f"{start_of}–{end_of}" if start_of and end_of else _("up to %(time)s", time=end_of) if end_of
-                    else _("from %(time)s", time=start_of) if start_of else "")
+            # the band as the engine charges it, in the page's language (not the platform's looser English)
             per = row.per_seconds // 60 if row.per_seconds and row.per_seconds % 60 == 0 else None
-            lines.append(PriceLine(label=row.description or row.kind, quantity=band, rate=row.value,
-                                   rate_per_minutes=per))
+            lines.append(PriceLine(label=rate_text.row_label(row), rate=row.value, rate_per_minutes=per))
         if quote.tax:
             lines.append(PriceLine(label=_("Tax"), amount=quote.tax))
         notes = (_("The rate lines of the car park's rate table; the first line is what the stay cost."),)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, or_, select, tuple_, update
 
-from webapp.apds import rates
+from webapp.apds import rate_text, rates
 from webapp.apds.models import ApdsPlace, ApdsTariffSet
 from webapp.apds.wire import RateTable, RightSpecification
 from webapp.core.clock import LONDON, utcnow
@@ -279,8 +279,122 @@ def quote_minutes(place_id: str, minutes: int, now: datetime | None = None) -> r
 
 
 def rate_tables(place: ApdsPlace) -> list[tuple[RightSpecification, RateTable, list[rates.RateRow]]]:
-    """What the place page lists: each right specification, its table and its readable rows."""
+    """Each right specification of the place, its table and its readable rows."""
     return [(spec, table, rates.readable_rows(table)) for spec, table in rate_options(place)]
+
+
+@dataclass(frozen=True)
+class ReadableRate:
+    """A rate table as the place page shows it, in the reader's language (``rate_text``).
+
+    Attributes:
+        name: the table's name (the platform's, a proper name).
+        when: when it applies (each period of its right specification).
+        rows: each line's band label with the line.
+        notes: longer stays, stay limits, the day maximum, the minimum charge.
+        currency: the table's currency.
+        tax_included: whether the lines include VAT; ``tax_rate`` the rate added when not.
+    """
+
+    name: str
+    when: tuple[str, ...]
+    rows: tuple[tuple[str, rates.RateRow], ...]
+    notes: tuple[str, ...]
+    currency: str
+    tax_included: bool
+    tax_rate: Decimal | None
+
+
+def readable_rates(place: ApdsPlace) -> list[ReadableRate]:
+    """The place's rate tables written from their bands, days and hours (what the engine charges)."""
+    readable = []
+    for spec, table in rate_options(place):
+        collection = table.collections[0] if table.collections else None
+        currency = collection.currency if collection else "GBP"
+        rows = rates.readable_rows(table)
+        readable.append(ReadableRate(
+            name=table.name, when=tuple(rate_text.period_label(period) for period in spec.periods),
+            rows=tuple((rate_text.row_label(row), row) for row in rows),
+            notes=tuple(rate_text.terms_notes(rates.table_terms(table), currency,
+                                              max_value=collection.max_value if collection else None,
+                                              min_value=collection.min_value if collection else None)),
+            currency=currency, tax_included=collection.tax_included if collection else True,
+            tax_rate=collection.tax_rate if collection else None))
+    return readable
+
+
+#: a shorter stay in the band below is offered when the chosen one is at most this far into its band
+CHEAPER_WITHIN = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class StayPrice:
+    """The price of a stay of whole minutes, the band it falls in, and a cheaper stay just shorter.
+
+    Attributes:
+        minutes: the stay.
+        quote: its price (None: the place does not sell it then).
+        band: the label of the tier the stay is in (its table's band), None for rates charged by time.
+        cheaper_minutes: the longest stay of the band below, when the chosen stay is no more than
+            ``CHEAPER_WITHIN`` into its band and that stay costs less ("1 hr £6.70 — 59 mins £3.70").
+        cheaper: that stay's price.
+    """
+
+    minutes: int
+    quote: rates.Quote | None
+    band: str | None = None
+    cheaper_minutes: int | None = None
+    cheaper: rates.Quote | None = None
+
+
+def price_stay_minutes(place: ApdsPlace, start: datetime, minutes: int) -> StayPrice:
+    """The price of ``minutes`` entering at ``start``, with its band and a cheaper shorter stay.
+
+    Raises:
+        ValidationError: the place does not sell that stay then.
+    """
+    quote = quote_stay(place, start, timedelta(minutes=minutes))
+    table = next((table for _spec, table in rate_options(place) if table.id == quote.rate_table_id), None)
+    row = next((row for row in rates.readable_rows(table) if row.covers(quote.stay_seconds)), None) \
+        if table is not None and quote.stay_seconds <= rates.table_terms(table).cycle_seconds else None
+    if row is None:
+        return StayPrice(minutes, quote)
+    shorter = (row.from_seconds - 1) // 60 if row.from_seconds else 0
+    if shorter < 1 or timedelta(minutes=minutes - shorter) > CHEAPER_WITHIN + timedelta(minutes=1):
+        return StayPrice(minutes, quote, band=rate_text.row_label(row))
+    try:
+        cheaper = quote_stay(place, start, timedelta(minutes=shorter))
+    except ValidationError:
+        cheaper = None
+    if cheaper is None or cheaper.total >= quote.total:
+        return StayPrice(minutes, quote, band=rate_text.row_label(row))
+    return StayPrice(minutes, quote, band=rate_text.row_label(row), cheaper_minutes=shorter, cheaper=cheaper)
+
+
+def price_minutes(place_id: str, minutes: int, now: datetime | None = None) -> StayPrice:
+    """"How much for …": the price of ``minutes`` from now at a place, its band and a cheaper stay.
+
+    Raises:
+        NotFoundError: no such place.
+        ValidationError: not a positive number of minutes, or a stay the place does not sell.
+    """
+    if minutes <= 0:
+        raise ValidationError({"minutes": str(_l("Enter a number of minutes greater than zero."))})
+    now = now or utcnow()
+    return price_stay_minutes(get_place(place_id, now), now, minutes)
+
+
+def preset_prices(place_id: str, choices, now: datetime | None = None) -> dict[int, StayPrice]:
+    """The price of each preset stay (minutes) from now; a stay the place does not sell has no quote."""
+    now = now or utcnow()
+    place = get_place(place_id, now)
+    prices = {}
+    for minutes in choices:
+        try:
+            prices[minutes] = price_stay_minutes(place, now, minutes)
+        except ValidationError:
+            prices[minutes] = StayPrice(minutes, None)
+    return prices
 
 
 @dataclass(frozen=True)

@@ -271,7 +271,24 @@ def price_at_place(options: list[tuple[RightSpecification, RateTable]], local_st
 
 @dataclass(frozen=True)
 class RateRow:
-    """One readable line of a rate table for the place page."""
+    """One line of a rate table as a driver reads it: its band exactly as ``price_stay`` charges it.
+
+    Attributes:
+        description: the platform's own words for the line (as sent; they may be looser than the
+            band: seed 003 calls ``P3600S``–``P7199S`` "up to 2 hours").
+        kind: the rate-line type.
+        charge: how the line charges: ``"stay"`` — a stay from ``from_seconds`` to ``to_seconds``
+            costs ``value`` (a tier); ``"time"`` — every started ``per_seconds`` of the stay's time
+            between ``from_seconds`` and ``to_seconds`` costs ``value``; ``"once"`` — ``value``
+            once per stay (for stays of ``from_seconds`` or more, when given).
+        value: the line's amount (before tax the table adds).
+        from_seconds: the band's first second (a stay that long is in it), None for no start.
+        to_seconds: the band's end, exclusive (a stay that long is in the next band), None for no end.
+        to_inclusive: ``to_seconds`` is the band's last second, not the next band's first: the last
+            tier, which prices every stay past its end up to a whole cycle (``price_stay`` prices a
+            whole cycle as its last second), or up to ``maxTime`` when that is shorter.
+        per_seconds: the period of a ``"time"`` line.
+    """
 
     description: str
     kind: str
@@ -279,16 +296,73 @@ class RateRow:
     from_seconds: int | None
     to_seconds: int | None
     per_seconds: int | None
+    charge: str = "stay"
+    to_inclusive: bool = False
+
+    def covers(self, seconds: int) -> bool:
+        """Whether a stay of ``seconds`` falls in this row's band (a ``"stay"`` row; one cycle at most)."""
+        if self.charge != "stay":
+            return False
+        if self.from_seconds is not None and seconds < self.from_seconds:
+            return False
+        if self.to_seconds is None:
+            return True
+        return seconds <= self.to_seconds if self.to_inclusive else seconds < self.to_seconds
+
+
+@dataclass(frozen=True)
+class TableTerms:
+    """What a rate table says besides its lines, as ``price_stay`` applies it.
+
+    Attributes:
+        cycle_seconds: the length of one cycle (a day, or the longest band).
+        cycle_price: what one whole cycle costs (net, as the lines are written); a longer stay
+            pays it for every whole cycle, then the lines for the rest.
+        longest_seconds: the longest stay the table sells (``maxTime``), None for no limit.
+        shortest_seconds: a shorter stay is charged as this long (``minTime``), None for none.
+    """
+
+    cycle_seconds: int
+    cycle_price: Decimal
+    longest_seconds: int | None
+    shortest_seconds: int | None
+
+    @property
+    def sells_longer_than_a_cycle(self) -> bool:
+        return self.longest_seconds is None or self.longest_seconds > self.cycle_seconds
 
 
 def readable_rows(table: RateTable) -> list[RateRow]:
-    """The lines of the table's first collection, in sequence, with durations in seconds."""
+    """The lines of the table's first collection, in sequence, each with its band as the engine reads it."""
+    collection = _collection(table, None)
+    cycle = _cycle(collection)
+    longest = parse_duration(collection.max_time) if collection.max_time else None
+    tier_ends = [band_end(line.duration_end) for line in collection.lines if _is_tier(line) and line.duration_end]
+    last_tier_end = max(tier_ends) if tier_ends else None
     rows = []
-    for line in sorted(_collection(table, None).lines, key=lambda line: line.sequence):
+    for line in sorted(collection.lines, key=lambda line: line.sequence):
         end = band_end(line.duration_end)
-        rows.append(RateRow(description=line.description, kind=line.kind, value=line.value,
-                            from_seconds=_start(line) if line.duration_start else None,
-                            to_seconds=end + 1 if end is not None else None,
-                            per_seconds=parse_duration(line.increment_period)
-                            if line.increment_period and not _is_tier(line) else None))
+        start = _start(line) if line.duration_start else None
+        if line.kind == "flatRate":
+            rows.append(RateRow(description=line.description, kind=line.kind, value=line.value, charge="once",
+                                from_seconds=start or None, to_seconds=None, per_seconds=None))
+        elif _is_tier(line):
+            to, inclusive = (end + 1 if end is not None else None), False
+            if end is None or end == last_tier_end:  # the last tier: up to a whole cycle (or maxTime)
+                to, inclusive = (min(cycle, longest) if longest else cycle), True
+            rows.append(RateRow(description=line.description, kind=line.kind, value=line.value, charge="stay",
+                                from_seconds=start or 0, to_seconds=to, to_inclusive=inclusive, per_seconds=None))
+        else:
+            rows.append(RateRow(description=line.description, kind=line.kind, value=line.value, charge="time",
+                                from_seconds=start or 0, to_seconds=end + 1 if end is not None else None,
+                                per_seconds=parse_duration(line.increment_period)))
     return rows
+
+
+def table_terms(table: RateTable) -> TableTerms:
+    """The cycle, its price and the stay limits of the table's first collection."""
+    collection = _collection(table, None)
+    cycle = _cycle(collection)
+    return TableTerms(cycle_seconds=cycle, cycle_price=_cycle_price(collection, cycle - 1),
+                      longest_seconds=parse_duration(collection.max_time) if collection.max_time else None,
+                      shortest_seconds=parse_duration(collection.min_time) or None if collection.min_time else None)

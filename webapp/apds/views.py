@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 from webapp.accounts import vehicles
 from webapp.apds import places, sessions
 from webapp.apds.forms import (
+    DURATIONS,
     ExtendSessionForm,
     ParkedHereForm,
     PayRunningForm,
@@ -126,13 +127,14 @@ def _place_page(place_id: str, *, quote_form=None, start_form=None, register_for
         quote_form = QuoteForm(formdata=None, meta={"csrf": False})
     if quote is None and quote_form.minutes.data and not quote_form.errors:
         try:
-            quote = places.quote_minutes(place_id, quote_form.minutes.data)
+            quote = places.price_minutes(place_id, quote_form.minutes.data)
         except ValidationError as error:
             apply_errors(quote_form, error)
     if start_form is None:
         start_form = StartSessionForm(formdata=None)
         start_form.idempotency_key.data = new_idempotency_key()
     start_form.set_choices(own)
+    presets = places.preset_prices(place_id, DURATIONS) if block is None and own else {}
     zone = places.place_zone(place)
     if register_form is None:
         register_form = RegisterPlateForm(formdata=None, expires_on=(utcnow() + timedelta(days=30)).astimezone(zone)
@@ -144,7 +146,8 @@ def _place_page(place_id: str, *, quote_form=None, start_form=None, register_for
     here_form.set_vehicles(own)
     return page_or_block(
         "apds/place.html", block, ("occupancy", "price_calc"), status=status, place=place,
-        availability=places.Availability.of(place), tables=places.rate_tables(place), quote_form=quote_form,
+        availability=places.Availability.of(place), tables=places.readable_rates(place), quote_form=quote_form,
+        presets=presets,
         quote=quote, start_form=start_form, register_form=register_form, here_form=here_form, vehicles=own,
         conflicts=conflicts, running=running, pay_form=pay_form, searched=searched, now=utcnow(), zone=zone)
 
@@ -168,7 +171,7 @@ def quote(place_id: str):
     price = None
     if form.validate():
         try:
-            price = places.quote_minutes(place_id, form.minutes.data)
+            price = places.price_minutes(place_id, form.minutes.data)
         except ValidationError as error:
             apply_errors(form, error)
     return _place_page(place_id, quote_form=form, quote=price, status=200 if price else 422, block="price_calc")

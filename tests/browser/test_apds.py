@@ -72,7 +72,7 @@ def test_find_compare_start_watch_occupancy_and_end(live_server, browser_page, a
     expect(page.locator("#occupancy")).to_contain_text("free")
     assert "free" in before
 
-    page.locator("#start label.chip", has_text="2 hr").click()
+    page.locator("#start label.chip", has_text=re.compile(r"^\s*2 hrs · £9.20")).click()  # not "2 hrs 59 mins would be"
     page.get_by_role("button", name="Start parking").click()
     page.wait_for_url(re.compile(r"/carparks/sessions/AP-"))
     expect(page.locator("#flash-area")).to_contain_text("Parking started")

@@ -36,6 +36,19 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   }
 });
 
+// After a failed submit the form's error summary (or its alert) takes the focus, so it is in view on a
+// phone and read out, however far down the page the form is. The same when htmx swaps in a refused form.
+function focusErrorSummary(root) {
+  const summary = root.matches && root.matches("[data-error-summary]") ? root : root.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
+}
+focusErrorSummary(document);
+document.addEventListener("htmx:afterSwap", (event) => {
+  // a live preview while the driver types must not take the focus away: only a submit moves it
+  const trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+  if (trigger && trigger.type === "submit") focusErrorSummary(event.detail.target);
+});
+
 // "Print" buttons (a receipt): the page's print stylesheet does the rest.
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();

@@ -99,6 +99,18 @@ def _check_invalid_markers(page: Page, text: str) -> list[str]:
     return problems
 
 
+def _check_error_summary(page: Page) -> list[str]:
+    """A refused form starts with a summary that takes the focus and links to every field in error."""
+    invalid = [a.get("id") for _, a, _ in page.elements if a.get("aria-invalid") == "true" and a.get("type") != "hidden"]
+    if not invalid:
+        return []
+    summaries = [a for _, a, _ in page.elements if "data-error-summary" in a]
+    if not summaries or summaries[0].get("tabindex") != "-1":
+        return ["no focusable error summary above the fields in error"]
+    links = {a.get("href") for tag, a, _ in page.elements if tag == "a"}
+    return [f"the summary does not link to #{field_id}" for field_id in invalid if f"#{field_id}" not in links]
+
+
 def _messages(text: str) -> tuple[dict[str, list[str]], list[str]]:
     """The sentences of each field's message (by its id), and of the messages tied to no field
     (form alerts, messages without an id), each as often as the page says it."""
@@ -216,6 +228,8 @@ def test_every_form_refuses_bad_values_once_beside_each_field(app, client, journ
             text = answer.get_data(as_text=True)
             page = Page(text)
             found = _bad_attributes(page) + _check_invalid_markers(page, text)
+            if form["method"] == "post":  # a GET form is a live calculator or a filter: its message shows live
+                found += _check_error_summary(page)
             values: dict[str, set] = {}  # by name: several forms of a page may have a field of that name
             for tag, a, _ in page.elements:
                 if tag == "input" and a.get("name"):

@@ -101,7 +101,8 @@ def _check_invalid_markers(page: Page, text: str) -> list[str]:
 
 def _check_error_summary(page: Page) -> list[str]:
     """A refused form starts with a summary that takes the focus and links to every field in error."""
-    invalid = [a.get("id") for _, a, _ in page.elements if a.get("aria-invalid") == "true" and a.get("type") != "hidden"]
+    invalid = [a.get("id") for _, a, _ in page.elements
+               if a.get("aria-invalid") == "true" and a.get("type") != "hidden"]
     if not invalid:
         return []
     summaries = [a for _, a, _ in page.elements if "data-error-summary" in a]

@@ -49,6 +49,32 @@ document.addEventListener("htmx:afterSwap", (event) => {
   if (trigger && trigger.type === "submit") focusErrorSummary(event.detail.target);
 });
 
+// A wide table that scrolls sideways in its wrapper must be reachable by keyboard (arrow keys scroll a
+// focused region): the wrapper becomes a named, focusable region while, and only while, it scrolls.
+function makeScrollersReachable() {
+  document.querySelectorAll(".table-scroll").forEach((wrapper) => {
+    const scrolls = wrapper.scrollWidth > wrapper.clientWidth + 1;
+    if (scrolls && !wrapper.hasAttribute("tabindex")) {
+      const table = wrapper.querySelector("table");
+      const caption = table && table.caption ? table.caption.textContent.trim() : "";
+      const heading = wrapper.closest("section, main") && wrapper.closest("section, main").querySelector("h1, h2");
+      wrapper.setAttribute("tabindex", "0");
+      wrapper.setAttribute("role", "region");
+      if (!wrapper.hasAttribute("aria-label") && !wrapper.hasAttribute("aria-labelledby")) {
+        wrapper.setAttribute("aria-label", caption || (heading ? heading.textContent.trim() : ""));
+      }
+      wrapper.dataset.madeReachable = "true";
+    } else if (!scrolls && wrapper.dataset.madeReachable) {
+      wrapper.removeAttribute("tabindex");
+      wrapper.removeAttribute("role");
+      delete wrapper.dataset.madeReachable;
+    }
+  });
+}
+makeScrollersReachable();
+window.addEventListener("resize", makeScrollersReachable);
+document.addEventListener("htmx:afterSettle", makeScrollersReachable);
+
 // "Print" buttons (a receipt): the page's print stylesheet does the rest.
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();

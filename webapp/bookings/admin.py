@@ -16,7 +16,7 @@ from sqlalchemy import asc, desc, func, or_, select, union
 from webapp.accounts.models import User
 from webapp.bookings import operations
 from webapp.bookings.adapter import can_look_up
-from webapp.bookings.history import get_booking_for_admin
+from webapp.bookings.history import get_booking_for_admin, listing_options
 from webapp.bookings.lifecycle import transition
 from webapp.bookings.models import (
     PHONE_TAIL_DIGITS,
@@ -131,7 +131,7 @@ def search_bookings(filters: SearchFilters, page: int = 1) -> Page:
     text = " ".join((filters.query or "").split())[:200]
     if text and not any((filters.provider, filters.kind, filters.status, filters.date_from, filters.date_to)):
         # a reference is answered exactly through its index first, before any partial match
-        exact = list(db.session.scalars(select(Booking).where(
+        exact = list(db.session.scalars(select(Booking).options(*listing_options()).where(
             or_(Booking.public_ref == text.upper(), Booking.provider_ref == text)).limit(PAGE_SIZE)))
         if exact:
             return Page(rows=exact, page=1, pages=1, total=len(exact))
@@ -155,7 +155,7 @@ def search_bookings(filters: SearchFilters, page: int = 1) -> Page:
     column, direction = SORTS.get(filters.sort, SORTS["newest"])
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, page), 10**6)
-    rows = list(db.session.scalars(query.order_by(direction(column), desc(Booking.id))
+    rows = list(db.session.scalars(query.options(*listing_options()).order_by(direction(column), desc(Booking.id))
                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     return Page(rows=rows, page=page, pages=pages, total=total)
 
@@ -164,7 +164,7 @@ def needs_attention(now: datetime | None = None, limit: int = 200) -> list[Booki
     """Bookings whose provider side is not known (unknown, or pending past the grace), oldest first."""
     now = now or utcnow()
     return list(db.session.scalars(
-        select(Booking).where(or_(Booking.status == Status.UNKNOWN,
+        select(Booking).options(*listing_options()).where(or_(Booking.status == Status.UNKNOWN,
                                   (Booking.status == Status.PENDING) & (Booking.created_at < now - PENDING_GRACE)))
         .order_by(Booking.created_at).limit(limit)
     ))

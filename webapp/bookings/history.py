@@ -7,19 +7,21 @@ import csv
 import io
 import logging
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, case, func, inspect, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.functions import FunctionElement
 
 from webapp.bookings.adapter import Place, PriceBreakdown
-from webapp.bookings.models import Booking, Status
+from webapp.bookings.models import AT_COUNTER, PAID_NOW, Booking, LedgerEntry, Status
 from webapp.bookings.registry import adapter_for
 from webapp.core.clock import utcnow
 from webapp.core.errors import NotFoundError
+from webapp.core.money import amount as to_amount
 from webapp.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -29,11 +31,19 @@ PAGE_SIZE = 25
 MAX_PAGE = 1_000_000
 
 
+def listing_options() -> list:
+    """Loader options for a page that lists bookings: each row's ledger (what it cost) and its feature's
+    detail row (its title) come in one query each for the whole page, never one per row."""
+    details = [selectinload(relationship) for relationship in inspect(Booking).relationships
+               if not relationship.uselist]
+    return [selectinload(Booking.ledger), *details]
+
+
 def list_bookings(user_id: int, page: int = 1) -> tuple[list[Booking], bool]:
     """The user's bookings, newest first, one page; returns (rows, has_more)."""
     page = min(max(1, page), MAX_PAGE)
     rows = list(db.session.scalars(
-        select(Booking).where(Booking.user_id == user_id)
+        select(Booking).options(*listing_options()).where(Booking.user_id == user_id)
         .order_by(Booking.created_at.desc(), Booking.id.desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     ))
@@ -90,12 +100,22 @@ class HistoryFilters:
 
 @dataclass(frozen=True)
 class MonthTotal:
-    """What the driver paid in one month and currency."""
+    """What the driver's bookings of one month (by their start) cost, in one currency, from the ledger.
+
+    At-the-counter money counts: the driver paid it too (to the rent company on the spot), so ``total``
+    is paid now plus at the counter, after refunds, and the page shows the counter part on its own line.
+    """
 
     month: date
     currency: str
-    total: Decimal
+    paid_now: Decimal
+    at_counter: Decimal
+    refunded: Decimal
     count: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.paid_now + self.at_counter
 
 
 @dataclass(frozen=True)
@@ -146,30 +166,62 @@ def driver_history(user_id: int, filters: HistoryFilters | None = None, page: in
     filters = filters or HistoryFilters()
     base = _filtered(user_id, filters)
     is_current = Booking.status.in_(CURRENT) & (Booking.ends_at.is_(None) | (Booking.ends_at > now))
-    current = list(db.session.scalars(base.where(is_current).order_by(Booking.starts_at, Booking.id)))
+    listed = base.options(*listing_options())
+    current = list(db.session.scalars(listed.where(is_current).order_by(Booking.starts_at, Booking.id)))
     past_query = base.where(~is_current)
     past_total = db.session.scalar(select(func.count()).select_from(past_query.subquery())) or 0
     page = min(max(1, page), MAX_PAGE)
-    past = list(db.session.scalars(past_query.order_by(func.coalesce(Booking.starts_at, Booking.created_at).desc(),
-                                                       Booking.id.desc())
+    past = list(db.session.scalars(listed.where(~is_current)
+                                   .order_by(func.coalesce(Booking.starts_at, Booking.created_at).desc(),
+                                             Booking.id.desc())
                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     return History(current=current, past=past, page=page, pages=max(1, math.ceil(past_total / PAGE_SIZE)),
                    past_total=past_total, totals=monthly_totals(user_id, filters))
 
 
+class month_of(FunctionElement):
+    """``YYYY-MM`` of a UTC timestamp column, in SQL on SQLite and PostgreSQL alike."""
+
+    type = String()
+    inherit_cache = True
+    name = "month_of"
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element, compiler, **kw):
+    # SQLite keeps UTCDateTime as naive UTC text ("2026-12-06 12:39:30.000000")
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(month_of, "postgresql")
+def _month_of_postgresql(element, compiler, **kw):
+    # timestamptz: the month in UTC, as SQLite's text has it, whatever the session's time zone
+    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+
 def monthly_totals(user_id: int, filters: HistoryFilters | None = None) -> list[MonthTotal]:
-    """What the driver paid per month and currency (newest month first), over the filtered bookings."""
-    query = _filtered(user_id, filters or HistoryFilters()).where(Booking.status.in_(PAID),
-                                                                  Booking.amount.is_not(None))
-    sums: dict[tuple[date, str], list] = defaultdict(lambda: [Decimal(0), 0])
-    for booking in db.session.scalars(query):
-        when = booking.starts_at or booking.created_at
-        key = (date(when.year, when.month, 1), booking.currency)
-        sums[key][0] += booking.amount
-        sums[key][1] += 1
-    return [MonthTotal(month, currency, total, count)
-            for (month, currency), (total, count) in sorted(sums.items(), key=lambda item: (item[0][0], item[0][1]),
-                                                            reverse=True)]
+    """What the driver's bookings cost per month of their start and per currency, newest month first.
+
+    Summed in SQL from the ledger (``booking_ledger``), over the filtered bookings: what was paid
+    now and at the counter, after refunds, and the refunds themselves; a month counts the bookings
+    that moved money in it (a cancelled one with its fee, or with everything refunded, included).
+    """
+    booking_ids = _filtered(user_id, filters or HistoryFilters()).with_only_columns(Booking.id)
+    month = month_of(func.coalesce(Booking.starts_at, Booking.created_at)).label("month")
+    now_part = func.sum(case((LedgerEntry.settlement == PAID_NOW, LedgerEntry.amount), else_=0))
+    counter_part = func.sum(case((LedgerEntry.settlement == AT_COUNTER, LedgerEntry.amount), else_=0))
+    refunds = func.sum(case(((LedgerEntry.settlement == PAID_NOW) & (LedgerEntry.amount < 0), -LedgerEntry.amount),
+                            else_=0))
+    rows = db.session.execute(
+        select(month, LedgerEntry.currency, now_part, counter_part, refunds,
+               func.count(func.distinct(LedgerEntry.booking_id)))
+        .select_from(LedgerEntry).join(Booking, Booking.id == LedgerEntry.booking_id)
+        .where(LedgerEntry.booking_id.in_(booking_ids.scalar_subquery()))
+        .group_by(month, LedgerEntry.currency)
+        .order_by(month.desc(), LedgerEntry.currency.desc()))
+    return [MonthTotal(date(int(key[:4]), int(key[5:7]), 1), currency, to_amount(paid_now or 0, currency),
+                       to_amount(at_counter or 0, currency), to_amount(refunded or 0, currency), count)
+            for key, currency, paid_now, at_counter, refunded, count in rows]
 
 
 def driver_plates(user_id: int) -> list[str]:

@@ -29,10 +29,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
-from webapp.bookings.models import AT_COUNTER, PAID_NOW, Booking, BookingEvent, LedgerEntry, Status
+from webapp.bookings.models import (
+    AT_COUNTER,
+    PAID_NOW,
+    Booking,
+    BookingEvent,
+    LedgerEntry,
+    Outcome,
+    Status,
+    event_label,
+)
 from webapp.core.money import amount as to_amount
 
 SETTLEMENTS = (PAID_NOW, AT_COUNTER)
@@ -69,6 +79,11 @@ class MoneySummary:
     def has_refund(self) -> bool:
         return self.refunded > 0
 
+    @property
+    def uses_counter(self) -> bool:
+        """Whether any of the money was ever due at the counter (the page then says what is due there)."""
+        return any(entry.settlement == AT_COUNTER for entry in self.entries)
+
 
 def summary(booking: Booking) -> MoneySummary:
     """The booking's money from its ledger (loaded with the booking: use ``selectinload(Booking.ledger)``
@@ -83,6 +98,16 @@ def summary(booking: Booking) -> MoneySummary:
         refunded=-sum((e.amount for e in entries if e.settlement == PAID_NOW and e.amount < 0), zero),
         paid_now=by_settlement[PAID_NOW], at_counter=by_settlement[AT_COUNTER], entries=entries,
     )
+
+
+#: reasons that are no booking event's action
+_OWN_REASONS = {"opening": _l("Balance when payments were first recorded"), "adjusted": _l("Adjusted")}
+
+
+def entry_label(entry: LedgerEntry) -> str:
+    """What moved the money, in the page's language: the label of the event the entry was posted for."""
+    own = _OWN_REASONS.get(entry.reason)
+    return str(own) if own is not None else event_label(entry.reason, Outcome.OK)
 
 
 def owed(booking: Booking) -> dict[str, Decimal]:

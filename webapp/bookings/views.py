@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.bookings import history as booking_history
-from webapp.bookings import receipts
+from webapp.bookings import ledger, receipts
 from webapp.bookings.models import KINDS, Status, event_label
 from webapp.bookings.registry import booking_title
 from webapp.web.locale import current_language, money
@@ -20,8 +20,10 @@ bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 
 def init_app(app: Flask) -> None:
     """Status and event words for every template, from the one place that defines them; a booking's
-    places and price breakdown for the driver's and the admin's booking page."""
+    places and price breakdown for the driver's and the admin's booking page; its money from the ledger
+    (``money_summary``, ``ledger_entry_label``) for every page that shows what a booking cost."""
     app.jinja_env.globals.update(status_label=status_label, event_label=event_label, kind_label=kind_label,
+                                 money_summary=ledger.summary, ledger_entry_label=ledger.entry_label,
                                  booking_title=lambda booking: booking_title(booking, current_language()),
                                  where_and_price=lambda booking: booking_history.where_and_price(
                                      booking, current_language()))

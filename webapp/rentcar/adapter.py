@@ -17,12 +17,13 @@ from decimal import Decimal
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
+from webapp.bookings import ledger
 from webapp.bookings.adapter import Place, PriceBreakdown, PriceLine, RemoteBooking
 from webapp.bookings.models import Booking, Status
 from webapp.core.errors import ProviderNotFoundError
 from webapp.core.money import format_money
 from webapp.core.provider import provider_client
-from webapp.rentcar.models import Rental  # noqa: F401 - the detail table is registered with the app here
+from webapp.rentcar.models import Rental  # the detail table is registered with the app here
 from webapp.rentcar.pricing import from_korean
 from webapp.rentcar.wire import Reservation
 
@@ -30,6 +31,10 @@ from webapp.rentcar.wire import Reservation
 #: takes the company seconds; several sweeps' worth of margin)
 LATE_COMMIT_MARGIN = timedelta(minutes=10)
 CANCELLED = "취소"
+#: what a cancelled rental costs: nothing. Seed 001 "예약취소" has no fee: revcancel is possible until
+#: R예약변경가능시간 and refused after it (0601), so a cancellation the company accepts is free (whatever
+#: was paid through us is refunded; nothing stays due at the counter).
+CANCELLATION_FEE = Decimal(0)
 
 
 def reservation_payload(reservation: Reservation) -> dict:
@@ -37,8 +42,13 @@ def reservation_payload(reservation: Reservation) -> dict:
     return reservation.model_dump(mode="json", by_alias=True)
 
 
-def apply_reservation(booking: Booking, reservation: Reservation) -> None:
-    """Copy the company's reservation onto our booking and rental (the company's figures win)."""
+def apply_reservation(booking: Booking, reservation: Reservation, extra_fees: dict[int, int] | None = None) -> None:
+    """Copy the company's reservation onto our booking and rental (the company's figures win).
+
+    Args:
+        extra_fees: each listed extra's fee (by gid) for the reservation's dates, when the caller
+            asked the company for them (a change of dates re-prices per-day extras).
+    """
     rental = booking.rental
     rental.revnum = reservation.revnum
     rental.model_name = reservation.model_name or rental.model_name
@@ -51,6 +61,35 @@ def apply_reservation(booking: Booking, reservation: Reservation) -> None:
     booking.starts_at = from_korean(reservation.starts_at)
     booking.ends_at = from_korean(reservation.ends_at)
     booking.amount = reservation.total
+    booking.amount_at_counter = at_counter(reservation)
+    _reprice_listed_extras(rental, reservation, extra_fees or {})
+
+
+def at_counter(reservation: Reservation) -> int:
+    """What the driver pays the company on the spot rather than through us (seed 001 "예약접수" reply):
+    R직불예정금액 (paid directly: ``custfee``) and R후불금액 (extras paid afterwards: ``addetcitem
+    iscustfee=0``); the rest (R거래처미납) is the agency's to settle, which is what the driver paid us."""
+    return max(0, min(reservation.total, reservation.paid_directly + reservation.postpaid))
+
+
+def _reprice_listed_extras(rental: Rental, reservation: Reservation, fees: dict[int, int]) -> None:
+    """Keep each listed extra's fee in step with the company's R기타요금 (its sum of the extras).
+
+    A per-day extra (a pocket Wi-Fi) costs more when the rental is moved or made longer, and the
+    company's reply gives only the sum: the listed fees were those of the old dates, so the manage
+    page's "Extras ₩35,000" stood beside a list adding up to ₩25,000. The fees the change asked the
+    company for (``etclist_r`` for the new dates) replace the old ones when they add up to the
+    company's sum; a lone extra takes the sum itself. Otherwise (an extra the counter added, which
+    we do not list) the difference stays a line of its own in ``price_breakdown``.
+    """
+    extras = list(rental.extras or [])
+    if not extras or sum(int(extra.get("fee") or 0) for extra in extras) == reservation.extras_fee:
+        return
+    repriced = [{**extra, "fee": int(fees.get(extra.get("gid"), extra.get("fee") or 0))} for extra in extras]
+    if sum(extra["fee"] for extra in repriced) == reservation.extras_fee:
+        rental.extras = repriced
+    elif len(extras) == 1 and reservation.extra_names == [extras[0].get("name")]:
+        rental.extras = [{**extras[0], "fee": reservation.extras_fee}]
 
 
 class RentalAdapter:
@@ -78,7 +117,7 @@ class RentalAdapter:
         return booking.created_at + LATE_COMMIT_MARGIN
 
     def cancel_remote(self, booking: Booking) -> None:
-        """Cancel the company's reservation (before its R예약변경가능시간).
+        """Cancel the company's reservation (before its R예약변경가능시간), free of charge (``CANCELLATION_FEE``).
 
         Raises:
             ProviderError: e.g. 0601 past the deadline.
@@ -86,6 +125,7 @@ class RentalAdapter:
         rental = booking.rental
         provider_client("rentcar").cancel_reservation(rental.company_code, booking.provider_ref,
                                                       dealer_ref=rental.dealer_ref, reason="support")
+        booking.cancellation_fee = CANCELLATION_FEE
 
     def describe_place(self, booking: Booking, language: str) -> list[Place]:
         """The company's pick-up and return: the places the company named (R출발장소, R반납장소).
@@ -125,8 +165,9 @@ class RentalAdapter:
         if rental.extras_fee != listed:
             lines.append(PriceLine(label=_("Extras"), amount=Decimal(rental.extras_fee - listed)))
         notes = ()
-        if rental.custfee:
-            notes = (_("Paid at the counter: %(amount)s", amount=format_money(rental.custfee, booking.currency,
+        counter = ledger.summary(booking).at_counter  # what is still due there, as the payments say
+        if counter:
+            notes = (_("Paid at the counter: %(amount)s", amount=format_money(counter, booking.currency,
                                                                            get_locale() or "en")),)
         total = booking.amount if booking.amount is not None else Decimal(rental.car_fee + rental.insurance_fee
                                                                           + rental.extras_fee)

@@ -49,12 +49,8 @@ class Rental(db.Model):
 
     @property
     def total(self) -> int:
+        """The rental's price (what is paid now and at the counter: the booking's ledger says which)."""
         return self.car_fee + self.insurance_fee + self.extras_fee
-
-    @property
-    def paid_now(self) -> int:
-        """What the driver pays us now: the rest is paid at the counter (custfee)."""
-        return max(0, self.total - self.custfee)
 
 
 class RentcarApiCost(db.Model):

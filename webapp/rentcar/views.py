@@ -310,10 +310,14 @@ def confirm_change(ref: str):
     form = ConfirmChangeForm(formdata=request.form)
     if not form.validate():
         abort(400)
+    # each booked extra's previewed fee (extra_fee__<gid>), shown beside it once the company confirms
+    extra_fees = {int(name.removeprefix("extra_fee__")): _int(name) for name in request.form
+                  if name.startswith("extra_fee__") and name.removeprefix("extra_fee__").isdigit()}
     try:
         rentals.confirm_change(current_user.id, ref, form.version.data, _parse_time(form.start.data),
                                _parse_time(form.end.data), form.cover.data, form.car_fee.data,
-                               form.insurance_fee.data, form.extras_fee.data, mid=form.mid.data)
+                               form.insurance_fee.data, form.extras_fee.data, mid=form.mid.data,
+                               extra_fees=extra_fees)
     except (ConflictError, ValidationError, rentals.ProviderFailedError) as error:
         flash(error.message, "error")
         return see_other(url_for("rentals.rental", ref=ref))

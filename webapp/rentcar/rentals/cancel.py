@@ -1,4 +1,8 @@
-"""Cancel a booked rental with the driver's reason (``revcancel``), before the company's deadline."""
+"""Cancel a booked rental with the driver's reason (``revcancel``), before the company's deadline.
+
+A cancellation the company accepts costs nothing (seed 001 has no cancellation fee, only the
+deadline): the ledger refunds what was paid through us, and nothing stays due at the counter.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from webapp.core.clock import utcnow
 from webapp.core.errors import ProviderError, ProviderFailedError, ValidationError
 from webapp.extensions import db
 from webapp.rentcar import availability
+from webapp.rentcar.adapter import CANCELLATION_FEE
 from webapp.rentcar.messages import driver_message
 from webapp.rentcar.rentals.lookup import changeable_rental, claim_for_change, note_failure
 from webapp.rentcar.rentals.shared import Meter, rentcar_client
@@ -44,6 +49,7 @@ def cancel_rental(user_id: int, public_ref: str, expected_version: int, reason: 
     except ProviderError as error:
         note_failure(booking, error, "revcancel", user_id, meter, now)
         raise ProviderFailedError(driver_message(error)) from error
+    booking.cancellation_fee = CANCELLATION_FEE  # the ledger refunds what was paid through us
     transition(booking, Action.CANCELLED, to=Status.CANCELLED, actor=operations.actor_for(user_id),
                message=f"revcancel: {reason}"[:2000])
     availability.invalidate(booking.starts_at, booking.ends_at)

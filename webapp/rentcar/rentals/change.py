@@ -42,6 +42,10 @@ class ChangePreview:
     difference: int
     mid: int | None = None  # another model of the same company, or None to keep the car
     model_name: str = ""
+    #: each booked extra's fee for the new dates (gid -> fee): per-day extras change with the dates
+    extra_fees: tuple[tuple[int, int], ...] = ()
+    #: the rental is paid at the counter: so is the difference (nothing is charged or refunded now)
+    at_counter: bool = False
 
 
 
@@ -83,13 +87,14 @@ def preview_change(user_id: int, public_ref: str, start: datetime | None, end: d
             if ins is None:
                 raise ValidationError({"cover": str(_l("Choose a cover."))})
             ins_fee = ins.fee
-        extras_fee = 0
+        extras_fee, extra_fees = 0, ()
         if rental.extras:
             extras = rentcar_client().extra_list(to_korean(start), to_korean(end),
                                                  models=[f"{rental.company_code}${model}"])
             meter.add("etclist_r")
             fees = {e.gid: e.fee for e in extras}
-            extras_fee = sum(fees.get(e["gid"], e["fee"]) for e in rental.extras)
+            extra_fees = tuple((e["gid"], fees.get(e["gid"], e["fee"])) for e in rental.extras)
+            extras_fee = sum(fee for _gid, fee in extra_fees)
     except ProviderError as error:
         raise ProviderFailedError(driver_message(error)) from error
     finally:
@@ -97,7 +102,13 @@ def preview_change(user_id: int, public_ref: str, start: datetime | None, end: d
         db.session.commit()
     total = car_fee + ins_fee + extras_fee
     return ChangePreview(start, end, cover, car_fee, ins_fee, extras_fee, total, total - rental.total,
-                         mid=new_mid, model_name=car.name if new_mid else "")
+                         mid=new_mid, model_name=car.name if new_mid else "", extra_fees=extra_fees,
+                         at_counter=paid_at_counter(rental))
+
+
+def paid_at_counter(rental: Rental) -> bool:
+    """Whether the rental was reserved "pay at the counter" (``custfee`` the whole price, seed 001 revadd)."""
+    return rental.custfee > 0
 
 
 def _own_car_fee(rental: Rental, start, end, meter: Meter) -> Car:
@@ -127,11 +138,15 @@ def change_rental(user_id: int, public_ref: str, expected_version: int, preview:
     meter = Meter()
     meter.add("revupdate")
     old = (booking.starts_at, booking.ends_at)
+    # A rental paid at the counter stays paid there, difference included: revupdate keeps the old
+    # R직불예정금액 unless told (seed 001 "예약변경": custfee, with feesumchk), which left the difference
+    # to be paid through us ("paid now ₩133,600" on a pay-at-the-counter rental moved by two days).
+    custfee = preview.total if paid_at_counter(rental) else None
     try:
         reservation = rentcar_client().update_reservation(
             rental.company_code, rental.revnum, start=to_korean(preview.start), end=to_korean(preview.end),
             mid=preview.mid or rental.mid, option_ins=option_ins, insid=insid, fee_sum_check=preview.total,
-            dealer_ref=rental.dealer_ref)
+            dealer_ref=rental.dealer_ref, custfee=custfee)
     except ProviderError as error:
         note_failure(booking, error, "revupdate", user_id, meter, now)
         raise ProviderFailedError(driver_message(error)) from error
@@ -140,7 +155,7 @@ def change_rental(user_id: int, public_ref: str, expected_version: int, preview:
         rental.mid = preview.mid
         rental.model_english = ROMANISED.get(reservation.model_name, "")
         booking.title = f"{reservation.model_name} · {rental.company_name}"[:200]
-    apply_reservation(booking, reservation)
+    apply_reservation(booking, reservation, extra_fees=dict(preview.extra_fees))
     operations.record(booking, Action.CHANGED, actor=operations.actor_for(user_id),
                       message=f"revupdate: {reservation.starts_at:%Y-%m-%d %H:%M}–{reservation.ends_at:%Y-%m-%d %H:%M}"
                               f" KST, total {reservation.total}", payload=reservation_payload(reservation))
@@ -152,8 +167,13 @@ def change_rental(user_id: int, public_ref: str, expected_version: int, preview:
 
 def confirm_change(user_id: int, public_ref: str, expected_version: int, start: datetime | None,
                    end: datetime | None, cover: str, car_fee: int, insurance_fee: int, extras_fee: int,
-                   now: datetime | None = None, mid: int | None = None) -> Booking:
+                   now: datetime | None = None, mid: int | None = None,
+                   extra_fees: dict[int, int] | None = None) -> Booking:
     """Book the change the driver previewed, at the previewed total (``feesumchk``).
+
+    Args:
+        extra_fees: the previewed fee of each booked extra (gid -> fee), shown beside it afterwards
+            when they add up to the company's sum.
 
     Raises:
         as ``change_rental``; ValidationError for a bad window.
@@ -161,5 +181,6 @@ def confirm_change(user_id: int, public_ref: str, expected_version: int, start: 
     now = now or utcnow()
     validate_window(start, end, now)
     total = car_fee + insurance_fee + extras_fee
-    preview = ChangePreview(start, end, cover, car_fee, insurance_fee, extras_fee, total, 0, mid=mid)
+    preview = ChangePreview(start, end, cover, car_fee, insurance_fee, extras_fee, total, 0, mid=mid,
+                            extra_fees=tuple((extra_fees or {}).items()))
     return change_rental(user_id, public_ref, expected_version, preview, now=now)

@@ -13,6 +13,7 @@ the body that was sent, until support settles it with 247Parking's answer.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -20,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.bookings.adapter import Place, PriceBreakdown, PriceLine, RemoteBooking
 from webapp.bookings.models import Booking
+from webapp.core.clock import utcnow
 from webapp.core.errors import ProviderError
 from webapp.core.money import format_money
 from webapp.core.provider import provider_client
@@ -61,12 +63,20 @@ class ValetAdapter:
         return NO_DEADLINE
 
     def cancel_remote(self, booking: Booking) -> None:
-        """Set the reservation's status to ``canceled`` at 247Parking.
+        """Set the reservation's status to ``canceled`` at 247Parking, at its cancellation terms.
+
+        The answer carries no refund (seed 004), so ``cancellation_fee`` is what the terms keep now
+        (``pricing.cancellation_terms``, as the reservation page promises).
 
         Raises:
             ProviderError: refused (e.g. after the drop-off) or not reachable.
         """
         provider_client("parking247").update_status(booking.provider_ref, "canceled")
+        detail = booking.valet
+        if detail is not None:
+            total = booking.amount or Decimal(0)
+            booking.cancellation_fee = pricing.cancellation_terms(total, detail.insurance, detail.drop_off,
+                                                                  utcnow()).fee(total)
 
     def describe_place(self, booking: Booking, language: str) -> list[Place]:
         """Where the car is handed over: the location's public address (the seed names the location only)."""

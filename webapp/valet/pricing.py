@@ -35,7 +35,8 @@ SERVICES = ("valet", "shuttle", "combi_vs", "combi_sv")
 LOCATIONS = ("schiphol", "pta", "amsterdam_centrum")
 PAYMENTS = ("ideal", "mc", "visa", "maestro", "contant", "via_partner")
 WASH_LEVELS = (0, 1, 2, 3, 4)
-#: cancelled at least this long before the drop-off, everything is refunded
+#: cancelled at least this long before the drop-off, everything is refunded (the price list's
+#: ``free_cancellation_hours``; this is its default)
 FREE_CANCELLATION = timedelta(hours=24)
 
 
@@ -53,6 +54,7 @@ class PriceList:
     cancellation_insurance: Decimal
     card_surcharge: dict[str, Decimal]
     discount_codes: dict[str, dict]
+    free_cancellation: timedelta = FREE_CANCELLATION
 
 
 @cache
@@ -68,6 +70,7 @@ def price_list(path: Path = PRICE_LIST) -> PriceList:
         leather_care=Decimal(raw["leather_care"]), cancellation_insurance=Decimal(raw["cancellation_insurance"]),
         card_surcharge={method: Decimal(amount) for method, amount in raw["card_surcharge"].items()},
         discount_codes=raw["discount_codes"],
+        free_cancellation=timedelta(hours=int(raw.get("free_cancellation_hours", 24))),
     )
 
 
@@ -239,6 +242,10 @@ class CancellationTerms:
     free_until: datetime  # until then everything (but an insurance premium) is refunded
     possible: bool  # False from the drop-off on
 
+    def fee(self, total: Decimal) -> Decimal:
+        """What a cancellation on these terms still costs: the total less the refund."""
+        return max(total - self.refund, Decimal(0)).quantize(CENT)
+
 
 def cancellation_terms(total: Decimal, insured: bool, drop_off: datetime, now: datetime,
                        prices: PriceList | None = None) -> CancellationTerms:
@@ -250,7 +257,7 @@ def cancellation_terms(total: Decimal, insured: bool, drop_off: datetime, now: d
     """
     prices = prices or price_list()
     premium = prices.cancellation_insurance if insured else Decimal(0)
-    free_until = drop_off - FREE_CANCELLATION
+    free_until = drop_off - prices.free_cancellation
     if now >= drop_off:
         return CancellationTerms(Decimal("0.00"), free_until, possible=False)
     refund = total - premium if (now < free_until or insured) else Decimal(0)

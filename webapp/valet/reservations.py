@@ -270,6 +270,9 @@ def cancel_valet(user_id: int, public_ref: str, expected_version: int, now: date
     except ProviderError as error:
         _note_failure(booking, error, "cancel")
         raise ProviderFailedError(_failure_message(error)) from error
+    # 247Parking's answer carries no refund (seed 004 "PUT /reservering/:resnr/status/": the number
+    # only), so the cancellation costs what the terms the page promised keep; the ledger refunds the rest
+    booking.cancellation_fee = view.terms.fee(booking.amount or Decimal(0))
     transition(booking, Action.CANCELLED, to=Status.CANCELLED, actor=operations.actor_for(user_id),
                message=f"refund {view.terms.refund:.2f} {booking.currency}")
     db.session.commit()

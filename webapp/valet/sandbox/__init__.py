@@ -33,6 +33,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from flask import Flask, jsonify, render_template_string, request
@@ -118,6 +119,11 @@ class Parking247:
     def reservation(self, number: str) -> store.Reservation | None:
         """One reservation as 247Parking holds it."""
         return store.get_reservation(self.engine, number)
+
+    def refund(self, number: str) -> Decimal | None:
+        """What 247Parking refunded for cancelling ``number`` (None: not cancelled)."""
+        refund = store.refund_of(self.engine, number)
+        return None if refund is None else Decimal(refund)
 
 
 def create_sandbox(state_dir: Path, credentials: dict[str, str]) -> Flask:
@@ -258,8 +264,12 @@ def create_sandbox(state_dir: Path, credentials: dict[str, str]) -> Flask:
         if not target:
             raise rules.Refusal("Verplicht veld ontbreekt: status")
         departure = rules.parse_time(reservation.fields["vertrek_timestamp"], "vertrek_timestamp")
-        rules.check_status_change(reservation.status, target, departure, state.now())
+        now = state.now()
+        rules.check_status_change(reservation.status, target, departure, now)
         store.save_reservation(engine, reservation.number, status=target)
+        if target == "canceled":
+            refund = rules.refund_on_cancel(reservation.fields, Decimal(reservation.total), state.prices, now)
+            store.record_cancellation(engine, reservation.number, f"{refund:.2f}", now.isoformat())
         app.extensions["faults"].after_commit()
         return envelope({"reserveringsnummer": reservation.number}, "success", 200,
                         f"Booking status is updated to {target}")

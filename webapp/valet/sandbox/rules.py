@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -203,6 +203,21 @@ def check_status_change(current: str, target: str, departure: datetime, now: dat
         raise Refusal("Noshow kan pas na de vertrektijd worden gemeld")
     if target == "noshow" and current != "active":
         raise Refusal(f"Een reservering met status {current} kan geen noshow worden")
+
+
+def refund_on_cancel(fields: dict, total: Decimal, prices: dict, now: datetime) -> Decimal:
+    """What 247Parking gives back for a cancellation at ``now``, by the terms published with its prices.
+
+    Cancelled at least ``free_cancellation_hours`` before the drop-off: everything but the cancellation
+    insurance; later, only an insured reservation is refunded (less the premium). The seed's status
+    answer does not carry it: it is 247Parking's own record (the sandbox keeps it, tests read it).
+    """
+    departure = parse_time(fields["vertrek_timestamp"], "vertrek_timestamp")
+    insured = _flag(fields, "annuleringsverzekering")
+    premium = Decimal(prices["cancellation_insurance"]) if insured else Decimal(0)
+    free_until = departure - timedelta(hours=int(prices.get("free_cancellation_hours", 24)))
+    refund = total - premium if (now < free_until or insured) else Decimal(0)
+    return max(refund, Decimal(0)).quantize(CENT, ROUND_HALF_UP)
 
 
 def days_of(fields: dict) -> int:

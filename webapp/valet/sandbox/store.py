@@ -51,6 +51,15 @@ reservations = Table(
     Column("fields", Text, nullable=False),  # the reservation's parameters as JSON
 )
 
+#: what 247Parking refunded for each cancelled reservation (its own record: the API does not answer it)
+cancellations = Table(
+    "cancellations",
+    metadata,
+    Column("number", String, primary_key=True),
+    Column("refund", String, nullable=False),
+    Column("cancelled_at", String, nullable=False),
+)
+
 
 @dataclass(frozen=True)
 class Reservation:
@@ -161,6 +170,21 @@ def save_reservation(engine: Engine, number: str, *, fields: dict | None = None,
                                             ("total", total), ("status", status)) if value is not None}
     with engine.begin() as conn:
         conn.execute(update(reservations).where(reservations.c.number == number.upper()).values(**values))
+
+
+def record_cancellation(engine: Engine, number: str, refund: str, cancelled_at: str) -> None:
+    """Keep what was refunded for cancelling ``number`` (the first cancellation only: a repeat is harmless)."""
+    with engine.begin() as conn:
+        if conn.execute(select(cancellations.c.number).where(cancellations.c.number == number.upper())).first():
+            return
+        conn.execute(cancellations.insert().values(number=number.upper(), refund=refund, cancelled_at=cancelled_at))
+
+
+def refund_of(engine: Engine, number: str) -> str | None:
+    """What was refunded for cancelling ``number``, or None when it was not cancelled."""
+    with engine.connect() as conn:
+        return conn.execute(select(cancellations.c.refund).where(cancellations.c.number == (number or "").upper())
+                            ).scalar()
 
 
 def all_reservations(engine: Engine) -> list[Reservation]:

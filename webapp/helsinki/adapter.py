@@ -14,6 +14,7 @@ booking's reference, or is already linked to another booking, is never ours.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from babel.dates import format_datetime, format_time
 from flask_babel import get_locale
@@ -73,6 +74,7 @@ class StreetParkingAdapter:
             ProviderError: e.g. 1204 when the regret time is over.
         """
         provider_client("helsinki").cancel_parking(booking.provider_ref)
+        booking.cancellation_fee = Decimal(0)  # a parking the city deleted costs nothing (the ledger refunds it)
 
     def describe_place(self, booking: Booking, language: str) -> list[Place]:
         """The area: its name and street in ``language``, postal code, area code and zone, on the map."""

@@ -260,7 +260,9 @@ def cancel_parking(user_id: int, public_ref: str, expected_version: int, languag
     except ProviderError as error:
         _note_failure(booking, error, "cancel")
         raise ProviderFailedError(shown_message(error)) from error
-    booking.amount, booking.ends_at = Decimal("0.00"), now
+    # within the regret time the city deletes the parking as if it never was (seed 002 §6.8): no fee,
+    # so the ledger refunds the whole prepaid price
+    booking.amount, booking.ends_at, booking.cancellation_fee = Decimal("0.00"), now, Decimal(0)
     transition(booking, Action.CANCELLED, to=Status.CANCELLED, actor=operations.actor_for(user_id))
     db.session.commit()
     return booking

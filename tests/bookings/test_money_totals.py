@@ -131,3 +131,16 @@ def test_the_history_reads_thirty_bookings_in_as_many_statements_as_three(client
         html = client.get("/bookings").get_data(as_text=True)
     assert html.count('<li class="card booking-row">') == 25  # a full page
     assert len(many) == len(few), "\n".join(many)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "ko"])
+def test_the_payments_and_totals_are_said_in_every_language(client, login, driver, october, language):
+    login(driver)
+    client.post("/language", data={"language": language, "next": "/bookings"})
+    history = client.get("/bookings")
+    page = client.get(f"/bookings/{october['valet'].public_ref}")
+    html = page.get_data(as_text=True)
+    assert history.status_code == page.status_code == 200 and f'<html lang="{language}"' in html
+    refund = {"fi": "Palautus", "sv": "Återbetalning", "ko": "환불"}[language]
+    assert 'id="booking-payments"' in html and f"<td>{refund}</td>" in html
+    assert {"fi": "Palautettu", "sv": "Återbetalt", "ko": "환불액"}[language] in html

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.clock import utcnow
@@ -89,3 +89,19 @@ class BookingNotice(db.Model):
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LoginFormStash(db.Model):
+    """A guest's filled-in booking form, kept while they log in (``accounts.form_stash``).
+
+    The fields are sealed (they hold names, e-mails, remarks); ``id`` is the SHA-256 of the
+    random token the guest's session holds, so the table alone leads to no session.
+    """
+
+    __tablename__ = "login_form_stashes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    endpoint: Mapped[str] = mapped_column(String(80))
+    path: Mapped[str] = mapped_column(String(2000))
+    sealed_fields: Mapped[str] = mapped_column(Text)

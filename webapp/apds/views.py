@@ -35,7 +35,7 @@ from webapp.bookings.operations import new_idempotency_key
 from webapp.core.clock import format_moment, utcnow
 from webapp.core.errors import ConflictError, ValidationError
 from webapp.web.form_errors import apply_errors
-from webapp.web.hypermedia import page_or_block, see_other
+from webapp.web.hypermedia import is_htmx, page_or_block, see_other
 
 bp = Blueprint("apds", __name__, url_prefix="/carparks")
 
@@ -134,6 +134,8 @@ def _place_page(place_id: str, *, quote_form=None, start_form=None, register_for
         start_form = StartSessionForm(formdata=None)
         start_form.idempotency_key.data = new_idempotency_key()
     start_form.set_choices(own)
+    if start_form.minutes.raw_data is None and quote_form.minutes.data in DURATIONS:
+        start_form.minutes.data = str(quote_form.minutes.data)  # the stay priced above, chosen below
     presets = places.preset_prices(place_id, DURATIONS) if block is None and own else {}
     zone = places.place_zone(place)
     if register_form is None:
@@ -149,12 +151,18 @@ def _place_page(place_id: str, *, quote_form=None, start_form=None, register_for
         availability=places.Availability.of(place), tables=places.readable_rates(place), quote_form=quote_form,
         presets=presets,
         quote=quote, start_form=start_form, register_form=register_form, here_form=here_form, vehicles=own,
-        conflicts=conflicts, running=running, pay_form=pay_form, searched=searched, now=utcnow(), zone=zone)
+        conflicts=conflicts, running=running, pay_form=pay_form, searched=searched, now=utcnow(), zone=zone,
+        here=url_for("apds.place", place_id=place.place_id, minutes=request.args.get("minutes") or None))
 
 
 @bp.get("/<place_id>")
 def place(place_id: str):
-    return _place_page(place_id)
+    """The place page; ``?minutes=`` prices that stay (the address the calculator leaves, see ``quote``)."""
+    form = None
+    if request.args.get("minutes"):
+        form = QuoteForm(formdata=request.args, meta={"csrf": False})
+        form.validate()
+    return _place_page(place_id, quote_form=form)
 
 
 @bp.get("/<place_id>/occupancy")
@@ -174,7 +182,12 @@ def quote(place_id: str):
             price = places.price_minutes(place_id, form.minutes.data)
         except ValidationError as error:
             apply_errors(form, error)
-    return _place_page(place_id, quote_form=form, quote=price, status=200 if price else 422, block="price_calc")
+    response = _place_page(place_id, quote_form=form, quote=price, status=200 if price else 422, block="price_calc")
+    if is_htmx():
+        # the address shows the stay priced (a reload, a shared link and the login links keep it)
+        response.headers["HX-Replace-Url"] = url_for("apds.place", place_id=place_id,
+                                                     minutes=request.args.get("minutes") or None)
+    return response
 
 
 @bp.post("/<place_id>/start")

@@ -15,6 +15,7 @@ from webapp.core.errors import ConflictError, ValidationError
 from webapp.helsinki import areas as helsinki_areas
 from webapp.helsinki import parkings as parking
 from webapp.helsinki.forms import ExtendParkingForm, SessionActionForm, StartParkingForm
+from webapp.web.access import restored_form
 from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import is_htmx, page_or_block, see_other
 from webapp.web.locale import current_language, money, when
@@ -58,6 +59,8 @@ def _requested_end(form: StartParkingForm, now: datetime) -> datetime | None:
 def _start_form(area_id: str, formdata=None) -> tuple[StartParkingForm, object, list]:
     area = helsinki_areas.get_area(area_id)
     own = vehicles.list_vehicles(current_user.id) if current_user.is_authenticated else []  # a guest looks
+    if formdata is None and own:  # the form the driver filled in as a guest, back after the login
+        formdata = restored_form("parkings.begin")
     form = StartParkingForm(formdata=formdata)
     form.set_choices(own, area.max_time_in_minutes)
     if formdata is None:

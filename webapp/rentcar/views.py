@@ -23,7 +23,7 @@ from webapp.rentcar.forms import (
     SearchForm,
 )
 from webapp.rentcar.pricing import SORTS, Filters
-from webapp.web.access import admin_required, signed_in_user_id
+from webapp.web.access import admin_required, restored_form, signed_in_user_id
 from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import page_or_block, see_other
 from webapp.web.locale import when
@@ -134,6 +134,8 @@ def search():
 
 
 def _reserve_form(formdata=None) -> ReserveForm:
+    if formdata is None:  # the form the driver filled in as a guest, back after the login
+        formdata = restored_form("rentals.reserve")
     form = ReserveForm(formdata=formdata)
     if formdata is None:
         form.idempotency_key.data = new_idempotency_key()

@@ -84,11 +84,16 @@ def lot(lot_id: int):
     if errors:
         apply_errors(form, errors)
     block = "price_quote" if request.headers.get("HX-Target") == "price-quote" else None
-    return page_or_block("seoul_lots/lot.html", block, ("price_quote",), status=status, detail=detail,
-                         lot=detail.summary, form=form, now=now,
-                         chart=occupancy_chart(detail.series, detail.summary.availability.capacity, now,
-                                               locale=get_locale())
-                         if block is None else None)
+    here = request.full_path.rstrip("?")
+    response = page_or_block("seoul_lots/lot.html", block, ("price_quote",), status=status, detail=detail,
+                             lot=detail.summary, form=form, now=now, here=here,
+                             chart=occupancy_chart(detail.series, detail.summary.availability.capacity, now,
+                                                   locale=get_locale())
+                             if block is None else None)
+    if block is not None and is_htmx():
+        # the address shows the choices (a reload, a shared link and the login link keep them)
+        response.headers["HX-Replace-Url"] = here
+    return response
 
 
 @bp.get("/lots/<int:lot_id>/live")

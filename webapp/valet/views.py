@@ -20,6 +20,7 @@ from webapp.valet import reservations, texts
 from webapp.valet.forms import RULE_FIELDS, BookValetForm, CancelValetForm, ChangeValetForm, wash_level
 from webapp.valet.pricing import ValetChoice, services_at
 from webapp.valet.voucher import qr_svg
+from webapp.web.access import restored_form
 from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import is_htmx, page_or_block, see_other
 from webapp.web.locale import money, when
@@ -45,6 +46,8 @@ def _as_field(value: datetime) -> datetime:
 
 def _book_form(formdata=None) -> tuple[BookValetForm, list]:
     own = vehicles.list_vehicles(current_user.id) if current_user.is_authenticated else []  # a guest looks
+    if formdata is None and own:  # the form the traveller filled in as a guest, back after the login
+        formdata = restored_form("valet.submit")
     form = BookValetForm(formdata=formdata)
     form.set_vehicles(own)
     if formdata is None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
+from webapp.accounts import form_stash
 from webapp.web.hypermedia import is_htmx, login_expired
 
 #: shown on the login page after a guest tried to open a page that needs an account
@@ -22,14 +24,17 @@ LOGIN_TO_SEE = _l("Please log in to see this page.")
 LOGIN_TO_BOOK = _l("Log in or create an account to book. You will come back to where you were.")
 
 
-#: a booking form's POST endpoint → the GET endpoint that shows the same form filled in from its query
-#: string, and the fields carried there: a guest who logs in to book comes back with what they chose.
-#: Only choices travel (no names, e-mails, phones or free text: a URL ends up in access logs).
+#: the session key of the token naming the guest's form kept while they log in (``accounts.form_stash``)
+FORM_STASH = "login_form"
+
+#: a booking form's POST endpoint → the GET endpoint that shows the same form again, and the fields that
+#: name what that page shows (its URL keeps them: a rental's dates). Everything the guest filled in —
+#: choices, names, remarks, a discount code — is kept on the server while they log in and comes back
+#: with the form (``accounts.form_stash``); none of it travels in the URL.
 FORM_AGAIN = {
-    "parkings.begin": ("parkings.quote", ("duration", "end_at", "idempotency_key")),
-    "valet.submit": ("valet.quote", ("location", "service", "drop_off", "arrival", "persons", "hand_luggage",
-                                     "wash", "leather", "indoor", "keep_keys", "insurance", "payment",
-                                     "idempotency_key")),
+    "parkings.begin": ("parkings.start", ()),
+    "valet.submit": ("valet.book", ()),
+    "rentals.reserve": ("rentals.detail", ("start", "end")),
 }
 
 
@@ -67,24 +72,52 @@ def return_path() -> str:
     """Where the login should lead back to.
 
     A page that needs a login: that page (``/map``, never ``/map?``). A booking form sent by a guest: the
-    form again with the guest's choices (``FORM_AGAIN``); another form: the page it was on, with what
-    its URL showed (dates) — from htmx's ``HX-Current-URL`` or the same-site ``Referer`` — else the
-    form's own URL.
+    page of that form (``FORM_AGAIN``), which shows it again as it was sent (``restored_form``); another
+    form: the page it was on, with what its URL showed (dates) — from htmx's ``HX-Current-URL`` or the
+    same-site ``Referer`` — else the form's own URL.
     """
     if request.method == "GET":
         query = request.query_string.decode("utf-8", "replace")
         return request.path + (f"?{query}" if query else "")
     if request.endpoint in FORM_AGAIN:
         endpoint, fields = FORM_AGAIN[request.endpoint]
-        chosen = {name: request.form.getlist(name) for name in fields if request.form.get(name)}
-        return url_for(endpoint, **(request.view_args or {}), **chosen)
+        shown = {name: request.form.get(name) for name in fields if request.form.get(name)}
+        return url_for(endpoint, **(request.view_args or {}), **shown)
     return (_local_path(request.headers.get("HX-Current-URL")) or _local_path(request.referrer)
             or request.path)
 
 
+def _keep_form(back: str) -> None:
+    """Keep the booking form a guest sent (``FORM_AGAIN``) for its page at ``back`` to show after the login."""
+    if request.method != "POST" or request.endpoint not in FORM_AGAIN:
+        return
+    earlier = session.get(FORM_STASH)
+    session[FORM_STASH] = form_stash.stash_form(request.endpoint, urlsplit(back).path,
+                                                request.form.items(multi=True))
+    form_stash.discard_form(earlier)  # one form at a time: the newest is the one the guest means
+
+
+def restored_form(endpoint: str) -> MultiDict | None:
+    """The form a guest sent to ``endpoint`` before logging in, for this page to show again — once.
+
+    None for a guest (it comes back after the login), when nothing was kept, or when what was kept
+    is another form's or another page's (a rental of another car): that stays for its own page.
+    """
+    if not current_user.is_authenticated or not session.get(FORM_STASH):
+        return None
+    fields = form_stash.take_form(session[FORM_STASH], endpoint, request.path)
+    if fields is None:
+        return None
+    session.pop(FORM_STASH, None)
+    return MultiDict(fields)
+
+
 def unauthorized():
-    """Flask-Login's answer for a guest: the login page (a neutral note), then back to :func:`return_path`."""
-    login_url = url_for("auth.login", next=return_path())
+    """Flask-Login's answer for a guest: the login page (a neutral note), then back to :func:`return_path`
+    with the form they sent, if it was a booking form."""
+    back = return_path()
+    _keep_form(back)
+    login_url = url_for("auth.login", next=back)
     if is_htmx():
         return login_expired(login_url)
     flash(LOGIN_TO_SEE if request.method == "GET" else LOGIN_TO_BOOK, "info")

@@ -20,4 +20,6 @@ SPEC = ProviderSpec(
     demo_data="webapp.apds.cli:load_demo_places",
     adapter="webapp.apds.adapter:ApdsAdapter",
     jobs="webapp.apds.jobs",
+    # the party responsible for the car park's rate, and its rate table's tax terms (seed 003 §➋)
+    seller_for="webapp.apds.seller:seller_for",
 )

@@ -24,9 +24,12 @@ class RemoteBooking:
 
     Attributes:
         provider_ref: the provider's own id.
-        status: what our status becomes with this copy (active, reserved, completed, cancelled).
+        status: what the provider's copy says of the booking now, in our lifecycle's words (active,
+            reserved, completed, cancelled); reconciliation settles an unsettled booking with it.
         starts_at, ends_at: the provider's times, copied onto ours when settling.
         payload: the provider's data for the booking's record (JSON-serialisable).
+        amount: what the provider's record says the booking costs, in the booking's currency, where the
+            provider keeps a price (the admin's re-check compares it); None where it keeps none (the city).
     """
 
     provider_ref: str
@@ -34,6 +37,7 @@ class RemoteBooking:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     payload: dict = field(default_factory=dict)
+    amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,30 @@ class PriceBreakdown:
             return True
         added = sum((line.amount for line in self.lines if line.amount is not None), Decimal(0))
         return abs(added - self.total) < Decimal("0.005")
+
+
+@dataclass(frozen=True)
+class Seller:
+    """Who sold what the driver paid for, as a receipt names it, and what the seller's data says of VAT.
+
+    A feature's ``seller_for(booking, language)`` hook (``ProviderSpec.seller_for``) gives it from the
+    provider's own data: the car park's operator, the rent-car company, 247Parking, the city.
+
+    Attributes:
+        name: the operator or company, in the page's language where it has one.
+        vat_included: the amount paid includes VAT (the prices include it, or the provider adds it on top).
+        vat_rate: the VAT rate in that amount as a fraction (``Decimal("0.21")``), only when the provider's
+            data gives it; None otherwise (a receipt then says VAT is included without inventing a figure).
+    """
+
+    name: str
+    vat_included: bool = False
+    vat_rate: Decimal | None = None
+
+    @property
+    def states_vat(self) -> bool:
+        """Whether the seller's data says anything of VAT in the amount (else a receipt has no VAT line)."""
+        return self.vat_included or self.vat_rate is not None
 
 
 class CancelNotOfferedError(ConflictError):

@@ -11,17 +11,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, case, func, inspect, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
+from webapp.bookings import ledger
 from webapp.bookings.adapter import Place, PriceBreakdown
 from webapp.bookings.models import AT_COUNTER, PAID_NOW, Booking, LedgerEntry, Status
-from webapp.bookings.registry import adapter_for
-from webapp.core.clock import utcnow
+from webapp.bookings.registry import adapter_for, booking_seller, booking_title
+from webapp.core.clock import PROVIDER_ZONES, utcnow
 from webapp.core.errors import NotFoundError
 from webapp.core.money import amount as to_amount
+from webapp.core.money import included_vat, minor_units
 from webapp.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -230,21 +233,64 @@ def driver_plates(user_id: int) -> list[str]:
                                    .distinct().order_by(Booking.plate)))
 
 
-CSV_COLUMNS = ("reference", "provider_reference", "kind", "title", "vehicle", "starts_utc", "ends_utc", "status",
-               "amount", "currency")
+#: a booking kind as the driver reads it (the history's filter, its rows and the CSV export)
+KIND_LABELS = {"street_parking": _l("Street parking"), "apds_session": _l("Car park"), "rental": _l("Rent-car"),
+               "valet": _l("Airport valet")}
 
 
-def export_csv(user_id: int, date_from: date | None = None, date_to: date | None = None) -> str:
-    """The driver's bookings in a period as CSV (one row each, amounts as plain decimals)."""
-    query = _filtered(user_id, HistoryFilters(date_from=date_from, date_to=date_to))
+def kind_label(kind: str) -> str:
+    """A booking kind in the page's language (a kind no label knows is shown as it is stored)."""
+    label = KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
+
+
+#: the export's columns, documented in README ("CSV export"): words in the driver's language, times in
+#: ISO 8601 to the second with the place's offset, money in whole minor units of ``currency``
+CSV_COLUMNS = ("reference", "provider_reference", "kind", "title", "vehicle", "status", "booked_at", "starts_at",
+               "ends_at", "time_zone", "seller", "currency", "total_minor", "paid_now_minor", "at_counter_minor",
+               "refunded_minor", "vat_rate_percent", "vat_minor")
+#: UTF-8's byte-order mark: how Excel knows the file is UTF-8 (else Korean and å ä ö are mojibake)
+BOM = "\ufeff"
+
+
+def export_csv(user_id: int, date_from: date | None = None, date_to: date | None = None,
+               language: str = "en") -> bytes:
+    """The driver's bookings in a period as CSV for an expense report, one row each (``CSV_COLUMNS``).
+
+    Kind, status and title are in ``language``; every time is ISO 8601 to the second with the offset of
+    the place's zone (named in ``time_zone``); money comes from the ledger (``ledger.summary``) in whole
+    minor units (EUR 4.20 is ``420``, KRW 322,600 is ``322600``), with the VAT the seller's data states.
+
+    Returns:
+        UTF-8 with a byte-order mark.
+    """
+    query = _filtered(user_id, HistoryFilters(date_from=date_from, date_to=date_to)).options(*listing_options())
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for b in db.session.scalars(query.order_by(func.coalesce(Booking.starts_at, Booking.created_at), Booking.id)):
-        writer.writerow([b.public_ref, b.provider_ref or "", b.kind, _csv_text(b.title), b.plate,
-                         b.starts_at.isoformat() if b.starts_at else "", b.ends_at.isoformat() if b.ends_at else "",
-                         Status(b.status).value, "" if b.amount is None else f"{b.amount:.2f}", b.currency])
-    return out.getvalue()
+        zone = PROVIDER_ZONES.get(b.provider, UTC)
+        money = ledger.summary(b)
+        seller = booking_seller(b, language)
+        vat = included_vat(money.total, seller.vat_rate, money.currency) if seller.vat_rate is not None else None
+        writer.writerow([
+            b.public_ref, b.provider_ref or "", kind_label(b.kind), _csv_text(booking_title(b, language)),
+            _csv_text(b.plate), Status(b.status).label, _iso(b.created_at, zone), _iso(b.starts_at, zone),
+            _iso(b.ends_at, zone), str(zone), _csv_text(seller.name), money.currency,
+            minor_units(money.total, money.currency), minor_units(money.paid_now, money.currency),
+            minor_units(money.at_counter, money.currency), minor_units(money.refunded, money.currency),
+            "" if seller.vat_rate is None else f"{(seller.vat_rate * 100).normalize():f}",
+            "" if vat is None else minor_units(vat, money.currency)])
+    return (BOM + out.getvalue()).encode("utf-8")
+
+
+def _iso(value: datetime | None, zone) -> str:
+    """``2026-10-03T12:00:00+03:00``: to the second, with the zone's offset then ("" for no time)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # stored as UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone).isoformat(timespec="seconds")
 
 
 def _csv_text(value: str) -> str:

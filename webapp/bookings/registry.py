@@ -6,13 +6,16 @@ for each ``ProviderSpec``); the core never imports a feature.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from flask import Flask, current_app
 
+from webapp.bookings.adapter import Seller
 from webapp.core.provider import ProviderSpec, resolve
+
+logger = logging.getLogger(__name__)
 
 #: prefix of a reference whose kind no feature claims
 FALLBACK_PREFIX = "BK"
@@ -27,9 +30,8 @@ class BookingKind:
     provider: str
     reference_prefix: str
     adapter: object | None
-    seller: str = ""
-    vat_rate: Decimal | None = None
     describe: Callable[[object, str], str] | None = None
+    seller_for: Callable[[object, str], Seller] | None = None
 
 
 def register_feature(app: Flask, spec: ProviderSpec) -> None:
@@ -41,8 +43,8 @@ def register_feature(app: Flask, spec: ProviderSpec) -> None:
     kinds[spec.booking_kind] = BookingKind(
         kind=spec.booking_kind, feature=spec.name, provider=spec.api.name if spec.api else spec.name,
         reference_prefix=spec.reference_prefix or FALLBACK_PREFIX, adapter=adapter,
-        seller=spec.seller or spec.name, vat_rate=spec.vat_rate,
         describe=resolve(spec.describe) if spec.describe else None,
+        seller_for=resolve(spec.seller_for) if spec.seller_for else None,
     )
 
 
@@ -71,3 +73,19 @@ def booking_title(booking, language: str) -> str:
         if title:
             return title
     return booking.title or booking.kind
+
+
+def booking_seller(booking, language: str) -> Seller:
+    """Who sold ``booking``, from its feature's ``seller_for`` hook (the provider's own data).
+
+    A kind without the hook, or whose hook fails (its data is gone), is named by its provider's key and
+    states no VAT: a receipt is still shown, and the failure is logged (a test requires the hook of
+    every kind that books).
+    """
+    entry = booking_kinds().get(booking.kind)
+    if entry is not None and entry.seller_for is not None:
+        try:
+            return entry.seller_for(booking, language)
+        except Exception:  # a receipt without the operator's name is better than no receipt
+            logger.exception("naming the seller of booking %s failed", booking.public_ref)
+    return Seller(name=booking.provider)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Flask, Response, render_template, request
-from flask_babel import format_datetime
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.bookings import history as booking_history
 from webapp.bookings import ledger, receipts
 from webapp.bookings.models import KINDS, Status, event_label
 from webapp.bookings.registry import booking_title
-from webapp.web.locale import current_language, money
+from webapp.web.locale import current_language
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 
@@ -38,10 +36,8 @@ def status_label(status) -> str:
 
 
 def kind_label(kind: str) -> str:
-    """A booking kind in the page's language."""
-    labels = {"street_parking": _("Street parking"), "apds_session": _("Car park"), "rental": _("Rent-car"),
-              "valet": _("Airport valet")}
-    return labels.get(kind, kind)
+    """A booking kind in the page's language (the same words as the CSV export)."""
+    return booking_history.kind_label(kind)
 
 
 def _date(name: str) -> date | None:
@@ -71,8 +67,9 @@ def history():
 @bp.get("/export.csv")
 @login_required
 def export():
-    content = booking_history.export_csv(current_user.id, _date("from"), _date("to"))
-    response = Response(content, mimetype="text/csv")
+    # UTF-8 with a byte-order mark: without it Excel reads the file as the local code page (mojibake)
+    content = booking_history.export_csv(current_user.id, _date("from"), _date("to"), current_language())
+    response = Response(content, content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="bookings.csv"'
     return response
 
@@ -84,29 +81,23 @@ def detail(ref: str):
     return render_template("bookings/detail.html", booking=booking)
 
 
+@bp.app_template_global("has_receipt")
+def has_receipt(booking) -> bool:
+    """``{% if has_receipt(booking) %}``: whether the booking page links to a receipt (money in its ledger)."""
+    return receipts.has_receipt(booking)
+
+
 @bp.get("/<ref>/receipt")
 @login_required
 def receipt(ref: str):
-    return render_template("bookings/receipt.html", receipt=receipts.receipt_for(current_user.id, ref))
+    found = receipts.receipt_for(current_user.id, ref, current_language())
+    return render_template("bookings/receipt.html", receipt=found)
 
 
 @bp.get("/<ref>/receipt.pdf")
 @login_required
 def receipt_pdf(ref: str):
-    found = receipts.receipt_for(current_user.id, ref)
-    lines = [(_("Seller"), found.seller), (_("Sold through"), receipts.AGENT), (_("Buyer"), found.buyer),
-             (_("Item"), found.item)]
-    if found.starts_at:
-        period = format_datetime(found.starts_at, "short")
-        if found.ends_at:
-            period += " – " + format_datetime(found.ends_at, "short")
-        lines.append((_("Period"), period))
-    lines.append((_("Amount"), money(found.amount, found.currency)))
-    if found.vat is not None:
-        lines.append((_("Of which VAT %(rate)s %%", rate=f"{found.vat_rate * 100:.0f}"),
-                      money(found.vat, found.currency)))
-    lines += [(_("Our reference"), found.reference), (_("Provider's reference"), found.provider_reference or "–")]
-    pdf = receipts.receipt_pdf(found, lines, _("Receipt"))
-    response = Response(pdf, mimetype="application/pdf")
+    found = receipts.receipt_for(current_user.id, ref, current_language())
+    response = Response(receipts.receipt_pdf(found), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="receipt-{found.reference}.pdf"'
     return response

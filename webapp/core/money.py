@@ -50,6 +50,21 @@ def amount(value: Decimal | int | str, currency: str) -> Decimal:
     return Decimal(value).quantize(exponent, rounding=ROUND_HALF_UP)
 
 
+def minor_units(value: Decimal | int | str, currency: str) -> int:
+    """``value`` as a whole number of ``currency``'s minor units, as payment files and exports write money:
+    ``minor_units("4.20", "EUR") == 420``, ``minor_units(322600, "KRW") == 322600`` (the won has none).
+
+    Rounded half up to the currency's precision first (``amount``); a float is refused there.
+    """
+    return int(amount(value, currency).scaleb(get_currency_precision(currency)))
+
+
+def included_vat(gross: Decimal | int | str, rate: Decimal, currency: str) -> Decimal:
+    """The VAT contained in ``gross`` at ``rate`` (a fraction: ``Decimal("0.21")``): ``gross × rate / (1 + rate)``,
+    rounded half up once to ``currency``'s minor unit (``included_vat("180.35", Decimal("0.21"), "EUR") == 31.30``)."""
+    return amount(Decimal(gross) * rate / (1 + rate), currency)
+
+
 def format_money(value: Decimal | int | str, currency: str, locale: Locale | str) -> str:
     """``value`` in ``currency`` as ``locale`` writes it (see the table in the module docstring).
 

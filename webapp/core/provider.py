@@ -19,7 +19,6 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -69,8 +68,9 @@ class ProviderSpec:
         jobs: ``"module"`` whose import registers its background jobs.
         describe: ``"module:function"``; ``function(booking, language)`` gives a booking's title in the
             page's language (else the title stored at booking time is shown).
-        seller: who sells what the driver pays for, as the receipt names it.
-        vat_rate: the VAT included in its prices (``Decimal("0.21")``), when the provider documents it.
+        seller_for: ``"module:function"``; ``function(booking, language)`` gives the booking's seller as
+            its receipt names it (``bookings.adapter.Seller``: the operator or company, and what the
+            provider's data says of VAT).
     """
 
     name: str
@@ -84,8 +84,7 @@ class ProviderSpec:
     adapter: str | None = None
     jobs: str | None = None
     describe: str | None = None
-    seller: str = ""
-    vat_rate: Decimal | None = None
+    seller_for: str | None = None
 
     def __post_init__(self) -> None:
         if self.api is not None:

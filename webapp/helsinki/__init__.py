@@ -20,8 +20,7 @@ SPEC = ProviderSpec(
     cli="webapp.helsinki.cli:helsinki_cli",
     demo_data="webapp.helsinki.cli:load_demo_areas",
     adapter="webapp.helsinki.adapter:StreetParkingAdapter",
-    # the city charges the fee; we collect it as its mobile-parking operator (seed 002 §1).
-    # The seed says nothing of VAT, so the receipt shows none rather than a guess.
     describe="webapp.helsinki.parkings:booking_title",
-    seller="City of Helsinki, street parking fees",
+    # the city charges the fee; we collect it as its mobile-parking operator (seed 002 §1)
+    seller_for="webapp.helsinki.seller:seller_for",
 )

@@ -30,4 +30,6 @@ SPEC = ProviderSpec(
     ),
     blueprints=("webapp.rentcar.views:bp",),
     adapter="webapp.rentcar.adapter:RentalAdapter",
+    # the rent-car company of the reservation (seed 001 R회사명)
+    seller_for="webapp.rentcar.seller:seller_for",
 )

@@ -1,7 +1,5 @@
 """247Parking airport valet at Schiphol: we are a partner of the 247Parking API (seed 004)."""
 
-from decimal import Decimal
-
 from webapp.core.provider import ApiSpec, ProviderSpec
 
 SPEC = ProviderSpec(
@@ -27,7 +25,6 @@ SPEC = ProviderSpec(
     blueprints=("webapp.valet.views:bp",),
     adapter="webapp.valet.adapter:ValetAdapter",
     describe="webapp.valet.reservations:booking_title",
-    # 247Parking sells the parking to the traveller; its prices include 21 % VAT (seed 004 "totaalprijs")
-    seller="247Parking",
-    vat_rate=Decimal("0.21"),
+    # 247Parking sells the parking to the traveller; its prices include VAT (seed 004 "totaalprijs")
+    seller_for="webapp.valet.seller:seller_for",
 )

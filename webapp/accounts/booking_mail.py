@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.accounts import notices
 from webapp.accounts.models import BookingNotice, User
-from webapp.bookings.history import PAID
 from webapp.bookings.models import Booking, Status
+from webapp.bookings.receipts import has_receipt
 from webapp.core.clock import locale_for, utcnow
 from webapp.core.jobs import EVERY_MINUTE, app_periodic_task
 from webapp.extensions import db
@@ -65,7 +65,7 @@ def _claim(booking: Booking, kind: str, now: datetime) -> bool:
 
 def _links(booking: Booking) -> dict[str, str | None]:
     """The booking's page and, once something is paid, its receipt: absolute, on ``PUBLIC_BASE_URL``."""
-    paid = Status(booking.status) in PAID and booking.amount is not None  # as bookings.receipts.receipt_for
+    paid = has_receipt(booking)
     return {"booking_url": notices.public_url("bookings.detail", ref=booking.public_ref),
             "receipt_url": notices.public_url("bookings.receipt", ref=booking.public_ref) if paid else None}
 

@@ -53,7 +53,10 @@ def test_book_page_prefills_contact_and_car_and_shows_a_price(client, traveller)
     html = client.get("/valet/").get_data(as_text=True)
 
     assert 'value="Anna"' in html and 'value="de Vries"' in html and traveller.email in html
-    assert 'value="Opel Astra, zwart"' in html and "97-KGT-1" in html
+    assert "97-KGT-1" in html
+    # the vehicle's nickname is no description of the car for 247Parking's staff: the field starts empty
+    car_input = re.search(r'<input[^>]*name="car"[^>]*>', html).group(0)
+    assert "Opel Astra" not in car_input and 'value="' not in car_input.replace('value=""', "")
     assert 'id="price-quote"' in html and "Total" in html
     assert 'href="/valet/"' in html  # the navigation link
     # each service is explained in one line

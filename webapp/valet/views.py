@@ -61,7 +61,8 @@ def _book_form(formdata=None) -> tuple[BookValetForm, list]:
         form.email.data, form.mobile.data = current_user.email, current_user.phone
         if own:
             form.vehicle_id.data = own[0].id
-            form.car.data = own[0].nickname
+            # "make, type and colour" is what 247Parking's staff look for; a nickname ("Family car") is not
+            # that, so the field starts empty rather than sending the nickname to 247Parking
     return form, own
 
 

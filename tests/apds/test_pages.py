@@ -312,3 +312,15 @@ def test_times_are_the_car_parks_own_and_say_so_to_a_reader_elsewhere(client, dr
     london, helsinki = f"{entered.astimezone(LONDON):%H:%M}", f"{entered.astimezone(HELSINKI):%H:%M}"  # en_GB: 24 h
     assert f"You entered Arndale Car Park at {london} (United Kingdom Time)" in text
     assert f"at {helsinki}" not in text
+
+
+@pytest.mark.parametrize(("asked", "priced"), [("-5", "1 min"), ("3000", "1 day"), ("0", "1 min")])
+def test_the_list_says_when_it_prices_another_stay_than_the_one_typed(client, asked, priced):
+    html = client.get("/carparks/", query_string={"minutes": asked}).get_data(as_text=True)
+    assert "Enter a stay of 1 to 1,440 minutes" in html and f"The prices below are for {priced}." in html
+    assert 'aria-invalid="true" aria-describedby="minutes-error"' in html
+
+
+def test_the_list_says_nothing_of_a_stay_it_can_price(client):
+    html = client.get("/carparks/", query_string={"minutes": "90"}).get_data(as_text=True)
+    assert "Enter a stay of" not in html and "minutes-error" not in html

@@ -32,7 +32,7 @@ from webapp.apds.forms import (
     StartSessionForm,
 )
 from webapp.bookings.operations import new_idempotency_key
-from webapp.core.clock import format_moment, utcnow
+from webapp.core.clock import format_duration, format_moment, utcnow
 from webapp.core.errors import ConflictError, ValidationError
 from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import is_htmx, page_or_block, see_other
@@ -104,7 +104,12 @@ def car_park_time(value: datetime | None, zone: ZoneInfo, what: str = "datetime"
 @bp.get("/")
 def index():
     """The car parks as a list: search, free-space and price filters; the figures refresh by themselves."""
-    minutes = max(1, min(_int(request.args.get("minutes"), 180), 24 * 60))
+    asked = request.args.get("minutes", "").strip()
+    minutes = max(1, min(_int(asked, 180), 24 * 60))
+    # a stay outside 1 minute to a day is priced at the nearest one the list can price, and the field says so
+    minutes_note = (_("Enter a stay of 1 to 1,440 minutes. The prices below are for %(stay)s.",
+                      stay=format_duration(minutes, get_locale() or "en_GB"))
+                    if asked and str(minutes) != asked else "")
     city = request.args.get("city", "") if request.args.get("city", "") in CITIES else ""
     max_price = _price_limit(request.args.get("max_price"))
     landmark = LANDMARKS.get(request.args.get("near", ""))
@@ -116,6 +121,7 @@ def index():
     return page_or_block("apds/index.html", "place_list" if request.headers.get("HX-Target") == "place-list" else None,
                          ("place_list",), rows=found.rows, total=found.total, minutes=minutes, city=city,
                          cities=CITIES, landmarks=LANDMARKS, radius=NEAR_RADIUS, now=utcnow(), args=request.args,
+                         minutes_note=minutes_note,
                          point=point if not landmark else None)
 
 

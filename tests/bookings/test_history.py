@@ -118,3 +118,11 @@ def test_a_parking_is_titled_in_the_language_of_the_page(client, login, make_use
     assert f"{area.name['sv']} ({area.area_id})" in html
     assert area.name["sv"] != area.name["en"]
     assert booking.title.startswith(area.name["en"])
+
+
+def test_a_period_that_ends_before_it_starts_says_so_beside_until(client, login, driver, trips):
+    login(driver)
+    html = client.get("/bookings", query_string={"from": "2026-10-31", "to": "2026-10-01"}).get_data(as_text=True)
+    assert "Until is before From" in html and 'aria-describedby="to-error"' in html
+    html = client.get("/bookings", query_string={"from": "2026-10-01", "to": "2026-10-31"}).get_data(as_text=True)
+    assert "Until is before From" not in html

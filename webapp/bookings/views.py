@@ -56,12 +56,14 @@ def history():
         query=request.args.get("q", "")[:80])
     page = request.args.get("page", 1, type=int) or 1
     found = booking_history.driver_history(current_user.id, filters, page)
+    # a period that ends before it starts finds nothing: say why, beside the field
+    dates_reversed = bool(filters.date_from and filters.date_to and filters.date_to < filters.date_from)
     # the CSV covers the chosen period (for an expense report), whatever else is filtered
     export_args = {key: value.isoformat() for key, value in (("from", filters.date_from), ("to", filters.date_to))
                    if value}
     return render_template("bookings/history.html", history=found, filters=filters, kinds=KINDS,
                            statuses=list(Status), plates=booking_history.driver_plates(current_user.id),
-                           export_args=export_args)
+                           export_args=export_args, dates_reversed=dates_reversed)
 
 
 @bp.get("/export.csv")

@@ -146,3 +146,13 @@ def test_create_admin_command_refuses_short_password(app):
     result = app.test_cli_runner().invoke(args=["users", "create-admin", "boss@example.com"], input="short\nshort\n")
     assert result.exit_code != 0
     assert accounts.find_user_by_email("boss@example.com") is None
+
+
+def test_a_password_longer_than_we_take_is_said_so_not_called_a_mismatch(client):
+    long_password = "p" * 250
+    html = client.post("/register", data={"email": "long@example.com", "password": long_password,
+                                          "confirm": long_password}).get_data(as_text=True)
+    assert "Use at most 200 characters." in html
+    assert "do not match" not in html
+    # no maxlength on a password input: a browser would cut a pasted password without a word
+    assert "maxlength" not in html.split('name="password"', 1)[1].split(">", 1)[0]

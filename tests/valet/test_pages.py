@@ -228,6 +228,9 @@ def test_the_voucher_has_the_number_and_its_qr_code(client, traveller):
 
     assert booking.provider_ref in html and '<svg' in html and 'class="voucher-qr"' in html
     assert "Opel Astra, zwart" in html and "KL" not in html
+    # whose car it is and where to meet, as 247Parking holds it: the name sent with the reservation
+    assert "<dd>Anna de Vries</dd>" in html
+    assert "Evert van de Beekstraat 202" in html and "1118 CP Schiphol" in html
 
 
 def test_the_booking_is_in_the_history_with_a_link_to_its_page(client, traveller):

@@ -17,6 +17,7 @@ from webapp.bookings.operations import new_idempotency_key
 from webapp.core.clock import AMSTERDAM, utcnow
 from webapp.core.errors import ConflictError, ValidationError
 from webapp.valet import reservations, texts
+from webapp.valet.adapter import LOCATION_ADDRESSES
 from webapp.valet.forms import RULE_FIELDS, BookValetForm, CancelValetForm, ChangeValetForm, wash_level
 from webapp.valet.pricing import ValetChoice, services_at
 from webapp.valet.voucher import qr_svg
@@ -234,5 +235,11 @@ def voucher(ref: str):
     """Our printable voucher: the reservation number as text and as a QR code."""
     view = reservations.reservation_view(current_user.id, ref)
     qr = qr_svg(view.booking.provider_ref) if view.booking.provider_ref else None
+    sent = view.detail.sent or {}
+    # the name the reservation is under, as 247Parking has it (the body we sent: seed 004 klant_voornaam,
+    # klant_achternaam), and where the car is handed over
+    customer = " ".join(part for part in (sent.get("klant_voornaam"), sent.get("klant_achternaam")) if part)
+    meeting = LOCATION_ADDRESSES.get(view.detail.location)
     return page_or_block("valet/voucher.html", None, status=200 if qr else 404, view=view, booking=view.booking,
-                         detail=view.detail, qr=qr, texts=texts)
+                         detail=view.detail, qr=qr, texts=texts, customer=customer,
+                         meeting_address=meeting[1] if meeting else ())

@@ -8,10 +8,12 @@ with the whole page; both carry ``Vary: HX-Request`` so caches keep them apart.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from weakref import WeakKeyDictionary
 
 from flask import Response, current_app, make_response, redirect, render_template
 from htmx_flask import Htmx
 from htmx_flask import request as htmx_request
+from jinja2 import Environment, Template, nodes
 
 htmx = Htmx()
 
@@ -22,12 +24,52 @@ def is_htmx() -> bool:
 
 
 def render_block(template_name: str, block: str, **context) -> str:
-    """Render one ``{% block %}`` of a template with the normal template context."""
+    """Render one ``{% block %}`` of a template with the normal template context.
+
+    A block sees what the whole page would give it: the names the template (and the layouts it
+    extends) import, define as macros or ``{% set %}`` at its top level. Jinja runs those statements
+    only in the page's own render function, never in a block's, so a block rendered alone would
+    find ``status_badge`` undefined; ``_preamble`` runs just those statements into the block's
+    context first.
+    """
     app = current_app._get_current_object()
     template = app.jinja_env.get_template(template_name)
     app.update_template_context(context)
     ctx = template.new_context(context)
+    for _text in _preamble(app.jinja_env, template).root_render_func(ctx):
+        pass  # it only assigns names; any text between the statements is not part of the block
     return "".join(template.blocks[block](ctx))
+
+
+#: the statements at a template's top level that give blocks their names
+_DEFINITIONS = (nodes.Import, nodes.FromImport, nodes.Macro, nodes.Assign, nodes.AssignBlock)
+
+#: template -> (its preamble, the templates it was built from); rebuilt when one of them changes
+_preambles: WeakKeyDictionary[Template, tuple[Template, tuple[Template, ...]]] = WeakKeyDictionary()
+
+
+def _preamble(env: Environment, template: Template) -> Template:
+    """A template made of the top-level definitions of ``template`` and of every layout it extends.
+
+    They are taken in the order a whole-page render runs them (the page's own first, then its
+    layout's), so a block rendered alone resolves each name as it does inside the page.
+    """
+    cached = _preambles.get(template)
+    if cached and all(part.is_up_to_date for part in cached[1]):
+        return cached[0]
+    chain, body, current = [], [], template
+    while current is not None and current not in chain:
+        chain.append(current)
+        source, filename, _uptodate = env.loader.get_source(env, current.name)
+        parsed = env.parse(source, current.name, filename)
+        body.extend(node for node in parsed.body if isinstance(node, _DEFINITIONS))
+        parent = next((node.template for node in parsed.body if isinstance(node, nodes.Extends)), None)
+        # a layout named by a variable cannot be followed before rendering; none of ours is
+        current = env.get_template(parent.value) if isinstance(parent, nodes.Const) else None
+    code = env.compile(nodes.Template(body, lineno=1).set_environment(env), template.name, template.filename)
+    preamble = env.template_class.from_code(env, code, env.make_globals(None))
+    _preambles[template] = (preamble, tuple(chain))
+    return preamble
 
 
 def page_or_block(template_name: str, block: str | None, allowed_blocks: Iterable[str] = (), status: int = 200,

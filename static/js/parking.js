@@ -9,13 +9,21 @@
       return value + " " + name;
     }
   }
+  // as the server writes it (core.clock.format_duration): under a minute in seconds; from a minute on a
+  // started minute counts as a whole one, in days, hours and minutes, leaving out a zero part
+  // ("1 hr", never "60 min" or "1 hr 0 min"), so the ticking text never disagrees with the page around it
   function format(seconds) {
-    if (seconds >= 3600) {
-      const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60);
-      return unit(h, "hour") + " " + unit(m, "minute");
-    }
-    if (seconds >= 120) return unit(Math.ceil(seconds / 60), "minute");
-    return unit(seconds, "second");
+    if (seconds < 60) return unit(seconds, "second");
+    let minutes = Math.ceil(seconds / 60);
+    const days = Math.floor(minutes / 1440);
+    minutes -= days * 1440;
+    const hours = Math.floor(minutes / 60);
+    minutes -= hours * 60;
+    const parts = [];
+    if (days) parts.push(unit(days, "day"));
+    if (hours) parts.push(unit(hours, "hour"));
+    if (minutes) parts.push(unit(minutes, "minute"));
+    return parts.join(" ");
   }
   function tick() {
     document.querySelectorAll("[data-countdown]").forEach((el) => {

@@ -32,7 +32,8 @@ from webapp.apds.wire import RateTable, RightSpecification
 from webapp.bookings.adapter import CancelNotOfferedError, Place, PriceBreakdown, PriceLine, RemoteBooking
 from webapp.bookings.lifecycle import can_move
 from webapp.bookings.models import Booking, Status
-from webapp.core.clock import LONDON, format_duration
+from webapp.core.clock import LONDON, format_duration, utcnow
+from webapp.core.errors import ProviderNotFoundError
 from webapp.core.provider import provider_client
 from webapp.extensions import db
 
@@ -82,15 +83,22 @@ class ApdsAdapter:
         """
         detail = booking.apds
         client = provider_client("apds")
+        now = utcnow()
         if detail.mode == "ticketless":
             rights = client.assigned_rights(place=detail.place_id, credential_id=_compact(booking.plate))
-            return [RemoteBooking(provider_ref=r.id, status=Status.ACTIVE, ends_at=r.expiry,
-                                  payload={"assigned_right_id": r.id})
-                    for r in rights.items if r.id == detail.assigned_right_id]
+            mine = [r for r in rights.items if r.id == detail.assigned_right_id]
+            stay = _paid_stay(client, detail) if mine else None
+            if stay is not None:
+                # the car came and left and the platform holds our payment of the stay (flow 3): the
+                # registration is over at the exit, and costs what the operator set
+                return [RemoteBooking(provider_ref=r.id, status=_completed_if_allowed(booking),
+                                      starts_at=r.issuance_time, ends_at=stay.actual_end, amount=stay.amount,
+                                      payload=session_payload(stay)) for r in mine]
+            return [RemoteBooking(provider_ref=r.id, status=Status.ACTIVE, starts_at=r.issuance_time,
+                                  ends_at=r.expiry, payload={"assigned_right_id": r.id}) for r in mine]
         sessions = client.sessions(credential_id=_compact(booking.plate), place=detail.place_id)
-        found = _found_status(booking)
-        return [RemoteBooking(provider_ref=s.id, status=found, starts_at=s.actual_start,
-                              ends_at=s.actual_end, payload=session_payload(s))
+        return [RemoteBooking(provider_ref=s.id, status=_found_status(booking, s, now), starts_at=s.actual_start,
+                              ends_at=s.actual_end, amount=s.amount, payload=session_payload(s))
                 for s in sessions.items if carries(s, detail.transaction_id)]
 
     def settle_deadline(self, booking: Booking) -> datetime:
@@ -147,18 +155,39 @@ class ApdsAdapter:
                               notes=notes)
 
 
-def _found_status(booking: Booking) -> Status:
-    """What a session found carrying our transaction means for ``booking``.
+def _found_status(booking: Booking, session, now: datetime) -> Status:
+    """What a session found carrying our transaction means for ``booking``, now.
 
-    A pay-by-phone session runs until its end: active. Paying a running session (flow 4)
-    is one payment, and the transaction is only on the session once the platform took
-    it: found means paid, so the booking is completed — straight from unknown, since the
-    sweep is what finds it when the reply was lost. (A booking still pending, whose
-    process died mid-call, goes through active: the lifecycle has no pending → completed.)
+    A pay-by-phone session runs until its ``actualEnd``: active before it, over (completed) after
+    it. The platform keeps no "stopped" state of its own: a stop is a PUT that moves ``actualEnd``
+    to the moment of the stop (seed 003 §➌), so a stopped session and one that ran to its end read
+    alike, by their end. Paying a running session (flow 4) is one payment, and the transaction is
+    only on the session once the platform took it: found means paid, so the booking is completed —
+    straight from unknown, since the sweep is what finds it when the reply was lost. (A booking
+    still pending, whose process died mid-call, goes through active: the lifecycle has no
+    pending → completed.)
     """
-    if booking.apds.mode == "pay_running" and can_move(Status(booking.status), Status.COMPLETED):
-        return Status.COMPLETED
+    if booking.apds.mode == "pay_running":
+        return _completed_if_allowed(booking)
+    if session.actual_end is not None and session.actual_end <= now:
+        return _completed_if_allowed(booking)
     return Status.ACTIVE
+
+
+def _completed_if_allowed(booking: Booking) -> Status:
+    return Status.COMPLETED if can_move(Status(booking.status), Status.COMPLETED) else Status.ACTIVE
+
+
+def _paid_stay(client, detail):
+    """The stay the operator opened for a ticketless registration, once it carries our paid transaction
+    (None: the car has not left, or the stay is not paid yet, or it cannot be read)."""
+    if not detail.session_id:
+        return None
+    try:
+        stay = client.session(detail.session_id)
+    except ProviderNotFoundError:
+        return None
+    return stay if carries(stay, detail.transaction_id) and stay.paid else None
 
 
 def _place_of(booking: Booking) -> ApdsPlace | None:

@@ -10,12 +10,14 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from babel.dates import format_datetime
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import asc, desc, func, or_, select, union
 
 from webapp.accounts.models import User
 from webapp.bookings import operations
-from webapp.bookings.adapter import can_look_up
+from webapp.bookings.adapter import RemoteBooking, can_look_up
 from webapp.bookings.history import get_booking_for_admin, listing_options
 from webapp.bookings.lifecycle import transition
 from webapp.bookings.models import (
@@ -30,8 +32,9 @@ from webapp.bookings.models import (
 )
 from webapp.bookings.reconcile import PENDING_GRACE, reconcile
 from webapp.bookings.registry import adapter_for
-from webapp.core.clock import utcnow
+from webapp.core.clock import PROVIDER_ZONES, utcnow
 from webapp.core.errors import ConflictError, ProviderError, ValidationError, shown_message
+from webapp.core.money import format_money
 from webapp.extensions import db
 
 PAGE_SIZE = 25
@@ -228,23 +231,77 @@ def recheck(admin_id: int, ref: str, ip: str = "") -> tuple[Booking, list[str]]:
                               provider_code=error.code, message=f"admin re-check failed: {error.detail}")
             changes.append(shown_message(error))
         else:
-            mine = [r for r in found if r.provider_ref == booking.provider_ref]
-            if not mine:
-                changes.append(str(_l("The provider no longer lists this booking.")))
-            else:
-                if mine[0].status != booking.status:
-                    changes.append(str(_l("The provider says %(theirs)s; our record says %(ours)s.",
-                                          theirs=Status(mine[0].status).label, ours=Status(booking.status).label)))
-                if mine[0].ends_at and booking.ends_at and mine[0].ends_at != booking.ends_at:
-                    changes.append(str(_l("The provider's end time differs from ours.")))
+            # the adapter finds the provider's bookings that carry our reference; of those, ours is the one
+            # linked (a booking never linked, e.g. failed, is compared with whatever carries its reference)
+            mine = next((r for r in found if booking.provider_ref in (None, r.provider_ref)), None)
+            changes.extend(differences(booking, mine, utcnow()))
             operations.record(booking, Action.RECONCILE, actor=f"admin:{admin_id}",
                               message="admin re-check: " + ("; ".join(changes) or "no difference"),
-                              payload=mine[0].payload if mine else None)
+                              payload=mine.payload if mine else None)
     if not changes:
         changes.append(str(_l("No difference: the provider agrees with our record.")))
     _audit(admin_id, "recheck", booking.public_ref, "; ".join(changes), ip)
     db.session.commit()
     return booking, changes
+
+
+def status_as_of(status: Status, ends_at: datetime | None, now: datetime) -> Status:
+    """A status as of ``now``, for comparing our record with a provider's copy.
+
+    Active and completed differ, for a stay, only by whether its end has passed: neither the city
+    (seed 002 §6.5.4: a parking is ``valid`` until its stop) nor the APDS platform (a session ends at
+    its ``actualEnd``) keeps a "stopped" state apart from the end time, a stop moves that end to the
+    moment of the stop, and our record keeps a parking that ran to its end active. So a stay whose
+    end is ahead is active and one whose end has passed is completed, whichever the record says —
+    and the end time itself is compared on its own.
+    """
+    if status in (Status.ACTIVE, Status.COMPLETED) and ends_at is not None:
+        return Status.ACTIVE if ends_at > now else Status.COMPLETED
+    return status
+
+
+def differences(booking: Booking, remote: RemoteBooking | None, now: datetime) -> list[str]:
+    """What the provider's copy of ``booking`` says differently from our record, in words ([]: it agrees).
+
+    Compared: the status (as of ``now``, see ``status_as_of``), the start and end times (to the
+    second: the providers keep whole seconds) and the amount, wherever the provider's copy has them.
+    Nothing found agrees with a cancelled or failed booking (the city deletes a parking cancelled in
+    its regret time, seed 002 §6.8); with any other booking it is a difference.
+    """
+    if remote is None:
+        if booking.status in (Status.CANCELLED, Status.FAILED):
+            return []
+        return [str(_l("The provider no longer lists this booking."))]
+    found: list[str] = []
+    ours = status_as_of(Status(booking.status), booking.ends_at, now)
+    theirs = status_as_of(Status(remote.status), remote.ends_at, now)
+    if ours != theirs:
+        found.append(str(_l("The provider says %(theirs)s; our record says %(ours)s.", theirs=theirs.label,
+                            ours=ours.label)))
+    zone = PROVIDER_ZONES.get(booking.provider, UTC)
+    if remote.starts_at and booking.starts_at and _second(remote.starts_at) != _second(booking.starts_at):
+        found.append(str(_l("The provider's start time differs from ours: %(theirs)s at the provider, %(ours)s "
+                            "in our record.", theirs=_moment(remote.starts_at, zone),
+                            ours=_moment(booking.starts_at, zone))))
+    if remote.ends_at and booking.ends_at and _second(remote.ends_at) != _second(booking.ends_at):
+        found.append(str(_l("The provider's end time differs from ours: %(theirs)s at the provider, %(ours)s "
+                            "in our record.", theirs=_moment(remote.ends_at, zone),
+                            ours=_moment(booking.ends_at, zone))))
+    if remote.amount is not None and booking.amount is not None and remote.amount != booking.amount:
+        locale = get_locale() or "en_GB"
+        found.append(str(_l("The provider's amount differs from ours: %(theirs)s at the provider, %(ours)s in our "
+                            "record.", theirs=format_money(remote.amount, booking.currency, locale),
+                            ours=format_money(booking.amount, booking.currency, locale))))
+    return found
+
+
+def _second(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)
+
+
+def _moment(moment: datetime, zone: tzinfo) -> str:
+    """A time to the second in the place's zone (support compares seconds: a minute would hide them)."""
+    return format_datetime(moment, "medium", tzinfo=zone, locale=get_locale() or "en_GB")
 
 
 def cancel_for_driver(admin_id: int, ref: str, reason: str, expected_version: int, ip: str = "") -> Booking:

@@ -276,6 +276,23 @@ def fail(booking: Booking, reason: str, *, provider_code: str | None = None,
                provider_code=provider_code, message=reason)
 
 
+def record_confirmed(booking: Booking, action: Action, copy: dict, *, to: Status | None = None, actor: str = SYSTEM,
+                     message: str = "") -> None:
+    """Record a change the provider confirmed (an extension, a stop, a change of dates), with its copy.
+
+    The copy goes on the event and becomes the booking's ``provider_payload`` — what support reads as
+    "the provider's last answer" — so that field never goes on showing the copy from before the change
+    (the original end time and amount of a parking that was extended and stopped). Flushed; the caller
+    commits.
+
+    Args:
+        copy: the provider's record of the booking after the change, as the feature keeps it.
+        to: the new status, if the change moves it (a stop completes the booking).
+    """
+    booking.provider_payload = copy
+    transition(booking, action, to=to, actor=actor, message=message, payload=copy)
+
+
 def record(booking: Booking, action: Action, *, actor: str = SYSTEM, outcome: Outcome = Outcome.OK,
            provider_code: str | None = None, message: str = "", payload: dict | None = None) -> None:
     """Record an event that changes no status (a note, a failed change the provider refused)."""

@@ -22,8 +22,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.bookings.adapter import Place, PriceBreakdown, PriceLine, RemoteBooking
+from webapp.bookings.lifecycle import can_move
 from webapp.bookings.models import Booking, Status
-from webapp.core.clock import HELSINKI, format_duration
+from webapp.core.clock import HELSINKI, format_duration, utcnow
 from webapp.core.provider import provider_client
 from webapp.extensions import db
 from webapp.helsinki.models import HelsinkiArea, HelsinkiDayType
@@ -48,6 +49,22 @@ def parking_payload(parking) -> dict:
             "register_number": parking.register_number, "device_id": parking.device_id}
 
 
+def parking_status(booking: Booking, parking, now: datetime) -> Status:
+    """What the city's copy of a parking says of it now, in our lifecycle's words.
+
+    The city keeps no "stopped" state: a stop moves the parking's stop time (seed 002 §6.7.3), and
+    the city's ``status`` is evaluated at the query (§6.5.4: ``valid`` while the paid parking is in
+    force, ``not_valid`` otherwise). So a parking the city reports ``not_valid`` whose stop has passed
+    is over — completed — and any other is active (running, or not begun yet). A booking that cannot
+    become completed (still pending: the lifecycle has no pending → completed) is settled active, and
+    the stop time it takes from the city says it is over.
+    """
+    over = not parking.is_valid and parking.stop <= now
+    if over and can_move(Status(booking.status), Status.COMPLETED):
+        return Status.COMPLETED
+    return Status.ACTIVE
+
+
 class StreetParkingAdapter:
     """``BookingAdapter`` for street parkings at the city (``bookings.adapter``)."""
 
@@ -59,8 +76,9 @@ class StreetParkingAdapter:
         """
         detail = booking.street_parking
         found = provider_client("helsinki").parkings(register_number=booking.plate, area_id=detail.area_id)
-        return [RemoteBooking(provider_ref=p.parking_id, status=Status.ACTIVE, starts_at=p.start, ends_at=p.stop,
-                              payload=parking_payload(p))
+        now = utcnow()
+        return [RemoteBooking(provider_ref=p.parking_id, status=parking_status(booking, p, now), starts_at=p.start,
+                              ends_at=p.stop, payload=parking_payload(p))
                 for p in found if p.device_id == detail.device_id]
 
     def settle_deadline(self, booking: Booking) -> datetime:

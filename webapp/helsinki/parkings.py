@@ -215,8 +215,8 @@ def extend_parking(user_id: int, public_ref: str, new_end: datetime, expected_ve
     booking = _claim(user_id, public_ref, expected_version, Action.EXTEND_REQUESTED)
     parking = _change_stop(booking, new_end, "extend", language)
     booking.ends_at, booking.amount = parking.stop, quote.total
-    operations.record(booking, Action.EXTENDED, actor=operations.actor_for(user_id),
-                      message=f"new end {parking.stop.isoformat()}", payload=parking_payload(parking))
+    operations.record_confirmed(booking, Action.EXTENDED, parking_payload(parking),
+                                actor=operations.actor_for(user_id), message=f"new end {parking.stop.isoformat()}")
     db.session.commit()
     return booking
 
@@ -236,8 +236,8 @@ def stop_parking(user_id: int, public_ref: str, expected_version: int, language:
     area = get_area(booking.street_parking.area_id, now)
     booking.ends_at = parking.stop
     booking.amount = quote_area_stay(area, booking.starts_at, parking.stop).total
-    transition(booking, Action.STOPPED, to=Status.COMPLETED, actor=operations.actor_for(user_id),
-                          message=f"stopped at {parking.stop.isoformat()}", payload=parking_payload(parking))
+    operations.record_confirmed(booking, Action.STOPPED, parking_payload(parking), to=Status.COMPLETED,
+                                actor=operations.actor_for(user_id), message=f"stopped at {parking.stop.isoformat()}")
     db.session.commit()
     return booking
 

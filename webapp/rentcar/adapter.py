@@ -110,7 +110,8 @@ class RentalAdapter:
             apply_reservation(booking, found)
         status = Status.CANCELLED if found.state == CANCELLED else Status.RESERVED
         return [RemoteBooking(provider_ref=found.revnum, status=status, starts_at=from_korean(found.starts_at),
-                              ends_at=from_korean(found.ends_at), payload=reservation_payload(found))]
+                              ends_at=from_korean(found.ends_at), payload=reservation_payload(found),
+                              amount=Decimal(found.total))]
 
     def settle_deadline(self, booking: Booking) -> datetime:
         """Created plus a margin: a reservation that has not appeared by then never will."""

@@ -246,9 +246,9 @@ def change_valet(user_id: int, public_ref: str, change: ValetChange, expected_ve
     booking.starts_at, booking.ends_at = change.drop_off, change.arrival
     booking.amount = price.total
     _take_provider_total(booking, confirmation.totaalprijs)
-    operations.record(booking, Action.CHANGED, actor=operations.actor_for(user_id),
-                      message=f"changed: total {confirmation.totaalprijs:.2f}",
-                      payload=reservation_payload(confirmation, detail.sent))
+    operations.record_confirmed(booking, Action.CHANGED, reservation_payload(confirmation, detail.sent),
+                                actor=operations.actor_for(user_id),
+                                message=f"changed: total {confirmation.totaalprijs:.2f}")
     db.session.commit()
     return booking
 

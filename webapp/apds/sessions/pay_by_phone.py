@@ -23,7 +23,6 @@ from webapp.apds.sessions.access import load_booking, vehicle_of
 from webapp.apds.sessions.platform import SERVICE_PROVIDER, apds_platform, platform_copy
 from webapp.apds.wire import session_body
 from webapp.bookings import operations
-from webapp.bookings.lifecycle import transition
 from webapp.bookings.models import KIND_APDS_SESSION, Action, Booking, Outcome, Status
 from webapp.bookings.operations import compact_plate
 from webapp.bookings.reconcile import reconcile
@@ -34,6 +33,14 @@ from webapp.extensions import db
 log = logging.getLogger(__name__)
 
 MAX_MINUTES = 24 * 60
+
+
+def _whole_second(moment: datetime) -> datetime:
+    """``moment`` to the whole second: the platform keeps a session's times so (seed 003 §➊ writes
+    ``2021-11-01T17:23:01Z``; ``wire.format_instant`` sends no fraction), and our record must hold the
+    very times it holds — a start or a stop kept with its microseconds was "not the platform's end time"
+    to every re-check, and priced a fraction of a second the platform never saw."""
+    return moment.replace(microsecond=0)
 
 
 def _segment_id(session_id: str) -> str:
@@ -60,7 +67,7 @@ def start_session(user_id: int, place_id: str, vehicle_id: int | None, minutes: 
         PlateConflictError: the plate has an overlapping booking and ``confirm_overlap`` is false.
         ProviderFailedError: the platform refused; the booking is recorded as failed.
     """
-    now = now or utcnow()
+    now = _whole_second(now or utcnow())
     if not minutes or minutes <= 0 or minutes > MAX_MINUTES:
         raise ValidationError({"minutes": str(_l("Choose how long you park (up to 24 hours)."))})
     key = operations.check_idempotency_key(idempotency_key)
@@ -136,8 +143,8 @@ def extend_session(user_id: int, public_ref: str, minutes_more: int, expected_ve
     new_end = booking.ends_at + timedelta(minutes=minutes_more)
     session = _put_phone_session(booking, new_end, total, now, "extend")
     booking.ends_at, booking.amount = new_end, total
-    operations.record(booking, Action.EXTENDED, actor=operations.actor_for(user_id),
-                      message=f"new end {new_end.isoformat()}, total {total}", payload=session_payload(session))
+    operations.record_confirmed(booking, Action.EXTENDED, session_payload(session), actor=operations.actor_for(user_id),
+                                message=f"new end {new_end.isoformat()}, total {total}")
     db.session.commit()
     return booking
 
@@ -149,7 +156,7 @@ def stop_session(user_id: int, public_ref: str, expected_version: int, now: date
         ConflictError: another tab changed it first, or it already ended.
         ProviderFailedError: the platform refused; the session keeps running.
     """
-    now = now or utcnow()
+    now = _whole_second(now or utcnow())
     _running(user_id, public_ref, now)
     booking = _claim(user_id, public_ref, expected_version, Action.STOP_REQUESTED)
     place = apds_places.get_place(booking.apds.place_id, now)
@@ -157,8 +164,9 @@ def stop_session(user_id: int, public_ref: str, expected_version: int, now: date
     total = apds_places.quote_stay(place, booking.starts_at, end - booking.starts_at).total
     session = _put_phone_session(booking, end, total, now, "stop")
     booking.ends_at, booking.amount = end, total
-    transition(booking, Action.STOPPED, to=Status.COMPLETED, actor=operations.actor_for(user_id),
-               message=f"stopped at {end.isoformat()}, total {total}", payload=session_payload(session))
+    operations.record_confirmed(booking, Action.STOPPED, session_payload(session), to=Status.COMPLETED,
+                                actor=operations.actor_for(user_id),
+                                message=f"stopped at {end.isoformat()}, total {total}")
     db.session.commit()
     return booking
 

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 from webapp.apds.adapter import session_payload
-from webapp.bookings.lifecycle import transition
+from webapp.bookings import operations
 from webapp.bookings.models import Action, Booking, Status
 from webapp.core.errors import ProviderError
 from webapp.core.provider import provider_client
@@ -38,5 +38,5 @@ def mark_paid(booking: Booking, session, now: datetime, actor: str) -> None:
     detail.session_version = max(detail.session_version or 0, session.version)
     booking.amount = detail.amount_due
     booking.ends_at = detail.exited_at or booking.ends_at
-    transition(booking, Action.PAID, to=Status.COMPLETED, actor=actor,
-               message=f"paid {detail.amount_due} at exit (session {session.id})", payload=session_payload(session))
+    operations.record_confirmed(booking, Action.PAID, session_payload(session), to=Status.COMPLETED, actor=actor,
+                                message=f"paid {detail.amount_due} at exit (session {session.id})")

@@ -44,7 +44,9 @@ def register_plate(user_id: int, place_id: str, vehicle_id: int | None, expires_
         PlateConflictError: the plate has an overlapping booking and ``confirm_overlap`` is false.
         ProviderFailedError: the platform refused; the booking is recorded as failed.
     """
-    now = now or utcnow()
+    # whole seconds: the platform keeps the right's issuance time so (``wire.format_instant``), and our
+    # record must hold the same start as the platform's
+    now = (now or utcnow()).replace(microsecond=0)
     if expires_at is None or expires_at <= now or expires_at - now > timedelta(days=MAX_REGISTRATION_DAYS):
         raise ValidationError({"expires_at": str(_l("Choose an end date in the next 90 days."))})
     key = operations.check_idempotency_key(idempotency_key)

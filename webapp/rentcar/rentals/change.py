@@ -156,9 +156,10 @@ def change_rental(user_id: int, public_ref: str, expected_version: int, preview:
         rental.model_english = ROMANISED.get(reservation.model_name, "")
         booking.title = f"{reservation.model_name} · {rental.company_name}"[:200]
     apply_reservation(booking, reservation, extra_fees=dict(preview.extra_fees))
-    operations.record(booking, Action.CHANGED, actor=operations.actor_for(user_id),
-                      message=f"revupdate: {reservation.starts_at:%Y-%m-%d %H:%M}–{reservation.ends_at:%Y-%m-%d %H:%M}"
-                              f" KST, total {reservation.total}", payload=reservation_payload(reservation))
+    operations.record_confirmed(booking, Action.CHANGED, reservation_payload(reservation),
+                                actor=operations.actor_for(user_id),
+                                message=f"revupdate: {reservation.starts_at:%Y-%m-%d %H:%M}–"
+                                        f"{reservation.ends_at:%Y-%m-%d %H:%M} KST, total {reservation.total}")
     availability.invalidate(min(old[0], booking.starts_at), max(old[1], booking.ends_at))
     meter.save(user_id, "change", now)
     db.session.commit()

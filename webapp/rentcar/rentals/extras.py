@@ -64,8 +64,8 @@ def add_extra(user_id: int, public_ref: str, expected_version: int, gid: int, se
         raise ProviderFailedError(driver_message(error)) from error
     rental.extras = [*rental.extras, {"gid": gid, "name": name[:60], "fee": seen_fee}]
     apply_reservation(booking, reservation)
-    operations.record(booking, Action.CHANGED, actor=operations.actor_for(user_id), message=f"addetcitem {gid}",
-                      payload=reservation_payload(reservation))
+    operations.record_confirmed(booking, Action.CHANGED, reservation_payload(reservation),
+                                actor=operations.actor_for(user_id), message=f"addetcitem {gid}")
     meter.save(user_id, "add extra", now)
     db.session.commit()
     return booking
@@ -97,8 +97,8 @@ def remove_extra(user_id: int, public_ref: str, expected_version: int, gid: int,
         raise ProviderFailedError(driver_message(error)) from error
     rental.extras = [e for e in rental.extras if e is not extra and e["gid"] != gid]
     apply_reservation(booking, reservation)
-    operations.record(booking, Action.CHANGED, actor=operations.actor_for(user_id), message=f"deletcitem {gid}",
-                      payload=reservation_payload(reservation))
+    operations.record_confirmed(booking, Action.CHANGED, reservation_payload(reservation),
+                                actor=operations.actor_for(user_id), message=f"deletcitem {gid}")
     meter.save(user_id, "remove extra", now)
     db.session.commit()
     return booking

@@ -1,4 +1,5 @@
-"""Latin spellings of Korean lot names and addresses, so drivers who read no Hangul find and read them.
+"""Latin spellings of Korean words, so drivers who read no Hangul can read (and say) them: Seoul lot
+names and addresses, and the provider terms no glossary knows yet (rent-car covers, extras).
 
 Revised Romanization of Korean (the official system since 2000, the one on road signs) via the
 maintained ``korean-romanizer`` package, which applies its sound-change rules (강남역 ->
@@ -6,9 +7,10 @@ maintained ``korean-romanizer`` package, which applies its sound-change rules (�
 system writes words, and a word that contains Hangul is capitalised the way signs write names
 ("Gangnamyeok Gongyeongjuchajang"). Latin letters, digits and punctuation pass through as sent.
 
-The romanised form is stored beside the Hangul (``SeoulLot.name_roman``,
+Seoul stores the romanised form beside the Hangul (``SeoulLot.name_roman``,
 ``SeoulLotOperation.memo_roman``) so that a search in SQL matches either; the model keeps them
-in step on every write (see ``webapp.seoul.models``).
+in step on every write (see ``webapp.seoul.models``). The glossaries (``webapp.rentcar.glossary``,
+``webapp.seoul.glossary``) fall back on it for a word they do not know.
 """
 
 from __future__ import annotations

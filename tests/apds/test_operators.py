@@ -97,3 +97,16 @@ def test_with_a_real_platform_there_are_no_cameras_to_drive(app, monkeypatch):
     assert jobs.drive_demo_traffic(3) == 0
     with pytest.raises(operator_side.OperatorSideUnavailableError):
         operator_side.drive_car(operator_side.ENTER, ARNDALE, "AB12CDE")
+
+
+@pytest.mark.parametrize("typed", ["97-KGT-1", "97 kgt 1", "97KGT1"])
+def test_the_camera_reads_a_plate_as_letters_and_digits_however_it_is_typed(client, admin, make_user, typed):
+    driver = make_user()
+    add_vehicle(driver.id, "NL", "97-KGT-1")
+    registration = sessions.register_plate(driver.id, ARNDALE, driver.vehicles[0].id,
+                                           datetime.now(UTC) + timedelta(days=1), "op-typed-plate")
+    assert client.post(CONSOLE, data={"place": ARNDALE, "plate": typed, "action": "enter"}).status_code == 303
+    assert [car.plate for car in operator_side.cars_inside()] == ["97KGT1"]
+    assert client.post(CONSOLE, data={"place": ARNDALE, "plate": "97-kgt-1", "action": "exit"}).status_code == 303
+    db.session.refresh(registration)
+    assert registration.apds.entered_at is not None  # the registration of "97-KGT-1" was found

@@ -21,7 +21,7 @@ from webapp.apds.sandbox.protocol import (
     parse_instant,
     store,
 )
-from webapp.apds.sandbox.sessions_api import plate_of
+from webapp.apds.sandbox.sessions_api import camera_plate, plate_of
 from webapp.apds.sandbox.store import assigned, get_document, rights
 from webapp.apds.sandbox.webhooks import emit
 
@@ -66,7 +66,7 @@ def assigned_places(document: dict) -> set[str]:
 def query_assigned(place_ids: list[str], plates: list[str], start_after: int | None) -> list[dict]:
     query = select(assigned).order_by(assigned.c.seq)
     if plates:
-        query = query.where(assigned.c.plate.in_([p.replace(" ", "").upper() for p in plates]))
+        query = query.where(assigned.c.plate.in_([camera_plate(p) for p in plates]))
     if start_after is not None:
         # "valid after the instant": not yet expired by then (or never expiring)
         query = query.where(assigned.c.expiry_ts.is_(None) | (assigned.c.expiry_ts > start_after))

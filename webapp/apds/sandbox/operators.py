@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from webapp.apds.sandbox import pricing
 from webapp.apds.sandbox.protocol import ApdsRequestError, iso, json_body, now, parse_instant, store
-from webapp.apds.sandbox.sessions_api import insert_session, replace_session
+from webapp.apds.sandbox.sessions_api import camera_plate, insert_session, replace_session
 from webapp.apds.sandbox.store import find_places, get_document, get_place, rates, rights, sessions
 
 OPERATOR_ID = "OP-MANCHESTER-PARKING"
@@ -42,7 +42,7 @@ bp = Blueprint("operators", __name__)
 def vehicle_enters():
     """The camera at the entry: a session opens for the plate at the place."""
     body = json_body()
-    place_id, plate = str(body.get("place", "")), str(body.get("plate", "")).replace(" ", "").upper()
+    place_id, plate = str(body.get("place", "")), camera_plate(body.get("plate", ""))
     if get_place(store(), place_id) is None or not plate:
         raise ApdsRequestError(400, "place (a known place id) and plate are required")
     at = _instant(body)
@@ -67,7 +67,7 @@ def vehicle_enters():
 def vehicle_leaves():
     """The camera at the exit: the open session closes with the amount from the place's rate table."""
     body = json_body()
-    place_id, plate = str(body.get("place", "")), str(body.get("plate", "")).replace(" ", "").upper()
+    place_id, plate = str(body.get("place", "")), camera_plate(body.get("plate", ""))
     at = _instant(body)
     with store().connect() as conn:
         row = conn.execute(select(sessions).where(sessions.c.place_id == place_id, sessions.c.plate == plate,

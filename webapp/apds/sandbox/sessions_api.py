@@ -29,11 +29,17 @@ from webapp.apds.sandbox.webhooks import emit
 bp = Blueprint("sessions_api", __name__)
 
 
+def camera_plate(text: str) -> str:
+    """A plate as the entry camera (ANPR) reads it: its letters and digits, upper case — a camera reads
+    no dashes or spaces, so "97-KGT-1", "97 kgt 1" and "97KGT1" are one car."""
+    return "".join(ch for ch in str(text) if ch.isalnum()).upper()
+
+
 def plate_of(credentials: list) -> str:
     for credential in credentials or ():
         identifier = (credential or {}).get("identifier") or {}
         if identifier.get("id"):
-            return str(identifier["id"]).replace(" ", "").upper()
+            return camera_plate(identifier["id"])
     raise ApdsRequestError(400, "credentials[].identifier.id is required")
 
 
@@ -151,7 +157,7 @@ def list_sessions():
     query = select(sessions).order_by(sessions.c.start_ts, sessions.c.id)
     plates = list_arg("credential_id")
     if plates:
-        query = query.where(sessions.c.plate.in_([p.replace(" ", "").upper() for p in plates]))
+        query = query.where(sessions.c.plate.in_([camera_plate(p) for p in plates]))
     place_ids = list_arg("place")
     if place_ids:
         query = query.where(sessions.c.place_id.in_(place_ids))

@@ -75,6 +75,28 @@ makeScrollersReachable();
 window.addEventListener("resize", makeScrollersReachable);
 document.addEventListener("htmx:afterSettle", makeScrollersReachable);
 
+// A field with a length limit says how much of it is used once it gets near (a browser stops typing or
+// cuts a paste at the limit without a word): "38 of 40 characters", read out politely.
+function countCharacters(field) {
+  const max = Number(field.getAttribute("maxlength"));
+  if (!max || field.type === "password" || field.type === "hidden") return;
+  let note = field.parentElement.querySelector(`.char-count[data-for="${field.id}"]`);
+  if (!note) {
+    note = document.createElement("span");
+    note.className = "char-count hint";
+    note.dataset.for = field.id;
+    note.setAttribute("aria-live", "polite");
+    field.insertAdjacentElement("afterend", note);
+  }
+  const used = field.value.length;
+  const template = document.body.dataset.charsLeft || "{count} / {max}";
+  note.textContent = used >= max * 0.75 ? template.replace("{count}", used).replace("{max}", max) : "";
+}
+document.addEventListener("input", (event) => {
+  if (event.target.matches("input[maxlength], textarea[maxlength]")) countCharacters(event.target);
+});
+document.querySelectorAll("input[maxlength], textarea[maxlength]").forEach(countCharacters);
+
 // "Print" buttons (a receipt): the page's print stylesheet does the rest.
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();

@@ -176,8 +176,8 @@ def session_view(user_id: int, public_ref: str, now: datetime | None = None) -> 
     area = get_area(booking.street_parking.area_id, now)
     running = booking.status == Status.ACTIVE and booking.ends_at > now
     so_far = Decimal("0.00")
-    if running and now > booking.starts_at:
-        so_far = quote_area_stay(area, booking.starts_at, now).total
+    if running:  # nothing is owed yet at the very instant it starts
+        so_far = quote_area_stay(area, booking.starts_at, now).total if now > booking.starts_at else so_far
     elif booking.status in (Status.ACTIVE, Status.COMPLETED):
         so_far = booking.amount or Decimal("0.00")
     return SessionView(booking=booking, area_name=booking.title, price_so_far=so_far,

@@ -232,3 +232,14 @@ def empty_database_url(tmp_path):
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture
+def moving_clock(app):
+    """The app's clock and the in-process sandboxes' clocks, stopped and moved together by the test
+    (tests/support/clock.py); real time runs again afterwards."""
+    from tests.support.clock import MovingClock
+
+    clock = MovingClock(app)
+    yield clock
+    clock.stop()

@@ -1,0 +1,188 @@
+"""Time passes: each provider that books, walked through a booking's whole life with the app's clock and
+the sandboxes' clocks moving together (``moving_clock``, tests/support/clock.py).
+
+At each step every page of the booking and every htmx block those pages refresh is rendered — the
+block alone, as htmx asks for it — and must answer 200; what it says (status, time left, price so far,
+ends at, what a cancellation gives back, whether a change is still possible) must be true at that
+moment, which is checked against the provider's own store in its sandbox wherever it can be read.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.journeys.support import amount, block, facts, page, text_of
+from webapp.accounts.vehicles import add_vehicle
+from webapp.bookings.models import Booking, Status
+from webapp.core.clock import HELSINKI, format_duration, format_moment
+from webapp.extensions import db
+from webapp.helsinki import areas
+from webapp.helsinki.parkings import STOP_GRACE
+
+EN = "en_GB"
+
+
+def _latest_booking() -> Booking:
+    booking = db.session.scalars(db.select(Booking).order_by(Booking.id.desc())).first()
+    db.session.refresh(booking)
+    return booking
+
+
+def _common_pages(client, booking: Booking) -> dict[str, str]:
+    """The booking's pages every provider has: its detail page and the history (with its row)."""
+    detail = page(client, f"/bookings/{booking.public_ref}")
+    history = page(client, "/bookings")
+    assert booking.public_ref in history
+    return {"detail": detail, "history": history}
+
+
+# --- Helsinki street parking (seed 002): regret time, extension, the warning, the end, a stop -------------
+
+#: a Tuesday 10:00 in Helsinki, inside every zone's paid hours and no Finnish holiday
+HELSINKI_MORNING = datetime(2027, 2, 2, 10, 0, tzinfo=HELSINKI)
+
+
+@pytest.fixture
+def street(app, client, make_user, login, moving_clock):
+    """A driver with a Finnish car, logged in at a Helsinki business morning; the city's areas synced."""
+    moving_clock.start_at(HELSINKI_MORNING)
+    driver = make_user()
+    add_vehicle(driver.id, "FI", "ABC-123")
+    areas.sync_areas()
+    area = next(a for a in areas.list_areas() if a.zone == 1 and (a.max_time_in_minutes or 0) >= 180)
+    login(driver)
+    return {"driver": driver, "area": area, "city": app.extensions["providers"].get("helsinki"),
+            "clock": moving_clock}
+
+
+def _city_parking(street, booking: Booking):
+    """The parking as the city holds it (seed §6.5: its start, stop and status evaluated now)."""
+    return next(p for p in street["city"].parkings(register_number="ABC-123") if p.parking_id == booking.provider_ref)
+
+
+def _start_street_parking(client, street, minutes: int, key: str) -> Booking:
+    response = client.post(f"/parking/areas/{street['area'].area_id}",
+                           data={"vehicle_id": street["driver"].vehicles[0].id, "duration": str(minutes),
+                                 "idempotency_key": key, "confirm_overlap": "y"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:800]
+    return _latest_booking()
+
+
+def _street_pages(client, street, booking: Booking) -> dict[str, str]:
+    """Every page of a street parking and every block its page refreshes, checked against the city."""
+    db.session.refresh(booking)
+    now = street["clock"].now()
+    city = _city_parking(street, booking)
+    url = f"/parking/{booking.public_ref}"
+    whole = page(client, url)
+    status = block(client, url, "session-status")
+    said = facts(status)
+    assert booking.ends_at == city.stop and city.is_valid == (city.start <= now < city.stop)
+    # it runs until the city's stop, unless the driver stopped it (the city keeps a few seconds' grace)
+    running = booking.status == Status.ACTIVE and now < city.stop
+
+    # the block alone is the same box the whole page shows
+    assert facts(re.search(r'<section class="card session" id="session-status".*?</section>', whole, re.S)
+                 .group(0)) == said
+    assert said["Ends"] == format_moment(city.stop, EN, HELSINKI)
+    assert said["Started"] == format_moment(city.start, EN, HELSINKI)
+    if running:
+        assert said["Status"] == "Active"
+        assert said["Time left"] == format_duration(city.stop - now, EN)
+        so_far = areas.quote_area_stay(street["area"], city.start, now).total if now > city.start else 0
+        assert amount(said["Price so far"]) == so_far
+        assert amount(said["Total if it runs to the end"]) == areas.quote_area_stay(
+            street["area"], city.start, city.stop).total
+        assert 'hx-trigger="every 60s"' in status  # it keeps refreshing while it runs
+        preview = block(client, f"{url}/extend/quote", "extension-preview",
+                        {"end_at": f"{(city.stop + timedelta(minutes=30)).astimezone(HELSINKI):%Y-%m-%dT%H:%M}",
+                         "version": booking.version})
+        new_total = areas.quote_area_stay(street["area"], city.start, city.stop + timedelta(minutes=30)).total
+        assert amount(re.search(r"New total: <strong>(.*?)</strong>", preview).group(1)) == new_total
+    else:
+        assert "Time left" not in said and "Price so far" not in said and "hx-trigger" not in status
+        assert said["Status"] in ("Completed", "Cancelled")
+        assert 'id="extension-preview"' not in whole  # nothing left to extend
+    # the free cancellation is offered exactly while the city's regret time runs (seed §6.5.5: 2 minutes)
+    in_regret_time = running and now < city.start + timedelta(seconds=120)
+    assert ("Cancel parking" in status) == in_regret_time
+    return {"session": whole, "status": status, **_common_pages(client, booking)}
+
+
+def test_a_street_parking_through_its_whole_life(client, street):
+    clock = street["clock"]
+    start = clock.now()
+    booking = _start_street_parking(client, street, 60, "journey-1")
+    assert booking.status == Status.ACTIVE and _city_parking(street, booking).start == start
+    shown = _street_pages(client, street, booking)
+    assert facts(shown["status"])["Time left"] == "1 hr" and amount(facts(shown["status"])["Price so far"]) == 0
+
+    clock.advance(seconds=61)  # inside the regret time, a minute parked
+    _street_pages(client, street, booking)
+
+    clock.advance(seconds=60)  # 2 min 1 s: the regret time is over, the box still refreshes
+    shown = _street_pages(client, street, booking)
+    assert facts(shown["status"])["Time left"] == "58 mins"
+    refused = client.post(f"/parking/{booking.public_ref}/cancel", data={"version": booking.version})
+    assert refused.status_code == 303
+    db.session.refresh(booking)
+    assert booking.status == Status.ACTIVE and _city_parking(street, booking).is_valid
+
+    clock.advance(minutes=10)  # extend by an hour
+    new_end = (start + timedelta(hours=2)).astimezone(HELSINKI)
+    response = client.post(f"/parking/{booking.public_ref}/extend",
+                           data={"end_at": f"{new_end:%Y-%m-%dT%H:%M}", "version": booking.version})
+    assert response.status_code == 303
+    db.session.refresh(booking)
+    assert _city_parking(street, booking).stop == new_end and booking.ends_at == new_end
+    assert booking.amount == areas.quote_area_stay(street["area"], start, new_end).total
+    _street_pages(client, street, booking)
+
+    clock.move_to(new_end - timedelta(minutes=8))  # the warning: every page's banner says it ends soon
+    shown = _street_pages(client, street, booking)
+    for name in ("session", "detail", "history"):
+        pill = re.search(r'<a href="/parking/[^"]+" class="session-pill ending-soon".*?</a>', shown[name], re.S)
+        assert pill and "ends in 8 mins" in text_of(pill.group(0)), name
+    assert facts(shown["status"])["Time left"] == "8 mins"
+
+    clock.move_to(new_end + timedelta(minutes=1))  # the end: the city says it no longer runs
+    assert not _city_parking(street, booking).is_valid
+    shown = _street_pages(client, street, booking)
+    assert facts(shown["status"])["Status"] == "Completed"
+    assert amount(facts(shown["status"])["Price"]) == booking.amount
+    assert "session-pill" not in shown["detail"]  # no banner for a parking that ended
+
+
+def test_a_street_parking_stopped_early_says_what_was_parked(client, street):
+    clock = street["clock"]
+    start = clock.now()
+    booking = _start_street_parking(client, street, 120, "journey-2")
+    clock.advance(minutes=45)
+    _street_pages(client, street, booking)
+    response = client.post(f"/parking/{booking.public_ref}/stop", data={"version": booking.version})
+    assert response.status_code == 303
+    db.session.refresh(booking)
+    city = _city_parking(street, booking)
+    assert booking.status == Status.COMPLETED and city.stop == start + timedelta(minutes=45) + STOP_GRACE
+    assert booking.amount == areas.quote_area_stay(street["area"], start, city.stop).total
+    shown = _street_pages(client, street, booking)
+    assert facts(shown["status"])["Ends"] == format_moment(city.stop, EN, HELSINKI)
+    clock.advance(hours=3)  # long after: the same truth
+    _street_pages(client, street, booking)
+
+
+def test_a_street_parking_cancelled_in_the_regret_time(client, street):
+    clock = street["clock"]
+    booking = _start_street_parking(client, street, 60, "journey-3")
+    clock.advance(seconds=90)
+    _street_pages(client, street, booking)
+    assert client.post(f"/parking/{booking.public_ref}/cancel", data={"version": booking.version}).status_code == 303
+    db.session.refresh(booking)
+    assert booking.status == Status.CANCELLED
+    assert not street["city"].parkings(register_number="ABC-123")  # the city deleted it
+    shown = page(client, f"/parking/{booking.public_ref}")
+    assert "Cancelled" in text_of(shown) and "Time left" not in shown
+    _common_pages(client, booking)

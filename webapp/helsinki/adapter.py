@@ -68,6 +68,11 @@ def parking_status(booking: Booking, parking, now: datetime) -> Status:
 class StreetParkingAdapter:
     """``BookingAdapter`` for street parkings at the city (``bookings.adapter``)."""
 
+    def ends_by_itself(self, booking: Booking) -> bool:
+        """A street parking is a paid right until its stop time: the city ends it then by itself (seed 002
+        §6.5.4, ``not_valid`` once the stop has passed), so a parking past its end is over."""
+        return True
+
     def find_remote(self, booking: Booking) -> list[RemoteBooking]:
         """The city's parkings of this plate in this area whose ``device_id`` carries our reference.
 

@@ -16,8 +16,9 @@ import pytest
 
 from tests.journeys.support import amount, block, facts, page, text_of
 from webapp.accounts.vehicles import add_vehicle
+from webapp.apds import events, places, sessions
 from webapp.bookings.models import Booking, Status
-from webapp.core.clock import HELSINKI, format_duration, format_moment
+from webapp.core.clock import HELSINKI, LONDON, format_duration, format_moment, zone_name
 from webapp.extensions import db
 from webapp.helsinki import areas
 from webapp.helsinki.parkings import STOP_GRACE
@@ -31,11 +32,20 @@ def _latest_booking() -> Booking:
     return booking
 
 
-def _common_pages(client, booking: Booking) -> dict[str, str]:
-    """The booking's pages every provider has: its detail page and the history (with its row)."""
+def _history_status(history: str, ref: str) -> str:
+    """The status the history's row of ``ref`` shows."""
+    row = next(item for item in re.findall(r'<li class="card booking-row">.*?</li>', history, re.S) if ref in item)
+    return text_of(re.search(r'<span class="badge[^"]*">(.*?)</span>', row).group(1))
+
+
+def _common_pages(client, booking: Booking, status: str | None = None) -> dict[str, str]:
+    """The booking's pages every provider has: its detail page and the history; both must say ``status``
+    (the status as it is now, as the provider's own page says it)."""
     detail = page(client, f"/bookings/{booking.public_ref}")
     history = page(client, "/bookings")
-    assert booking.public_ref in history
+    if status is not None:
+        assert facts(detail)["Status"] == status, "the booking page"
+        assert _history_status(history, booking.public_ref) == status, "the history"
     return {"detail": detail, "history": history}
 
 
@@ -109,7 +119,7 @@ def _street_pages(client, street, booking: Booking) -> dict[str, str]:
     # the free cancellation is offered exactly while the city's regret time runs (seed §6.5.5: 2 minutes)
     in_regret_time = running and now < city.start + timedelta(seconds=120)
     assert ("Cancel parking" in status) == in_regret_time
-    return {"session": whole, "status": status, **_common_pages(client, booking)}
+    return {"session": whole, "status": status, **_common_pages(client, booking, said["Status"])}
 
 
 def test_a_street_parking_through_its_whole_life(client, street):
@@ -184,5 +194,165 @@ def test_a_street_parking_cancelled_in_the_regret_time(client, street):
     assert booking.status == Status.CANCELLED
     assert not street["city"].parkings(register_number="ABC-123")  # the city deleted it
     shown = page(client, f"/parking/{booking.public_ref}")
-    assert "Cancelled" in text_of(shown) and "Time left" not in shown
-    _common_pages(client, booking)
+    assert facts(shown)["Status"] == "Cancelled" and "Time left" not in shown
+    _common_pages(client, booking, "Cancelled")
+
+
+# --- APDS car parks (seed 003): a pay-by-phone session, and a ticketless registration ----------------------
+
+ARNDALE = "805432"  # Manchester Arndale, a car park of the platform's sandbox
+#: a Tuesday 09:00 in Manchester
+MANCHESTER_MORNING = datetime(2027, 2, 2, 9, 0, tzinfo=LONDON)
+
+
+@pytest.fixture
+def car_park(app, client, make_user, login, moving_clock):
+    """A driver with a British car, logged in; the platform's car parks synced; its events delivered to us."""
+    moving_clock.start_at(MANCHESTER_MORNING)
+    driver = make_user()
+    add_vehicle(driver.id, "GB", "BD18 SMR")
+    places.sync_places()
+    login(driver)
+    platform = app.extensions["providers"].sandbox_app("apds")
+    events.ensure_subscription("https://parkgo.test" + events.RECEIVER_PATH)
+    receiver = app.test_client()
+    platform.extensions["apds_sender"] = lambda url, headers, body: receiver.open(
+        url.removeprefix("https://parkgo.test"), method="POST", data=body, headers=headers).status_code
+    return {"driver": driver, "api": app.extensions["providers"].get("apds"), "platform": platform,
+            "place": places.get_place(ARNDALE), "clock": moving_clock}
+
+
+def _car_park_time(value: datetime, what: str = "datetime") -> str:
+    """An instant as the car-park pages write it for a reader in Helsinki: UK time, the zone named."""
+    return f"{format_moment(value, EN, LONDON, what)} ({zone_name(LONDON, EN)})"
+
+
+def _phone_pages(client, car_park, booking: Booking) -> dict[str, str]:
+    """The session page, its refreshed status box and extension preview, checked against the platform."""
+    db.session.refresh(booking)
+    now = car_park["clock"].now()
+    remote = car_park["api"].session(booking.provider_ref)  # the platform's own session
+    url = f"/carparks/sessions/{booking.public_ref}"
+    whole = page(client, url)
+    status = block(client, url, "session-status")
+    said = facts(status)
+    assert said["Started"] == _car_park_time(remote.actual_start)
+    assert said["Ends"] == _car_park_time(remote.actual_end) and booking.ends_at == remote.actual_end
+    running = booking.status == Status.ACTIVE and now < remote.actual_end
+    if running:
+        assert said["Status"] == "Active"
+        assert said["Time left"] == format_duration(remote.actual_end - now, EN)
+        stayed = max(now - remote.actual_start, timedelta(seconds=1))
+        assert amount(said["Price so far"]) == places.quote_stay(car_park["place"], remote.actual_start, stayed).total
+        assert amount(said["Paid for the whole stay"]) == remote.amount
+        rights = car_park["api"].assigned_rights(place=ARNDALE, credential_id="BD18SMR").items
+        expiry = max(r.expiry for r in rights if r.expiry is not None)
+        assert said["Parking right"] == f"Enforcement sees your right until {_car_park_time(expiry)}"
+        assert 'hx-trigger="every 60s"' in status
+        preview = block(client, f"{url}/extend/quote", "extension-preview",
+                        {"minutes": "30", "version": booking.version})
+        new_total = places.quote_stay(car_park["place"], remote.actual_start,
+                                      remote.actual_end - remote.actual_start + timedelta(minutes=30)).total
+        assert amount(re.search(r"New total: <strong>(.*?)</strong>", preview).group(1)) == new_total
+    else:
+        assert said["Status"] == "Completed", "a session past its end is over (the platform ended it)"
+        assert "Time left" not in said and "hx-trigger" not in status
+        assert amount(said["Price"]) == remote.amount == booking.amount
+        assert 'id="extension-preview"' not in whole
+    return {"session": whole, "status": status, **_common_pages(client, booking, said["Status"])}
+
+
+def test_a_pay_by_phone_session_through_its_whole_life(client, car_park):
+    clock, driver = car_park["clock"], car_park["driver"]
+    start = clock.now()
+    booking = sessions.start_session(driver.id, ARNDALE, driver.vehicles[0].id, 60, "journey-apds-1")
+    assert booking.status == Status.ACTIVE
+    _phone_pages(client, car_park, booking)
+
+    clock.advance(minutes=20)
+    _phone_pages(client, car_park, booking)
+    response = client.post(f"/carparks/sessions/{booking.public_ref}/extend",
+                           data={"minutes": "60", "version": booking.version})
+    assert response.status_code == 303
+    db.session.refresh(booking)
+    assert car_park["api"].session(booking.provider_ref).actual_end == start + timedelta(hours=2)
+    _phone_pages(client, car_park, booking)
+
+    clock.move_to(start + timedelta(hours=2) - timedelta(minutes=8))  # near the end
+    shown = _phone_pages(client, car_park, booking)
+    assert facts(shown["status"])["Time left"] == "8 mins"
+
+    clock.move_to(start + timedelta(hours=2, minutes=1))  # the end has passed
+    _phone_pages(client, car_park, booking)
+
+
+def test_a_pay_by_phone_session_stopped_early(client, car_park):
+    clock, driver = car_park["clock"], car_park["driver"]
+    booking = sessions.start_session(driver.id, ARNDALE, driver.vehicles[0].id, 180, "journey-apds-2")
+    clock.advance(minutes=50)
+    _phone_pages(client, car_park, booking)
+    response = client.post(f"/carparks/sessions/{booking.public_ref}/stop", data={"version": booking.version})
+    assert response.status_code == 303
+    db.session.refresh(booking)
+    assert booking.status == Status.COMPLETED
+    shown = _phone_pages(client, car_park, booking)
+    assert amount(facts(shown["status"])["Price"]) < places.quote_stay(car_park["place"], booking.starts_at,
+                                                                      timedelta(minutes=180)).total
+    clock.advance(hours=4)
+    _phone_pages(client, car_park, booking)
+
+
+def _ticketless_pages(client, car_park, booking: Booking) -> dict[str, str]:
+    """The registration's page and its status box (refreshed every 5 s), checked against the platform."""
+    db.session.refresh(booking)
+    url = f"/carparks/sessions/{booking.public_ref}"
+    whole = page(client, url)
+    status = block(client, url, "session-status")
+    said = facts(status)
+    remote = car_park["api"].session(booking.apds.session_id) if booking.apds.session_id else None
+    if remote is None:  # registered, not entered
+        assert said["Entered"] == "Not yet" and said["Left"] == "—" and said["Amount"] == "—"
+        assert said["Registered until"] == _car_park_time(booking.ends_at)
+    else:
+        entered = _car_park_time(remote.actual_start, "time")
+        assert said["Entered"] == f"You entered {booking.title} at {entered}"
+        if remote.actual_end is None or remote.amount is None:
+            assert said["Left"] == "—" and said["Status"] == "Active"
+        else:
+            assert said["Left"] == _car_park_time(remote.actual_end, "time")
+            assert amount(said["Amount"]) == remote.amount
+    if booking.status == Status.ACTIVE:
+        assert 'hx-trigger="every 5s"' in status and said["Status"] == "Active"
+    else:
+        assert "hx-trigger" not in status and said["Status"] == "Completed"
+    return {"session": whole, "status": status, **_common_pages(client, booking, said["Status"])}
+
+
+def _camera(car_park, action: str) -> None:
+    """The car park's camera sees the car enter or leave now; the platform sends its events to us."""
+    answer = car_park["platform"].test_client().post(
+        f"/_sandbox/operators/{action}",
+        json={"place": ARNDALE, "plate": "BD18SMR", "at": car_park["clock"].now().isoformat()})
+    assert answer.status_code < 300, answer.get_data(as_text=True)
+    car_park["platform"].test_client().post("/_sandbox/deliveries")
+
+
+def test_a_ticketless_registration_through_entry_stay_and_exit(client, car_park):
+    clock, driver = car_park["clock"], car_park["driver"]
+    booking = sessions.register_plate(driver.id, ARNDALE, driver.vehicles[0].id, clock.now() + timedelta(days=2),
+                                      "journey-apds-3")
+    _ticketless_pages(client, car_park, booking)
+    clock.advance(hours=3)  # registered, not there yet
+    _ticketless_pages(client, car_park, booking)
+    _camera(car_park, "enter")
+    shown = _ticketless_pages(client, car_park, booking)
+    assert " at 12:00 (" in facts(shown["status"])["Entered"]  # 09:00 + 3 h, on the car park's clock
+    clock.advance(hours=2, minutes=10)
+    _ticketless_pages(client, car_park, booking)
+    _camera(car_park, "exit")
+    db.session.refresh(booking)
+    assert booking.status == Status.COMPLETED
+    shown = _ticketless_pages(client, car_park, booking)
+    assert amount(facts(shown["status"])["Amount"]) == booking.amount > 0
+    clock.advance(days=3)  # long after the registration's end: the same truth
+    _ticketless_pages(client, car_park, booking)

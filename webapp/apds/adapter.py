@@ -75,6 +75,11 @@ def carries(session, transaction_id: str) -> bool:
 class ApdsAdapter:
     """``BookingAdapter`` for APDS sessions and registrations (``bookings.adapter``)."""
 
+    def ends_by_itself(self, booking: Booking) -> bool:
+        """A pay-by-phone session is paid until its end and the platform ends it then (seed 003 flow 2); a
+        ticketless registration runs until the car leaves, whatever its "registered until" says."""
+        return booking.apds is not None and booking.apds.mode == "phone"
+
     def find_remote(self, booking: Booking) -> list[RemoteBooking]:
         """The platform's object that is exactly ``booking`` (see the module docstring).
 

@@ -191,6 +191,18 @@ class DescribesBooking(Protocol):
         """How the price was computed, or None when the feature cannot say."""
 
 
+class RunsOut(Protocol):
+    """An adapter whose running bookings end by themselves at their end time (optional).
+
+    A street parking or a pay-by-phone session is a right that simply runs out: the provider ends it
+    at its end and tells nobody, so our record stays "active" after it. Pages then say "completed"
+    (``registry.status_now``) — what the provider itself says by then.
+    """
+
+    def ends_by_itself(self, booking: Booking) -> bool:
+        """Whether ``booking`` is over once its ``ends_at`` has passed, without anyone calling."""
+
+
 def can_look_up(adapter) -> bool:
     """Whether reconciliation may ask ``adapter`` for the remote booking (see ``BookingAdapter``)."""
     return getattr(adapter, "can_look_up", True)

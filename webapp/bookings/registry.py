@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from webapp.bookings.adapter import Seller
+from webapp.bookings.models import Status
+from webapp.core.clock import utcnow
 from webapp.core.provider import ProviderSpec, resolve
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,17 @@ def adapter_for(kind: str):
     """The ``BookingAdapter`` of ``kind``, or None when its feature has none yet."""
     entry = booking_kinds().get(kind)
     return entry.adapter if entry else None
+
+
+def status_now(booking, now=None) -> Status:
+    """A booking's status as it is at ``now``: a running booking whose right ran out at its end (an adapter's
+    ``ends_by_itself``, ``bookings.adapter.RunsOut``) is completed, though nothing has recorded it yet."""
+    status = Status(booking.status)
+    if status == Status.ACTIVE and booking.ends_at is not None and booking.ends_at <= (now or utcnow()):
+        runs_out = getattr(adapter_for(booking.kind), "ends_by_itself", None)
+        if runs_out is not None and runs_out(booking):
+            return Status.COMPLETED
+    return status
 
 
 def booking_title(booking, language: str) -> str:

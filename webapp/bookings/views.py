@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from webapp.bookings import history as booking_history
 from webapp.bookings import ledger, receipts
 from webapp.bookings.models import KINDS, Status, event_label
-from webapp.bookings.registry import booking_title
+from webapp.bookings.registry import booking_title, status_now
 from webapp.web.locale import current_language
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     places and price breakdown for the driver's and the admin's booking page; its money from the ledger
     (``money_summary``, ``ledger_entry_label``) for every page that shows what a booking cost."""
     app.jinja_env.globals.update(status_label=status_label, event_label=event_label, kind_label=kind_label,
+                                 status_now=status_now,
                                  money_summary=ledger.summary, ledger_entry_label=ledger.entry_label,
                                  booking_title=lambda booking: booking_title(booking, current_language()),
                                  where_and_price=lambda booking: booking_history.where_and_price(

@@ -10,7 +10,8 @@ moment, which is checked against the provider's own store in its sandbox whereve
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -18,10 +19,13 @@ from tests.journeys.support import amount, block, facts, page, text_of
 from webapp.accounts.vehicles import add_vehicle
 from webapp.apds import events, places, sessions
 from webapp.bookings.models import Booking, Status
-from webapp.core.clock import HELSINKI, LONDON, format_duration, format_moment, zone_name
+from webapp.core.clock import AMSTERDAM, HELSINKI, LONDON, SEOUL, format_duration, format_moment, zone_name
 from webapp.extensions import db
 from webapp.helsinki import areas
 from webapp.helsinki.parkings import STOP_GRACE
+from webapp.valet import reservations as valet_reservations
+from webapp.valet.pricing import ValetChoice
+from webapp.valet.sandbox import rules as valet_rules
 
 EN = "en_GB"
 
@@ -356,3 +360,144 @@ def test_a_ticketless_registration_through_entry_stay_and_exit(client, car_park)
     assert amount(facts(shown["status"])["Amount"]) == booking.amount > 0
     clock.advance(days=3)  # long after the registration's end: the same truth
     _ticketless_pages(client, car_park, booking)
+
+
+# --- Korean rent-cars (seed 001): the company's free-change deadline passes, then the pick-up and return ----
+
+#: a Tuesday 10:00 in Seoul
+SEOUL_MORNING = datetime(2027, 2, 2, 10, 0, tzinfo=SEOUL)
+
+
+def _company_record(app, booking: Booking):
+    """The company's own record of the reservation (revdetail)."""
+    return app.extensions["providers"].get("rentcar").reservation_detail("HALLA", revnum=booking.provider_ref)
+
+
+def _company_deadline(record) -> datetime:
+    """R예약변경가능시간 as the company wrote it: Korean wall-clock time."""
+    deadline = record.change_deadline
+    return deadline.replace(tzinfo=SEOUL) if deadline.tzinfo is None else deadline
+
+
+def _rental_pages(app, client, booking: Booking, now: datetime) -> dict[str, str]:
+    """The manage page, the car page's total (the block it refreshes), checked against the company's record."""
+    db.session.refresh(booking)
+    record = _company_record(app, booking)
+    whole = page(client, f"/rentals/{booking.public_ref}")
+    deadline = re.search(r'<p class="rentcar-deadline[^"]*" id="deadline">(.*?)</p>', whole, re.S)
+    kst = format_moment(_company_deadline(record), EN, SEOUL)
+    if now <= _company_deadline(record):  # the company still takes a change or a cancellation
+        assert text_of(deadline.group(1)) == f"Free change or cancellation until {kst} (Korean time)."
+        assert f'action="/rentals/{booking.public_ref}/cancel"' in whole
+    else:
+        assert text_of(deadline.group(1)) == (f"Online changes closed at {kst} (Korean time). "
+                                              "Please call the company.")
+        assert f'action="/rentals/{booking.public_ref}/cancel"' not in whole
+        assert f'action="/rentals/{booking.public_ref}/change"' not in whole
+    assert "badge-reserved" in whole and Decimal(record.total) == booking.amount
+    # the car page's total, the block its form refreshes, for a stay ahead of this moment
+    ahead = (now + timedelta(days=10)).astimezone(SEOUL).replace(hour=10, minute=0)
+    total = block(client, "/rentals/cars/HALLA/10101/total", "price-total",
+                  {"start": f"{ahead:%Y-%m-%dT%H:%M}", "end": f"{ahead + timedelta(days=2):%Y-%m-%dT%H:%M}",
+                   "cover": "none", "pay": "now"})
+    assert "₩" in total
+    return {"rental": whole, **_common_pages(client, booking, "Reserved")}
+
+
+def test_a_rental_through_its_deadline_pick_up_and_return(app, client, make_user, login, moving_clock):
+    moving_clock.start_at(SEOUL_MORNING)
+    login(make_user(name="Kim Minsu", phone="010-1234-5678"))
+    start, end = SEOUL_MORNING + timedelta(days=10), SEOUL_MORNING + timedelta(days=13)
+    window = {"start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{end:%Y-%m-%dT%H:%M}"}
+    html = page(client, "/rentals/cars/HALLA/10101?" + "&".join(f"{k}={v}" for k, v in window.items()))
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    data.update(cover="none", name="Kim Minsu", phone="010-1234-5678", email="kim@example.com", age="30", pay="now",
+                idempotency_key=re.search(r'name="idempotency_key"[^>]*value="([^"]*)"', html).group(1))
+    assert client.post("/rentals/cars/HALLA/10101", data=data).status_code == 303
+    booking = _latest_booking()
+    assert booking.status == Status.RESERVED
+    deadline = _company_deadline(_company_record(app, booking))
+    assert deadline < start
+    _rental_pages(app, client, booking, moving_clock.now())
+
+    moving_clock.move_to(deadline - timedelta(minutes=1))  # the last minute of free changes
+    _rental_pages(app, client, booking, moving_clock.now())
+
+    moving_clock.move_to(deadline + timedelta(minutes=1))  # closed: the page says so, and the company agrees
+    _rental_pages(app, client, booking, moving_clock.now())
+    response = client.post(f"/rentals/{booking.public_ref}/cancel", data={"version": booking.version,
+                                                                          "reason": "plans changed"})
+    assert response.status_code in (303, 422)
+    db.session.refresh(booking)
+    assert booking.status == Status.RESERVED and _company_record(app, booking).state != "취소"
+
+    for moment in (start + timedelta(hours=1), end + timedelta(hours=1)):  # on rent, then returned
+        moving_clock.move_to(moment)
+        _rental_pages(app, client, booking, moving_clock.now())
+
+
+# --- 247Parking valet (seed 004): the free cancellation ends, the drop-off and the return pass ---------------
+
+#: a Tuesday 08:00 in Amsterdam
+AMSTERDAM_MORNING = datetime(2027, 2, 2, 8, 0, tzinfo=AMSTERDAM)
+
+
+def _valet_pages(app, client, booking: Booking, now: datetime) -> dict[str, str]:
+    """The reservation page and its change preview, checked against 247Parking's own record and terms."""
+    db.session.refresh(booking)
+    partner = app.extensions["providers"].sandbox_app("parking247").extensions["parking247"]
+    record = partner.reservation(booking.provider_ref)
+    whole = page(client, f"/valet/{booking.public_ref}")
+    said = facts(whole)
+    detail = booking.valet
+    assert said["Drop-off"].startswith(format_moment(detail.drop_off, EN, AMSTERDAM))
+    assert said["Return flight lands"].startswith(format_moment(detail.arrival, EN, AMSTERDAM))
+    assert amount(said.get("Total") or said["Quoted price"]) == Decimal(record.total) == booking.amount
+    assert said["Status"] == "Reserved"
+    if now < detail.drop_off:  # cancelling still possible: the refund promised is 247Parking's own rule
+        promised = amount(re.search(r"Cancel now and get back: <strong>(.*?)</strong>", whole).group(1))
+        assert promised == valet_rules.refund_on_cancel(record.fields, Decimal(record.total), partner.prices, now)
+    else:
+        assert "Cancel now and get back" not in whole
+    if now < detail.arrival:  # a change is still possible: its preview is the block the form refreshes
+        later = (detail.arrival + timedelta(days=1)).astimezone(AMSTERDAM)
+        preview = block(client, f"/valet/{booking.public_ref}/change/quote", "change-preview",
+                        {"drop_off": f"{detail.drop_off.astimezone(AMSTERDAM):%Y-%m-%dT%H:%M}",
+                         "arrival": f"{later:%Y-%m-%dT%H:%M}", "wash": "0", "version": booking.version})
+        assert "Difference" in preview  # a parked car's return can still move (its drop-off stays)
+    else:
+        assert 'id="change-preview"' not in whole
+    return {"reservation": whole, **_common_pages(client, booking, "Reserved")}
+
+
+def test_a_valet_reservation_through_free_cancellation_drop_off_and_return(app, client, make_user, login,
+                                                                          moving_clock):
+    moving_clock.start_at(AMSTERDAM_MORNING)
+    driver = make_user()
+    add_vehicle(driver.id, "NL", "97-KGT-1")
+    login(driver)
+    drop_off = AMSTERDAM_MORNING.astimezone(UTC) + timedelta(days=3)
+    choice = ValetChoice(location="schiphol", service="valet", drop_off=drop_off, arrival=drop_off + timedelta(days=5),
+                         persons=2, payment="ideal")
+    booking = valet_reservations.book_valet(driver.id, valet_reservations.ValetRequest(
+        choice=choice, vehicle_id=driver.vehicles[0].id, email=driver.email), "journey-valet-1")
+    assert booking.status == Status.RESERVED
+    shown = _valet_pages(app, client, booking, moving_clock.now())
+    assert "Free cancellation until" in shown["reservation"]
+
+    moving_clock.move_to(drop_off - timedelta(hours=25))  # the last hour of free cancellation
+    _valet_pages(app, client, booking, moving_clock.now())
+    moving_clock.move_to(drop_off - timedelta(hours=23))  # not free any more: nothing back without insurance
+    shown = _valet_pages(app, client, booking, moving_clock.now())
+    assert amount(re.search(r"Cancel now and get back: <strong>(.*?)</strong>", shown["reservation"]).group(1)) == 0
+
+    later = (booking.valet.arrival + timedelta(days=1)).astimezone(AMSTERDAM)  # a day longer, still possible
+    response = client.post(f"/valet/{booking.public_ref}/change", data={
+        "drop_off": f"{drop_off.astimezone(AMSTERDAM):%Y-%m-%dT%H:%M}", "arrival": f"{later:%Y-%m-%dT%H:%M}",
+        "wash": "0", "version": booking.version})
+    assert response.status_code == 303, response.get_data(as_text=True)[:800]
+    _valet_pages(app, client, booking, moving_clock.now())
+
+    for moment in (drop_off + timedelta(hours=1), later + timedelta(hours=1)):  # parked, then back home
+        moving_clock.move_to(moment)
+        _valet_pages(app, client, booking, moving_clock.now())

@@ -117,7 +117,8 @@ def test_helsinki_extended_after_the_regret_time_and_stopped_rechecks_without_di
     assert said == [NO_DIFFERENCE]
     # the provider's last answer is the stop's, not the start's
     answer = last_answer(page)
-    assert datetime.fromisoformat(answer["stop"]) == stopped_at and answer["device_id"] == f"parkgo:{booking.public_ref}"
+    assert datetime.fromisoformat(answer["stop"]) == stopped_at
+    assert answer["device_id"] == f"parkgo:{booking.public_ref}"
 
     # the city's store says the parking still runs to its first planned end: the re-check says so
     with city["store"].write() as conn:
@@ -222,7 +223,8 @@ def test_apds_pay_by_phone_extended_and_stopped_rechecks_without_difference(admi
     said, _page = recheck(admin, booking)
     assert said[0] == "The provider says Active; our record says Completed."
     assert said[1].startswith("The provider's end time differs from ours: ")
-    assert said[2] == f"The provider's amount differs from ours: £9.90 at the provider, £{booking.amount} in our record."
+    assert said[2] == (f"The provider's amount differs from ours: £9.90 at the provider, £{booking.amount} in our "
+                       "record.")
 
 
 def test_apds_pay_by_phone_running_rechecks_without_difference(admin, driver, platform, clock):
@@ -258,3 +260,57 @@ def test_rentcar_changed_then_cancelled_rechecks_without_difference(app, admin, 
                      .values(car_fee=company_reservations.c.car_fee - 10000))
     rentals.cancel_rental(user.id, booking.public_ref, booking.version, "plans changed")
     assert recheck(admin, booking)[0] == [NO_DIFFERENCE]
+
+
+def test_apds_ticketless_stay_paid_at_the_exit_rechecks_without_difference(app, admin, driver, platform, clock):
+    from webapp.apds import events
+
+    sandbox = app.extensions["providers"].sandbox_app("apds")
+    events.ensure_subscription("https://parkgo.test" + events.RECEIVER_PATH)
+    receiver = app.test_client()
+    sandbox.extensions["apds_sender"] = lambda url, headers, body: receiver.open(
+        url.removeprefix("https://parkgo.test"), method="POST", data=body, headers=headers).status_code
+    booking = sessions.register_plate(driver.id, ARNDALE, driver.vehicles[0].id, utcnow() + timedelta(days=2),
+                                      "recheck-apds-tl")
+    assert recheck(admin, booking)[0] == [NO_DIFFERENCE]  # registered, the car not seen yet
+    for action, later in (("enter", timedelta(minutes=1)), ("exit", timedelta(hours=2, minutes=1))):
+        clock.shift(later if action == "enter" else later - timedelta(minutes=1))
+        answer = sandbox.test_client().post(f"/_sandbox/operators/{action}", json={
+            "place": ARNDALE, "plate": "BD18SMR", "at": utcnow().isoformat()})
+        assert answer.status_code < 300, answer.get_json()
+        sandbox.test_client().post("/_sandbox/deliveries")
+    db.session.refresh(booking)
+    assert booking.status == Status.COMPLETED and booking.amount
+    clock.shift(timedelta(minutes=1))
+    said, page = recheck(admin, booking)
+    assert said == [NO_DIFFERENCE]
+    assert Decimal(last_answer(page)["amount"]) == booking.amount  # the paid stay, not the registration
+
+    with platform["store"].begin() as conn:
+        row = conn.execute(select(platform_sessions).where(platform_sessions.c.id == booking.apds.session_id)).one()
+        document = json.loads(row.document)
+        document["segments"][-1]["financialTransactions"][0]["segmentValue"] = 1.0
+        conn.execute(update(platform_sessions).where(platform_sessions.c.id == booking.apds.session_id)
+                     .values(document=json.dumps(document)))
+    said, _page = recheck(admin, booking)
+    assert said == [f"The provider's amount differs from ours: £1.00 at the provider, £{booking.amount} in our "
+                    "record."]
+
+
+# -- 247Parking (seed 004): no look-up call -------------------------------------------------------
+
+
+def test_valet_recheck_after_a_change_and_a_cancellation_says_it_cannot_compare(app, admin, make_user):
+    from tests.valet.conformance import ValetDriver
+    from webapp.valet import reservations
+
+    valet = ValetDriver(app)
+    user = make_user()
+    valet.prepare_user(user)
+    booking = valet.book(user, "recheck-valet-1")
+    cannot = ("This provider has no look-up call, so its copy cannot be compared from here. "
+              "Ask the provider if in doubt.")
+    valet.change(booking, booking.version)
+    assert recheck(admin, booking)[0] == [cannot]  # never "no difference", never "settle by hand"
+    reservations.cancel_valet(user.id, booking.public_ref, booking.version)
+    assert recheck(admin, booking)[0] == [cannot]

@@ -211,9 +211,13 @@ def recheck(admin_id: int, ref: str, ip: str = "") -> tuple[Booking, list[str]]:
     changes: list[str] = []
     if adapter is None:
         changes.append(str(_l("This provider cannot be asked yet.")))
-    elif not can_look_up(adapter):
+    elif not can_look_up(adapter) and not Status(booking.status).settled:
         # 247Parking: no call finds a booking, so support settles it with the provider's answer
         changes.append(str(_l("This provider has no look-up call: settle the booking by hand with its answer.")))
+    elif not can_look_up(adapter):
+        # a settled one has nothing to settle: what it holds can only be asked of the provider by support
+        changes.append(str(_l("This provider has no look-up call, so its copy cannot be compared from here. "
+                              "Ask the provider if in doubt.")))
     elif not Status(booking.status).settled:
         reconcile(booking, actor=f"admin:{admin_id}")
         if (booking.status, booking.provider_ref) != before:

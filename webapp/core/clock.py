@@ -29,9 +29,30 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 PROVIDER_ZONES = {"helsinki": HELSINKI, "apds": LONDON, "seoul": SEOUL, "rentcar": SEOUL, "parking247": AMSTERDAM}
 
 
+#: how far the app's clock runs ahead of the real one: zero, except while a test moves it
+#: (``move_clock_for_tests``, refused for an app that is not testing)
+_test_offset = timedelta(0)
+
+
 def utcnow() -> datetime:
     """The current time as an aware UTC datetime."""
-    return datetime.now(UTC)
+    now = datetime.now(UTC)
+    return now + _test_offset if _test_offset else now
+
+
+def move_clock_for_tests(app, offset: timedelta) -> None:
+    """Run ``utcnow()`` ``offset`` ahead of the real clock in this process, for a test whose server runs in
+    a thread of it (a browser test keeping a page open while time passes); ``timedelta(0)`` puts it back.
+
+    The sandboxes keep the real time; a test that moves them too uses time-machine (tests/support/clock.py).
+
+    Raises:
+        RuntimeError: ``app`` is not testing — a deployed app's clock is never moved.
+    """
+    global _test_offset
+    if not app.config.get("TESTING"):
+        raise RuntimeError("the app's clock can be moved only in tests (TESTING)")
+    _test_offset = offset
 
 
 def format_moment(value: datetime, locale: Locale | str, zone: ZoneInfo, part: str = "datetime") -> str:

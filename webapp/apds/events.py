@@ -26,15 +26,17 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from flask import current_app
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from webapp.apds import registrations
 from webapp.apds.models import ApdsEvent, ApdsSession, ApdsSubscription
@@ -97,11 +99,10 @@ def receive_event(raw: bytes, signature: str | None, now: datetime | None = None
         signature) or 403 (unknown subscription); ``pay_booking_id`` when a payment is due.
     """
     now = now or utcnow()
-    try:
-        document = json.loads(raw)
-        subscription_id = str(document["eventSubscriptionId"])
-    except (ValueError, KeyError, TypeError):
-        return Receipt(400, {"status": "error", "message": "not an APDS event"})
+    document = read_document(raw)
+    subscription_id = document.get("eventSubscriptionId") if isinstance(document, dict) else None
+    if not isinstance(subscription_id, str) or not subscription_id:
+        return _refused("not an APDS event")
     subscription = db.session.scalar(select(ApdsSubscription).where(
         ApdsSubscription.subscription_id == subscription_id))
     if subscription is None:
@@ -116,7 +117,11 @@ def receive_event(raw: bytes, signature: str | None, now: datetime | None = None
     try:
         event = Event.model_validate(document)
     except PydanticValidationError:
-        return Receipt(400, {"status": "error", "message": "not an APDS event"})
+        return _refused("not an APDS event")
+    unstorable = _unstorable(event)
+    if unstorable:
+        log.warning("APDS event refused: %s", unstorable)
+        return _refused(unstorable)
     if db.session.scalar(select(ApdsEvent.id).where(ApdsEvent.event_id == event.event_id)) is not None:
         return Receipt(200, {"status": "duplicate", "eventId": event.event_id})
     obj = event.data[0]
@@ -137,7 +142,74 @@ def receive_event(raw: bytes, signature: str | None, now: datetime | None = None
     except IntegrityError:
         db.session.rollback()
         return Receipt(200, {"status": "duplicate", "eventId": event.event_id})
+    except (DataError, StatementError, OverflowError) as error:
+        # a value our checks above let through and the database still cannot hold: the platform's
+        # event, refused with the protocol's error (a 5xx would have it retried for ever)
+        db.session.rollback()
+        log.warning("APDS event %s could not be stored: %s", event.event_id, type(error).__name__)
+        return _refused("the event holds a value the receiver cannot store")
     return Receipt(200, {"status": "ok", "eventId": event.event_id}, pay_booking_id=pay_id)
+
+
+def _refused(message: str) -> Receipt:
+    """The protocol's error answer (spec: ``{"status": "error", "code": 400, "message": …}``)."""
+    return Receipt(400, {"status": "error", "code": 400, "message": message})
+
+
+def _not_a_finite_number(text: str) -> float:
+    raise ValueError(f"not a finite number: {text}")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {text[:20]}")
+    return number
+
+
+def read_document(raw: bytes) -> object:
+    """The body as JSON, or None for anything the parser cannot read.
+
+    Every error the parser can raise is caught here: bad UTF-8, a number past the
+    interpreter's digit limit, nesting deep enough to exhaust the recursion limit
+    (``"[" * 2000 + "]" * 2000`` raised ``RecursionError``, a 500 before the signature was
+    even looked at), and ``NaN``/``Infinity``/``1e999``, which no database's JSON can store.
+    """
+    try:
+        return json.loads(raw, parse_float=_finite_float, parse_constant=_not_a_finite_number)
+    except (ValueError, RecursionError, TypeError, OverflowError, MemoryError):
+        return None
+
+
+#: what the tables hold (``models.ApdsEvent``, ``models.ApdsSession``): a value past these is refused
+_EVENT_ID_MAX = 64
+_TOPIC_MAX = 40
+_ID_MAX = 64
+_VERSION_RANGE = range(-(2 ** 31), 2 ** 31)  # INTEGER on PostgreSQL
+_AMOUNT_LIMIT = Decimal(10) ** 8  # NUMERIC(10, 2)
+
+
+def _unstorable(event: Event) -> str | None:
+    """Why a signed event cannot be stored as it is, or None when it can."""
+    if not event.event_id or len(event.event_id) > _EVENT_ID_MAX:
+        return f"eventId must be 1 to {_EVENT_ID_MAX} characters"
+    if not event.topic or len(event.topic) > _TOPIC_MAX:
+        return f"topic must be 1 to {_TOPIC_MAX} characters"
+    if event.topic not in ("SessionCreated", "SessionUpdated"):
+        return None
+    obj = event.data[0]
+    version = obj.get("version")
+    if isinstance(version, int) and version not in _VERSION_RANGE:
+        return f"session version out of range: {str(version)[:20]}"
+    if isinstance(obj.get("id"), str) and len(obj["id"]) > _ID_MAX:
+        return f"session id longer than {_ID_MAX} characters"
+    try:
+        session = Session.from_body(obj)
+    except PydanticValidationError:
+        return None  # not a session we can read: stored and logged, applied to nothing (``_apply``)
+    if session.amount is not None and not -_AMOUNT_LIMIT < session.amount < _AMOUNT_LIMIT:
+        return "session amount out of range"
+    return None
 
 
 def _apply(event: Event, obj: dict, now: datetime) -> Booking | None:

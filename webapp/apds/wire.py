@@ -42,7 +42,10 @@ def parse_instant(value: Any) -> datetime:
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     text = "".join(str(value).split()).replace("Z", "+00:00")
     parsed = datetime.fromisoformat(text)
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    try:
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first UTC instant: a ValueError for pydantic
+        raise ValueError(f"instant out of range: {text[:40]}") from None
 
 
 def format_instant(value: datetime) -> str:

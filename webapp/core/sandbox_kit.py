@@ -13,12 +13,14 @@ it for a sandbox served on its own port.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from flask import Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import Engine, create_engine, event
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -103,22 +105,58 @@ class FaultSwitch:
         raise DroppedReplyError("sandbox dropped the reply after commit")
 
 
+def read_json(data: bytes | str) -> object:
+    """Parse a JSON document; any failure of the parser is a ``ValueError``.
+
+    ``json.loads`` raises ``RecursionError`` on deep nesting (``"[" * 2000 + "]" * 2000``), which
+    Flask's ``get_json(silent=True)`` does not catch: every sandbox route that read a body answered
+    such a request with a 500 instead of its own 400.
+
+    Raises:
+        ValueError: not JSON, bad encoding, nested too deep, or a number past the digit limit.
+    """
+    try:
+        return json.loads(data)
+    except (RecursionError, TypeError, OverflowError) as exc:
+        raise ValueError(f"unreadable JSON: {type(exc).__name__}") from None
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider whose ``loads`` raises only ``ValueError`` (see ``read_json``), so
+    ``request.get_json(silent=True)`` is None and ``get_json()`` a 400 for every unreadable body."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except (RecursionError, TypeError, OverflowError) as exc:
+            raise ValueError(f"unreadable JSON: {type(exc).__name__}") from None
+
+
 def install_faults(app: Flask) -> FaultSwitch:
-    """Attach a fault switch and its control endpoint to a sandbox app."""
+    """Attach a fault switch and its control endpoint to a sandbox app (and its safe JSON parser)."""
     switch = FaultSwitch()
+    app.json = SafeJSONProvider(app)
     app.extensions["faults"] = switch
     app.before_request(switch.before_request)
 
     @app.post("/_sandbox/faults")
     def set_faults():
-        body = request.get_json(silent=True) or {}
+        body = request.get_json(silent=True) if request.get_data() else {}
+        if not isinstance(body, dict):
+            return jsonify({"error": "the body must be a JSON object"}), 400
+        try:
+            latency = float(body.get("latency", 0) or 0)
+            status = int(body["status"]) if body.get("status") else None
+            drop_after_commit = int(body.get("drop_after_commit", 0) or 0)
+            late_commit = int(body.get("late_commit", 0) or 0)
+            hang_seconds = float(body["hang_seconds"]) if body.get("hang_seconds") else switch.hang_seconds
+        except (TypeError, ValueError, OverflowError):
+            return jsonify({"error": "latency, status, counts and hang_seconds must be numbers"}), 400
+        if status is not None and not 100 <= status <= 599:
+            return jsonify({"error": "status must be an HTTP status"}), 400
         switch.reset()
-        switch.latency = float(body.get("latency", 0) or 0)
-        switch.status = int(body["status"]) if body.get("status") else None
-        switch.drop_after_commit = int(body.get("drop_after_commit", 0) or 0)
-        switch.late_commit = int(body.get("late_commit", 0) or 0)
-        if body.get("hang_seconds"):
-            switch.hang_seconds = float(body["hang_seconds"])
+        switch.latency, switch.status, switch.hang_seconds = latency, status, hang_seconds
+        switch.drop_after_commit, switch.late_commit = drop_after_commit, late_commit
         return jsonify({"latency": switch.latency, "status": switch.status,
                         "drop_after_commit": switch.drop_after_commit, "late_commit": switch.late_commit,
                         "hang_seconds": switch.hang_seconds})

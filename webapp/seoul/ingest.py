@@ -142,6 +142,10 @@ def receive_push(method: str, form: Mapping, now: datetime | None = None) -> Pus
         parsed = parse_push(method, form)
     except SeoulProtocolError as error:
         return _refused_while_parsing(method, form, error, now)
+    except (ValueError, TypeError, AttributeError, RecursionError, OverflowError) as error:
+        # a value the parser cannot even read (not text): refused as an invalid value, never raised
+        log.warning("Seoul %s push unreadable: %s", method, type(error).__name__)
+        return PushOutcome(result_body(INVALID_CODE_VALUE, "Invalid code value: the request could not be read"))
     try:
         outcome = _receive(parsed, now)
         db.session.commit()

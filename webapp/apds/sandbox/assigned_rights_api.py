@@ -43,7 +43,7 @@ def create_assigned_right():
     try:
         issued = parse_instant(body["issuanceTime"]) if body.get("issuanceTime") else now()
         expiry = parse_instant(body["expiry"]) if body.get("expiry") else None
-    except ValueError:
+    except (ValueError, TypeError, OverflowError):
         raise ApdsRequestError(400, "issuanceTime and expiry must be ISO 8601 instants") from None
     place_id = spec["hierarchyElements"][0]["id"]
     with store().begin() as conn:

@@ -57,7 +57,7 @@ def session_fields(body: dict) -> tuple[str, str, int, int | None]:
     try:
         start = int(parse_instant(body["actualStart"]).timestamp())
         end = int(parse_instant(body["actualEnd"]).timestamp()) if body.get("actualEnd") else None
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, OverflowError):
         raise ApdsRequestError(400, "actualStart (and actualEnd, if given) must be ISO 8601 instants") from None
     if end is not None and end < start:
         raise ApdsRequestError(400, "actualEnd is before actualStart")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webapp import apds, helsinki, rentcar, seoul, valet
+from webapp import apds, helsinki, parkkihubi, rentcar, seoul, valet
 from webapp.core.provider import ProviderSpec
 
 FEATURES: tuple[ProviderSpec, ...] = (
@@ -11,4 +11,6 @@ FEATURES: tuple[ProviderSpec, ...] = (
     apds.SPEC,
     rentcar.SPEC,
     valet.SPEC,
+    # the City of Helsinki's parking hub: an API Helsinki street parkings report to (HELSINKI_BACKEND)
+    parkkihubi.SPEC,
 )

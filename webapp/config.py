@@ -61,6 +61,10 @@ def _key_list(text: str | None) -> list[str]:
 DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
+#: the values of HELSINKI_BACKEND, the default first
+HELSINKI_BACKENDS = ("city-api", "parkkihubi")
+
+
 class ConfigurationError(RuntimeError):
     """The environment does not allow the app to start safely."""
 
@@ -125,6 +129,12 @@ class Config:
         self.SEOUL_RECEIVER_CACHE_SECONDS = float(environ.get("SEOUL_RECEIVER_CACHE_SECONDS", "5"))
         self.SANDBOX_DIR = Path(environ.get("SANDBOX_DIR", self.INSTANCE_PATH / "sandbox"))
         self.PROVIDERS = {name: provider_settings(name, environ) for name in PROVIDER_NAMES}
+        # where Helsinki street parkings go: the city's parking API of seed 002 ("city-api"), or the city's
+        # live parking hub ("parkkihubi", webapp/helsinki/hub.py); areas and tariffs come from the city API either way
+        self.HELSINKI_BACKEND = (environ.get("HELSINKI_BACKEND") or HELSINKI_BACKENDS[0]).strip().lower()
+        if self.HELSINKI_BACKEND not in HELSINKI_BACKENDS:
+            raise ConfigurationError(f"HELSINKI_BACKEND must be one of {', '.join(HELSINKI_BACKENDS)}, "
+                                     f"not {self.HELSINKI_BACKEND!r}")
         self.LOG_LEVEL = environ.get("LOG_LEVEL", "INFO")
         # mail (Flask-Mailman): `make run` starts a local catcher on 127.0.0.1:8025 that prints every
         # mail; production sets its SMTP server here

@@ -26,7 +26,9 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 #: The local time of each provider's bookings, by ``Booking.provider``: the time on the street sign,
 #: at the car-park barrier, at the rental counter or on the valet voucher.
-PROVIDER_ZONES = {"helsinki": HELSINKI, "apds": LONDON, "seoul": SEOUL, "rentcar": SEOUL, "parking247": AMSTERDAM}
+#: (parkkihubi: Helsinki street parkings reported to the city's parking hub)
+PROVIDER_ZONES = {"helsinki": HELSINKI, "parkkihubi": HELSINKI, "apds": LONDON, "seoul": SEOUL, "rentcar": SEOUL,
+                  "parking247": AMSTERDAM}
 
 
 #: how far the app's clock runs ahead of the real one: zero, except while a test moves it

@@ -20,6 +20,8 @@ SPEC = ProviderSpec(
     cli="webapp.helsinki.cli:helsinki_cli",
     demo_data="webapp.helsinki.cli:load_demo_areas",
     adapter="webapp.helsinki.adapter:StreetParkingAdapter",
+    # parkings reported to the city's parking hub: what it has not confirmed is sent again (HELSINKI_BACKEND)
+    jobs="webapp.helsinki.jobs",
     describe="webapp.helsinki.parkings:booking_title",
     # the city charges the fee; we collect it as its mobile-parking operator (seed 002 §1)
     seller_for="webapp.helsinki.seller:seller_for",

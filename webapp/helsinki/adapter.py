@@ -9,6 +9,10 @@ parking — is the one field that comes back and that we choose: we send
 ``parkgo:<our reference>`` there, so a look-up by plate and area is filtered
 to the one parking that carries our reference. A parking that carries another
 booking's reference, or is already linked to another booking, is never ours.
+
+A parking reported to the city's parking hub instead (``HELSINKI_BACKEND=parkkihubi``, ``provider``
+"parkkihubi") cannot be looked up at all: ``webapp/helsinki/hub.py`` says how it is found exactly
+all the same, and this adapter hands such bookings to it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from webapp.bookings.models import Booking, Status
 from webapp.core.clock import HELSINKI, format_duration, utcnow
 from webapp.core.provider import provider_client
 from webapp.extensions import db
+from webapp.helsinki import hub
 from webapp.helsinki.models import HelsinkiArea, HelsinkiDayType
 from webapp.helsinki.tariffs import PricingError, TariffWindow, quote_stay
 
@@ -79,6 +84,8 @@ class StreetParkingAdapter:
         Raises:
             ProviderError: the city could not be asked.
         """
+        if hub.is_hub_booking(booking):
+            return hub.find_remote(booking, utcnow())
         detail = booking.street_parking
         found = provider_client("helsinki").parkings(register_number=booking.plate, area_id=detail.area_id)
         now = utcnow()
@@ -88,6 +95,8 @@ class StreetParkingAdapter:
 
     def settle_deadline(self, booking: Booking) -> datetime:
         """The end of the regret time plus a margin: a parking that has not appeared by then never will."""
+        if hub.is_hub_booking(booking):
+            return hub.settle_deadline(booking)
         return booking.created_at + REGRET_TIME + LATE_COMMIT_MARGIN
 
     def cancel_remote(self, booking: Booking) -> None:
@@ -96,6 +105,9 @@ class StreetParkingAdapter:
         Raises:
             ProviderError: e.g. 1204 when the regret time is over.
         """
+        if hub.is_hub_booking(booking):
+            hub.cancel_remote(booking, utcnow())
+            return
         provider_client("helsinki").cancel_parking(booking.provider_ref)
         booking.cancellation_fee = Decimal(0)  # a parking the city deleted costs nothing (the ledger refunds it)
 

@@ -80,3 +80,37 @@ class StreetParking(db.Model):
     device_id: Mapped[str] = mapped_column(String(64))
 
     booking = relationship("Booking", backref=db.backref("street_parking", uselist=False, cascade="all, delete-orphan"))
+
+
+class HubReport(db.Model):
+    """What the city's parking hub (parkkihubi) was told of one street parking, and what is still to tell.
+
+    Only for bookings made with ``HELSINKI_BACKEND=parkkihubi`` (``Booking.provider`` "parkkihubi").
+    The hub cannot be read back, so this row is our only knowledge of it: the hub's id (its only
+    handle), the end it should hold (or that it should hold nothing), whether its last answer
+    confirmed that, and when to send it again (``webapp/helsinki/hub.py`` says why each is kept).
+    """
+
+    __tablename__ = "helsinki_hub_reports"
+
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True)
+    #: the hub's UUID from the create's answer (None while no create was answered)
+    parking_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    time_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: the end the hub should hold: the end the driver paid for, or the stop
+    time_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: the hub should hold nothing (cancelled within the regret time, or a start that failed)
+    withdrawn: Mapped[bool] = mapped_column(default=False)
+    #: the hub's last answer confirmed what it should hold
+    confirmed: Mapped[bool] = mapped_column(default=False)
+    #: send what it should hold again at or after this instant (None: nothing outstanding)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    #: until then a write whose answer was lost may still be carried out late: send the truth again by then
+    recheck_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: creates whose answer was lost: each may have left a parking we cannot address, which ends by itself
+    lost_creates: Mapped[int] = mapped_column(default=0)
+    last_sent: Mapped[dict | None] = mapped_column(JSON)
+    last_answer: Mapped[dict | None] = mapped_column(JSON)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    booking = relationship("Booking", backref=db.backref("hub_report", uselist=False, cascade="all, delete-orphan"))

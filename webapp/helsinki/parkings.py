@@ -38,6 +38,7 @@ from webapp.core.errors import (
 )
 from webapp.core.provider import provider_client
 from webapp.extensions import db
+from webapp.helsinki import hub
 from webapp.helsinki.adapter import REGRET_TIME, device_id_for, parking_payload
 from webapp.helsinki.areas import get_area, quote_area_stay
 from webapp.helsinki.models import HelsinkiArea, StreetParking
@@ -128,8 +129,10 @@ def start_parking(user_id: int, area_id: str, vehicle_id: int | None, end: datet
         raise ValidationError({"vehicle_id": str(_l("Choose one of your vehicles."))}) from None
     area = get_area(area_id, now)
     quote = _quote_from_now(area, end, now)
+    # where the parking goes is the setting's when it starts; the booking keeps it (hub.is_hub_booking)
+    provider = hub.HUB if hub.uses_hub() else "helsinki"
     draft = operations.Draft(
-        kind=KIND_STREET_PARKING, provider="helsinki", title=f"{area.text('name', language)} ({area.area_id})",
+        kind=KIND_STREET_PARKING, provider=provider, title=f"{area.text('name', language)} ({area.area_id})",
         plate=vehicle.plate, starts_at=now, ends_at=end, amount=quote.total, currency=quote.currency,
         contact_email=contact_email, contact_phone=contact_phone,
     )
@@ -137,11 +140,15 @@ def start_parking(user_id: int, area_id: str, vehicle_id: int | None, end: datet
     def add_detail(booking: Booking) -> None:
         db.session.add(StreetParking(booking=booking, area_id=area.area_id, zone=area.zone,
                                                 device_id=device_id_for(booking)))
+        if provider == hub.HUB:
+            hub.open_report(booking, now)
 
     booking, created = operations.open_pending(user_id, draft, key, confirm_overlap=confirm_overlap,
                                                add_details=add_detail)
     if not created:
         return booking
+    if provider == hub.HUB:
+        return _start_at_hub(booking, now)
     point = (area.centre_lon, area.centre_lat)
     try:
         parking = operations.call(booking, "start", lambda: _city().start_parking(
@@ -213,10 +220,14 @@ def extend_parking(user_id: int, public_ref: str, new_end: datetime, expected_ve
     now = now or utcnow()
     quote, _difference = preview_extension(user_id, public_ref, new_end, now)
     booking = _claim(user_id, public_ref, expected_version, Action.EXTEND_REQUESTED)
-    parking = _change_stop(booking, new_end, "extend", language)
-    booking.ends_at, booking.amount = parking.stop, quote.total
-    operations.record_confirmed(booking, Action.EXTENDED, parking_payload(parking),
-                                actor=operations.actor_for(user_id), message=f"new end {parking.stop.isoformat()}")
+    if hub.is_hub_booking(booking):
+        new_stop, copy = _extend_at_hub(booking, new_end, now), booking.provider_payload
+    else:
+        parking = _change_stop(booking, new_end, "extend", language)
+        new_stop, copy = parking.stop, parking_payload(parking)
+    booking.ends_at, booking.amount = new_stop, quote.total
+    operations.record_confirmed(booking, Action.EXTENDED, copy,
+                                actor=operations.actor_for(user_id), message=f"new end {new_stop.isoformat()}")
     db.session.commit()
     return booking
 
@@ -232,12 +243,19 @@ def stop_parking(user_id: int, public_ref: str, expected_version: int, language:
     now = now or utcnow()
     _running(user_id, public_ref, now)
     booking = _claim(user_id, public_ref, expected_version, Action.STOP_REQUESTED)
-    parking = _change_stop(booking, max(now, booking.starts_at) + STOP_GRACE, "stop", language)
+    stop = max(now, booking.starts_at) + STOP_GRACE
+    if hub.is_hub_booking(booking):
+        # the driver's stop stands whether or not the hub answered: it is sent again until it does (hub.py)
+        stop = hub.report_stop(booking, stop, now)
+        copy = booking.provider_payload
+    else:
+        parking = _change_stop(booking, stop, "stop", language)
+        stop, copy = parking.stop, parking_payload(parking)
     area = get_area(booking.street_parking.area_id, now)
-    booking.ends_at = parking.stop
-    booking.amount = quote_area_stay(area, booking.starts_at, parking.stop).total
-    operations.record_confirmed(booking, Action.STOPPED, parking_payload(parking), to=Status.COMPLETED,
-                                actor=operations.actor_for(user_id), message=f"stopped at {parking.stop.isoformat()}")
+    booking.ends_at = stop
+    booking.amount = quote_area_stay(area, booking.starts_at, stop).total
+    operations.record_confirmed(booking, Action.STOPPED, copy, to=Status.COMPLETED,
+                                actor=operations.actor_for(user_id), message=f"stopped at {stop.isoformat()}")
     db.session.commit()
     return booking
 
@@ -256,7 +274,10 @@ def cancel_parking(user_id: int, public_ref: str, expected_version: int, languag
         raise ConflictError(str(_l("The 2-minute cancellation time is over. You can stop the parking instead.")))
     booking = _claim(user_id, public_ref, expected_version, Action.CANCEL_REQUESTED)
     try:
-        _city().cancel_parking(booking.provider_ref, language=language)
+        if hub.is_hub_booking(booking):
+            hub.cancel_remote(booking, now)  # deleted now, or sent again until the hub answers (hub.py)
+        else:
+            _city().cancel_parking(booking.provider_ref, language=language)
     except ProviderError as error:
         _note_failure(booking, error, "cancel")
         raise ProviderFailedError(shown_message(error)) from error
@@ -335,6 +356,43 @@ def _change_stop(booking: Booking, stop: datetime, what: str, language: str):
         if parking is None or abs(parking.stop - stop) > MATCH_TOLERANCE:
             raise ProviderFailedError(shown_message(error)) from error
         return parking
+
+
+def _start_at_hub(booking: Booking, now: datetime) -> Booking:
+    """Report a new parking to the hub (see ``hub.py``): active once it confirmed the paid end.
+
+    A lost answer makes the booking unknown and looks again at once, which for the hub means
+    sending what is missing again; a refusal fails it, nothing charged.
+
+    Raises:
+        ProviderFailedError: the hub refused (or our key did not work); the booking is failed.
+    """
+    result = hub.start(booking, now)
+    if result.confirmed:
+        db.session.commit()
+        return booking
+    if result.kind == hub.LOST:
+        operations.mark_unknown(booking, "start", result.error)
+        db.session.commit()
+        return reconcile(booking, now=utcnow())
+    operations.fail(booking, f"start: {result.error.detail}", provider_code=result.error.code,
+                    action=Action.PROVIDER_CALL)
+    db.session.commit()
+    hub.withdraw_failed_start(booking, now)  # a create answered before a refused end is deleted
+    raise ProviderFailedError(shown_message(result.error))
+
+
+def _extend_at_hub(booking: Booking, new_end: datetime, now: datetime) -> datetime:
+    """Move the hub's end; an extension the hub did not confirm is not made and costs nothing (hub.py).
+
+    Raises:
+        ProviderFailedError: the hub did not confirm the new end.
+    """
+    result = hub.change_end(booking, new_end, now)
+    if not result.confirmed:  # the hub's answer is already an event of the booking (hub.sync)
+        raise ProviderFailedError(str(_l("The city's parking hub did not confirm the extension, so nothing was "
+                                         "charged. Please try again.")))
+    return result.parking.time_end
 
 
 def _copy_city_times(booking: Booking, parking) -> None:

@@ -7,11 +7,15 @@ and settled by the sweep, a late commit is never failed, a remote booking
 already linked is never linked again, two tabs have one winner, a plate
 already booked is warned before anything is sent. A provider with no look-up
 call (a driver with ``can_look_up = False``, like 247Parking) is checked for
-the other half of the rule: a lost reply stays unknown, and is never failed.
+the other half of the rule: a lost reply stays unknown, and is never failed. A provider that
+cannot be read but whose writes can be sent again (the parking hub, a driver with ``resends =
+True``) answers a look-up by sending what is missing: a lost reply is settled as soon as the
+provider answers, and "nothing there" means the provider never answered by the deadline.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import timedelta
 
@@ -19,7 +23,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from tests.apds.conformance import ApdsDriver
-from tests.helsinki.conformance import HelsinkiDriver
+from tests.helsinki.conformance import HelsinkiDriver, ParkkihubiDriver
 from tests.rentcar.conformance import RentcarDriver
 from tests.valet.conformance import ValetDriver
 from webapp.bookings import operations, reconcile
@@ -29,13 +33,15 @@ from webapp.bookings.registry import booking_kinds
 from webapp.core.errors import ConflictError, ProviderUnavailableError
 from webapp.extensions import db
 
-DRIVERS = {driver.kind: driver for driver in (HelsinkiDriver, RentcarDriver, ApdsDriver, ValetDriver)}
+DRIVERS = {getattr(driver, "name", driver.kind): driver
+           for driver in (HelsinkiDriver, ParkkihubiDriver, RentcarDriver, ApdsDriver, ValetDriver)}
 
 
 def test_every_booking_adapter_has_a_conformance_driver(app):
     with_adapter = {kind for kind, entry in booking_kinds().items() if entry.adapter is not None}
     assert with_adapter, "at least one provider books through the core"
-    assert with_adapter <= set(DRIVERS), f"add a conformance driver for {with_adapter - set(DRIVERS)}"
+    covered = {driver.kind for driver in DRIVERS.values()}
+    assert with_adapter <= covered, f"add a conformance driver for {with_adapter - covered}"
 
 
 @pytest.fixture(params=sorted(DRIVERS))
@@ -56,6 +62,20 @@ def _past_deadline(driver, booking):
 
 def _can_look_up(driver) -> bool:
     return getattr(driver, "can_look_up", True)
+
+
+def _resends(driver) -> bool:
+    """A provider that cannot be read, whose look-up sends what is missing again (see the module docstring)."""
+    return getattr(driver, "resends", False)
+
+
+def _clock_at(driver, when):
+    """The real clock at ``when`` for a resending provider (its look-up sends, so it reads the time itself)."""
+    if not _resends(driver):
+        return contextlib.nullcontext()
+    import time_machine
+
+    return time_machine.travel(when, tick=False)
 
 
 def _assert_kept_unknown(driver, booking):
@@ -113,6 +133,15 @@ def test_late_commit_is_never_failed_while_the_remote_exists(driver):
     faults = driver.sandbox.extensions["faults"]
     faults.late_commit = 1
     booking = driver.book(driver.user, "late-commit-1")
+    if _resends(driver):
+        # the look-up sent the start again and the provider answered: settled at once, never failed
+        assert booking.status == Status.ACTIVE and booking.provider_ref in driver.remote_refs()
+        assert faults.commit_late(driver.sandbox) == 1
+        with _clock_at(driver, _past_deadline(driver, booking)):
+            reconcile.sweep(now=_past_deadline(driver, booking))
+        db.session.refresh(booking)
+        assert booking.status == Status.ACTIVE and booking.provider_ref in driver.remote_refs()
+        return
     # the provider has not committed yet: the look-up finds nothing, and that is not a failure
     assert booking.status == Status.UNKNOWN
     reconcile.sweep()
@@ -132,12 +161,15 @@ def test_late_commit_is_never_failed_while_the_remote_exists(driver):
 def test_nothing_at_the_provider_fails_only_after_its_deadline(driver):
     driver.sandbox.extensions["faults"].status = 503
     booking = driver.book(driver.user, "never-made-1")
-    driver.sandbox.extensions["faults"].reset()
+    if not _resends(driver):  # a resending provider's look-up would make it: it stays down until the deadline
+        driver.sandbox.extensions["faults"].reset()
     assert booking.status == Status.UNKNOWN
     reconcile.sweep(now=_past_deadline(driver, booking) - timedelta(seconds=2))
     db.session.refresh(booking)
     assert booking.status == Status.UNKNOWN
-    reconcile.sweep(now=_past_deadline(driver, booking))
+    with _clock_at(driver, _past_deadline(driver, booking)):
+        reconcile.sweep(now=_past_deadline(driver, booking))
+    driver.sandbox.extensions["faults"].reset()
     if not _can_look_up(driver):
         _assert_kept_unknown(driver, booking)
         return

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from webapp.accounts.vehicles import add_vehicle
-from webapp.helsinki import areas, parkings
+from webapp.helsinki import areas, hub, parkings
+from webapp.parkkihubi.sandbox.store import from_micros
 
 
 class HelsinkiDriver:
@@ -41,3 +42,55 @@ class HelsinkiDriver:
         """A change that goes to the provider (two tabs race on it)."""
         return parkings.extend_parking(booking.user_id, booking.public_ref, booking.ends_at + timedelta(minutes=30),
                                        version)
+
+
+class ParkkihubiDriver(HelsinkiDriver):
+    """Street parkings reported to the city's parking hub (``HELSINKI_BACKEND=parkkihubi``), against its sandbox.
+
+    The hub cannot be read: a lost reply is answered by sending again (``webapp/helsinki/hub.py``),
+    so a look-up that reaches the hub settles at once (``resends``).
+    """
+
+    name = "street_parking:parkkihubi"
+    api = "parkkihubi"
+    change_call = "end_parking"
+    resends = True
+
+    def __init__(self, app) -> None:
+        app.config["HELSINKI_BACKEND"] = "parkkihubi"
+        super().__init__(app)
+
+    @property
+    def store(self):
+        return self.sandbox.extensions["parkkihubi_store"]
+
+    def remote_refs(self) -> set[str]:
+        """Every parking the hub holds of the plate (the hub's own store: the hub has no read call)."""
+        return {row["id"] for row in self.store.all_parkings("ABC-123")}
+
+    # -- what the resending cases of the suite need (tests/bookings/test_conformance_resending.py) --
+
+    #: how long a create's own end may be after its sending (the hub's grace period)
+    hold = hub.HOLD
+
+    def extend(self, booking, new_end):
+        return parkings.extend_parking(booking.user_id, booking.public_ref, new_end, booking.version)
+
+    def stop(self, booking):
+        return parkings.stop_parking(booking.user_id, booking.public_ref, booking.version)
+
+    def cancel(self, booking):
+        return parkings.cancel_parking(booking.user_id, booking.public_ref, booking.version)
+
+    def send_due(self):
+        """The job that sends again what the hub has not confirmed (every minute in production)."""
+        return hub.send_due(datetime.now(UTC))
+
+    def remote_rows(self) -> list[dict]:
+        """The hub's parkings of the plate, oldest first, with aware ``time_start``/``time_end``/``created_at``."""
+        return [{**row, "time_start": from_micros(row["time_start"]), "time_end": from_micros(row["time_end"]),
+                 "created_at": from_micros(row["created_at"])} for row in self.store.all_parkings("ABC-123")]
+
+    def enforced(self, when) -> set[str]:
+        """What enforcement sees at ``when``: the ids of the plate's parkings valid then."""
+        return {row["id"] for row in self.store.valid_at("ABC-123", when)}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 from wtforms.widgets import HiddenInput
 
 from webapp.core.clock import format_duration
+from webapp.web.form_fields import WholeNumberField
 
 DURATIONS = (30, 60, 120, 180, 240, 480)
 EXTENSIONS = (15, 30, 60, 120)
@@ -49,7 +50,7 @@ class ParkedHereForm(_VehicleForm):
 
 
 class PayRunningForm(FlaskForm):
-    vehicle_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    vehicle_id = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
     session_id = HiddenField(validators=[InputRequired()])
     idempotency_key = HiddenField()
     confirm_overlap = BooleanField(_l("Pay anyway: I know this vehicle has another booking for this time"))
@@ -58,14 +59,14 @@ class PayRunningForm(FlaskForm):
 class QuoteForm(FlaskForm):
     """"How much for …": minutes (a GET form, no CSRF)."""
 
-    minutes = IntegerField(_l("How much for (minutes)"), default=180,
+    minutes = WholeNumberField(_l("How much for (minutes)"), default=180,
                            validators=[InputRequired(_l("Enter a number of minutes.")),
                                        NumberRange(min=1, max=7 * 24 * 60, message=_l("From 1 minute to 7 days."))])
 
 
 class ExtendSessionForm(FlaskForm):
     minutes = RadioField(_l("Add"), default="30", validators=[InputRequired(_l("Choose how much longer."))])
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
 
     def set_choices(self) -> None:
         self.minutes.choices = _duration_choices(EXTENSIONS)
@@ -74,7 +75,7 @@ class ExtendSessionForm(FlaskForm):
 class SessionActionForm(FlaskForm):
     """Stop: only the version the page showed."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class OperatorMoveForm(FlaskForm):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
 from webapp.core.clock import format_duration
+from webapp.web.form_fields import WholeNumberField
 
 DURATIONS = (15, 30, 60, 120, 180, 240)
 DATETIME_LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -44,10 +45,10 @@ class StartParkingForm(FlaskForm):
 class ExtendParkingForm(FlaskForm):
     end_at = DateTimeLocalField(_l("New end time"), format=DATETIME_LOCAL,
                                 validators=[InputRequired(_l("Choose the new end time."))])
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class SessionActionForm(FlaskForm):
     """Stop or cancel: only the version the page showed."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])

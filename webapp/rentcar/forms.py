@@ -9,7 +9,6 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -19,6 +18,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from webapp.web.form_fields import WholeNumberField
 
 DATETIME_LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -42,13 +43,13 @@ class SearchForm(FlaskForm):
         SelectChoice("", _l("Jeju and Seoul")), SelectChoice("jeju", _l("Jeju")), SelectChoice("seoul", _l("Seoul"))])
     company = SelectField(_l("Company"), default="")
     fuel = MultiCheckboxField(_l("Fuel"), default=[])
-    seats = IntegerField(_l("Seats at least"), validators=[Optional(), NumberRange(1, 15)])
+    seats = WholeNumberField(_l("Seats at least"), validators=[Optional(), NumberRange(1, 15)])
     transmission = SelectField(_l("Transmission"), default="")
-    price_min = IntegerField(_l("Car price from (KRW)"), validators=[Optional(), NumberRange(0, 100_000_000)])
-    price_max = IntegerField(_l("Car price up to (KRW)"), validators=[Optional(), NumberRange(0, 100_000_000)])
+    price_min = WholeNumberField(_l("Car price from (KRW)"), validators=[Optional(), NumberRange(0, 100_000_000)])
+    price_max = WholeNumberField(_l("Car price up to (KRW)"), validators=[Optional(), NumberRange(0, 100_000_000)])
     insured = BooleanField(_l("Only cars with damage cover"))
-    age = IntegerField(_l("Driver's age"), validators=[Optional(), NumberRange(18, 99)])
-    licence = IntegerField(_l("Years with a licence"), validators=[Optional(), NumberRange(0, 80)])
+    age = WholeNumberField(_l("Driver's age"), validators=[Optional(), NumberRange(18, 99)])
+    licence = WholeNumberField(_l("Years with a licence"), validators=[Optional(), NumberRange(0, 80)])
     sort = SelectField(_l("Sort by"), default="price")
     # set when the driver looks for another car for a booked rental (see templates/rentals/search.html)
     change = HiddenField()
@@ -65,7 +66,7 @@ class ReserveForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[InputRequired(_l("Enter a phone number the company can call.")),
                                                  Length(max=30)])
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=100)])
-    age = IntegerField(_l("Driver's age"), validators=[InputRequired(_l("Enter the driver's age.")),
+    age = WholeNumberField(_l("Driver's age"), validators=[InputRequired(_l("Enter the driver's age.")),
                                                       NumberRange(18, 99)])
     pay = RadioField(_l("Payment"), choices=[SelectChoice("now", _l("Pay now")),
                                              SelectChoice("counter", _l("Pay at the counter"))],
@@ -81,8 +82,8 @@ class ChangeForm(FlaskForm):
     end = DateTimeLocalField(_l("New return (Korean time)"), format=DATETIME_LOCAL,
                              validators=[InputRequired(_l("Choose a date and time."))])
     cover = SelectField(_l("Damage cover"), validate_choice=False, choices=[])
-    mid = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    mid = WholeNumberField(widget=HiddenInput(), validators=[Optional()])
+    version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class ConfirmChangeForm(FlaskForm):
@@ -91,23 +92,23 @@ class ConfirmChangeForm(FlaskForm):
     start = HiddenField(validators=[InputRequired()])
     end = HiddenField(validators=[InputRequired()])
     cover = HiddenField(validators=[InputRequired()])
-    car_fee = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    insurance_fee = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    extras_fee = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    mid = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    car_fee = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
+    insurance_fee = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
+    extras_fee = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
+    mid = WholeNumberField(widget=HiddenInput(), validators=[Optional()])
+    version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class ExtraForm(FlaskForm):
-    gid = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    fee = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    gid = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
+    fee = WholeNumberField(widget=HiddenInput(), validators=[Optional()])
     name = HiddenField()
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Reason (optional)"), validators=[Optional()])
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class CheckForm(FlaskForm):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
+
+from webapp.web.form_fields import WholeNumberField
 
 DISCOUNT_LABELS = {
     "compact": _l("Compact car"),
@@ -21,8 +23,8 @@ class StayForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    hours = IntegerField(_l("Hours"), default=2, validators=[Optional(), NumberRange(0, 720)])
-    minutes = IntegerField(_l("Minutes"), default=0, validators=[Optional(), NumberRange(0, 59)])
+    hours = WholeNumberField(_l("Hours"), default=2, validators=[Optional(), NumberRange(0, 720)])
+    minutes = WholeNumberField(_l("Minutes"), default=0, validators=[Optional(), NumberRange(0, 59)])
     discount = SelectField(_l("Discount"), default="", validate_choice=False)
 
     def set_discounts(self, options) -> None:
@@ -42,7 +44,7 @@ class StayForm(FlaskForm):
 
 class AddKeyForm(FlaskForm):
     key = StringField(_l("Operator key"), validators=[InputRequired()])
-    request_limit = IntegerField(_l("Requests a day"), validators=[Optional(), NumberRange(1, 100_000_000)])
+    request_limit = WholeNumberField(_l("Requests a day"), validators=[Optional(), NumberRange(1, 100_000_000)])
 
 
 class AddLotForm(FlaskForm):

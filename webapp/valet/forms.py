@@ -9,7 +9,6 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -20,6 +19,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from wtforms.widgets import HiddenInput
 
 from webapp.valet import pricing, texts
+from webapp.web.form_fields import WholeNumberField
 
 DATETIME_LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 #: the options whose rules depend on other options: their message sits beside them and follows the price
@@ -43,7 +43,7 @@ class BookValetForm(_TripForm):
                            choices=[SelectChoice(key, label) for key, label in texts.LOCATIONS.items()])
     service = RadioField(_l("Service"), default="valet",
                          choices=[SelectChoice(key, label) for key, label in texts.SERVICES.items()])
-    persons = IntegerField(_l("Persons"), default=2, validators=[InputRequired(_l("How many travel?")),
+    persons = WholeNumberField(_l("Persons"), default=2, validators=[InputRequired(_l("How many travel?")),
                                                                 NumberRange(1, 99)])
     hand_luggage = BooleanField(_l("Hand luggage only"))
     vehicle_id = SelectField(_l("Car"), coerce=int, validate_choice=True,
@@ -79,13 +79,13 @@ class ChangeValetForm(_TripForm):
     wash = SelectField(_l("Car wash"), choices=[SelectChoice(str(level), label)
                                                 for level, label in texts.WASH.items()])
     leather = BooleanField(_l("Leather care"))
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class CancelValetForm(FlaskForm):
     """Cancel: only the version the page showed."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 def wash_level(value: str | None) -> int:

@@ -136,7 +136,8 @@ def test_rentcar_paid_at_the_counter_keeps_every_change_at_the_counter_and_a_can
     assert row["total"] == new_price and row["at-counter"] == new_price
     # the extras listed on the manage page add up to the company's extras fee (the Wi-Fi is per day)
     manage = client.get(f"/rentals/{booking.public_ref}").get_data(as_text=True)
-    listed = [_amount(fee) for fee in re.findall(r'<li><span lang="ko">[^<]*</span> · ([^\n<]*)', manage)]
+    extra_item = r'<li><span class="term">[^<]*</span> <span class="term-original muted" lang="ko">[^<]*</span> · '
+    listed = [_amount(fee) for fee in re.findall(extra_item + r'([^\n<]*)', manage)]
     extras_line = _amount(re.search(r'<th scope="row">Extras</th><td>(.*?)</td>', manage).group(1))
     assert len(listed) == 2 and sum(listed) == extras_line == company.extras_fee
 

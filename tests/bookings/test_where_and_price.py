@@ -176,14 +176,17 @@ def rental(app, driver, make_booking):
 
 def test_rental_page_shows_pick_up_and_return(client, rental):
     place = _text(_section(_page(client, rental), "booking-place"))
-    assert "Pick-up 한라렌트카 제주공항 3번 게이트" in place
-    assert "Return 한라렌트카 At the company's office" in place
+    # the company's name and its own words for the place, each with a Latin form beside the Hangul (issue 17)
+    assert "Pick-up 한라렌트카 · Halla Rent-a-car Jejugonghang 3beon Geiteu (제주공항 3번 게이트)" in place
+    assert "Return 한라렌트카 · Halla Rent-a-car At the company's office" in place
 
 
 def test_rental_page_shows_daily_rate_times_days_cover_and_extras(client, rental):
     price = _text(_section(_page(client, rental), "booking-price"))
     assert "아반떼 · Avante 3 days × ₩30,000 ₩90,000" in price
-    assert "완전자차 ₩20,000" in price and "카시트 ₩10,000" in price and "Total ₩120,000" in price
+    # the company's cover and extra in the reader's words, the Korean beside them (issue 17)
+    assert "Full cover (완전자차) ₩20,000" in price and "Child seat (카시트) ₩10,000" in price
+    assert "Total ₩120,000" in price
 
 
 # --- 247Parking valet ------------------------------------------------------------------

@@ -30,6 +30,8 @@ SPEC = ProviderSpec(
     ),
     blueprints=("webapp.rentcar.views:bp",),
     adapter="webapp.rentcar.adapter:RentalAdapter",
+    # the model and company in the reader's language (the stored title is in Korean)
+    describe="webapp.rentcar.rentals.lookup:booking_title",
     # the rent-car company of the reservation (seed 001 R회사명)
     seller_for="webapp.rentcar.seller:seller_for",
 )

@@ -23,6 +23,7 @@ from webapp.bookings.models import Booking, Status
 from webapp.core.errors import ProviderNotFoundError
 from webapp.core.money import format_money
 from webapp.core.provider import provider_client
+from webapp.rentcar import glossary
 from webapp.rentcar.models import Rental  # the detail table is registered with the app here
 from webapp.rentcar.pricing import from_korean
 from webapp.rentcar.wire import Reservation
@@ -138,9 +139,14 @@ class RentalAdapter:
             return []
         payload = booking.provider_payload or {}
         places = []
+        company = rental.company_name
+        latin = glossary.latin(company, glossary.COMPANY_ROMANISED.get(rental.company_code))
+        if language != "ko" and latin:
+            company = f"{company} · {latin}"
         for role, place_key in ((_("Pick-up"), "R출발장소"), (_("Return"), "R반납장소")):
-            where = str(payload.get(place_key) or "").strip()
-            places.append(Place(name=rental.company_name, role=role,
+            # the company's own words: romanised beside the Hangul for a reader of another language
+            where = str(glossary.term(str(payload.get(place_key) or "").strip(), language))
+            places.append(Place(name=company, role=role,
                                 address=(where,) if where else (_("At the company's office, as it confirms to you."),)))
         return places
 
@@ -153,16 +159,21 @@ class RentalAdapter:
         days = (math.ceil((booking.ends_at - booking.starts_at).total_seconds() / 86400)
                 if booking.starts_at and booking.ends_at and booking.ends_at > booking.starts_at else 0)
         daily = Decimal(rental.car_fee // days) if days and rental.car_fee % days == 0 else None
-        car = " · ".join(name for name in (rental.model_name, rental.model_english) if name) or _("Car")
+        car = " · ".join(name for name in (rental.model_name, glossary.latin(rental.model_name, rental.model_english))
+                         if name) or _("Car")
         lines.append(PriceLine(label=car, amount=Decimal(rental.car_fee), rate=daily,
                                quantity=ngettext("%(num)d day", "%(num)d days", days) if days else ""))
         if rental.insurance_fee or rental.cover_name:
-            lines.append(PriceLine(label=rental.cover_name or _("Damage cover"), amount=Decimal(rental.insurance_fee)))
+            # the company's cover in the reader's words, its Korean name beside it ("Full cover (완전자차)")
+            label = str(glossary.term(rental.cover_name, language)) if rental.cover_name else _("Damage cover")
+            lines.append(PriceLine(label=label, amount=Decimal(rental.insurance_fee)))
         listed = 0
         for extra in rental.extras or []:
             fee = int(extra.get("fee") or 0)
             listed += fee
-            lines.append(PriceLine(label=str(extra.get("name") or _("Extra")), amount=Decimal(fee)))
+            # the extra with what tells it from a namesake ("Child seat · booster seat, ages 4–12 (카시트 · …)")
+            label = str(glossary.extra_item(extra.get("name"), extra.get("content"), language))
+            lines.append(PriceLine(label=label if extra.get("name") else _("Extra"), amount=Decimal(fee)))
         if rental.extras_fee != listed:
             lines.append(PriceLine(label=_("Extras"), amount=Decimal(rental.extras_fee - listed)))
         notes = ()

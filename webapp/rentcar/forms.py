@@ -36,9 +36,9 @@ class SearchForm(FlaskForm):
         csrf = False
 
     start = DateTimeLocalField(_l("Pick-up (Korean time)"), format=DATETIME_LOCAL,
-                               validators=[InputRequired(_l("Choose a date and time."))])
+                               validators=[InputRequired(_l("Choose the pick-up date and time."))])
     end = DateTimeLocalField(_l("Return (Korean time)"), format=DATETIME_LOCAL,
-                             validators=[InputRequired(_l("Choose a date and time."))])
+                             validators=[InputRequired(_l("Choose the return date and time."))])
     region = SelectField(_l("Where"), default="", choices=[
         SelectChoice("", _l("Jeju and Seoul")), SelectChoice("jeju", _l("Jeju")), SelectChoice("seoul", _l("Seoul"))])
     company = SelectField(_l("Company"), default="")
@@ -78,9 +78,9 @@ class ReserveForm(FlaskForm):
 
 class ChangeForm(FlaskForm):
     start = DateTimeLocalField(_l("New pick-up (Korean time)"), format=DATETIME_LOCAL,
-                               validators=[InputRequired(_l("Choose a date and time."))])
+                               validators=[InputRequired(_l("Choose the pick-up date and time."))])
     end = DateTimeLocalField(_l("New return (Korean time)"), format=DATETIME_LOCAL,
-                             validators=[InputRequired(_l("Choose a date and time."))])
+                             validators=[InputRequired(_l("Choose the return date and time."))])
     cover = SelectField(_l("Damage cover"), validate_choice=False, choices=[])
     mid = WholeNumberField(widget=HiddenInput(), validators=[Optional()])
     version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
@@ -103,6 +103,8 @@ class ExtraForm(FlaskForm):
     gid = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
     fee = WholeNumberField(widget=HiddenInput(), validators=[Optional()])
     name = HiddenField()
+    # what tells the extra from its namesakes (R상품내용: two child seats are both "카시트")
+    content = HiddenField()
     version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
 
 

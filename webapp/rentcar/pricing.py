@@ -17,6 +17,12 @@ FEE_TOLERANCE = 100
 #: the longest rental any linked company takes (0113 is the company's own, shorter, rule)
 MAX_RENTAL = timedelta(days=30)
 MIN_RENTAL = timedelta(hours=1)
+#: the furthest ahead any linked company takes a booking: each company refuses a pick-up beyond its own
+#: horizon with 0112 (seed 001, "예약가능기간 확인(a~b)"), and a search of all companies then finds
+#: nothing at all; the sandbox's companies take bookings 60 to 365 days ahead
+MAX_AHEAD = timedelta(days=365)
+#: beyond this, some companies may not take the booking yet (the sandbox's shortest horizon: 60 days)
+FEW_MONTHS_AHEAD = timedelta(days=60)
 SORTS = ("price", "seats", "newest")
 
 
@@ -33,8 +39,8 @@ def from_korean(moment: datetime) -> datetime:
 def window_errors(start: datetime | None, end: datetime | None, now: datetime) -> dict[str, str]:
     """Field -> problem code for a rental window (empty when it is fine).
 
-    Codes: ``missing``, ``past``, ``order`` (return not after pick-up),
-    ``short`` (under an hour), ``long`` (over 30 days).
+    Codes: ``missing``, ``past``, ``far`` (a pick-up beyond ``MAX_AHEAD``), ``order`` (return not after
+    pick-up), ``short`` (under an hour), ``long`` (over 30 days).
     """
     errors = {}
     if start is None:
@@ -45,6 +51,8 @@ def window_errors(start: datetime | None, end: datetime | None, now: datetime) -
         return errors
     if start <= now:
         errors["start"] = "past"
+    elif start - now > MAX_AHEAD:
+        errors["start"] = "far"
     if end <= start:
         errors["end"] = "order"
     elif end - start < MIN_RENTAL:

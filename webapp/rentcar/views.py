@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from webapp.bookings.operations import PlateConflictError, new_idempotency_key
 from webapp.core.clock import SEOUL
 from webapp.core.errors import ConflictError, NotFoundError, ValidationError
-from webapp.rentcar import rentals
+from webapp.rentcar import glossary, rentals
 from webapp.rentcar.forms import (
     CancelForm,
     ChangeForm,
@@ -41,7 +41,7 @@ def _only_own_rentals():
 @bp.context_processor
 def _labels():
     return {"fuels": rentals.FUELS, "transmissions": rentals.TRANSMISSIONS,
-            "company_names": rentals.COMPANY_ROMANISED, "glosses": rentals.GLOSSES}
+            "company_names": rentals.COMPANY_ROMANISED, "model_names": rentals.ROMANISED, "glossary": glossary}
 
 
 @bp.app_template_filter("kst")
@@ -88,8 +88,8 @@ def _search_form(formdata, companies) -> SearchForm:
 
 @bp.get("/")
 def search():
-    """The search form; with dates, the results grouped by model, cheapest company first."""
-    if not request.args.get("start") and not request.args.get("end"):
+    """The search form; once sent, the results grouped by model, cheapest company first (or what is missing)."""
+    if "start" not in request.args and "end" not in request.args:  # not sent yet: a sent form carries both
         try:
             companies = rentals.linked_company_list(signed_in_user_id())
         except rentals.ProviderFailedError as error:
@@ -208,6 +208,7 @@ def reserve(code: str, mid: int):
         seen_car_fee=_int(f"car_fee__{cover}"), seen_insurance_fee=_int(f"ins_fee__{cover}"),
         seen_extras_fee=sum(_int(f"extra_fee__{g}") for g in gids),
         extra_names=tuple(request.form.get(f"extra_name__{g}", "")[:60] for g in gids),
+        extra_contents=tuple(request.form.get(f"extra_content__{g}", "")[:100] for g in gids),
         extra_fees=tuple(_int(f"extra_fee__{g}") for g in gids),
         model_name=request.form.get("model_name", "")[:80], company_name=request.form.get("company_name", "")[:60],
         min_age=_int("min_age"), name=form.name.data or "", phone=form.phone.data or "", email=form.email.data or "",
@@ -348,7 +349,7 @@ def add_extra(ref: str):
         abort(400)
     try:
         rentals.add_extra(current_user.id, ref, form.version.data, form.gid.data, form.fee.data or 0,
-                          form.name.data or "")
+                          form.name.data or "", content=form.content.data or "")
     except (ConflictError, rentals.ProviderFailedError) as error:
         flash(error.message, "error")
         return see_other(url_for("rentals.rental", ref=ref))

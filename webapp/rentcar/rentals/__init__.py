@@ -16,7 +16,7 @@ below are the package's interface.
 
 from webapp.core.errors import ProviderFailedError  # callers catch it as rentals.ProviderFailedError
 from webapp.rentcar.rentals.cancel import MAX_REASON, cancel_rental
-from webapp.rentcar.rentals.catalogue import COMPANY_ROMANISED, FUELS, GLOSSES, REGIONS, ROMANISED, TRANSMISSIONS
+from webapp.rentcar.rentals.catalogue import COMPANY_ROMANISED, FUELS, REGIONS, ROMANISED, TRANSMISSIONS
 from webapp.rentcar.rentals.change import ChangePreview, change_rental, confirm_change, preview_change
 from webapp.rentcar.rentals.extras import add_extra, remove_extra, rental_extras
 from webapp.rentcar.rentals.lookup import RentalView, check_rental, ensure_own_rental, format_deadline, get_rental
@@ -35,7 +35,7 @@ from webapp.rentcar.rentals.search import (
 from webapp.rentcar.rentals.shared import COST_UNITS, CURRENCY, PROVIDER, Meter, cost_by_day, validate_window
 
 __all__ = [
-    "COMPANIES_REUSE_SECONDS", "COMPANY_ROMANISED", "COST_UNITS", "CURRENCY", "FUELS", "GLOSSES", "MAX_REASON",
+    "COMPANIES_REUSE_SECONDS", "COMPANY_ROMANISED", "COST_UNITS", "CURRENCY", "FUELS", "MAX_REASON",
     "PROVIDER", "REGIONS", "ROMANISED", "TRANSMISSIONS", "ChangePreview", "CoverChoice", "Meter",
     "PriceChangedError", "ProviderFailedError", "Quote", "RentalView", "ReserveRequest", "SearchCriteria",
     "SearchResult", "add_extra", "available_cars", "cached_quote", "cancel_rental", "change_rental", "check_rental",

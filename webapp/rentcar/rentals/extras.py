@@ -43,8 +43,11 @@ def rental_extras(user_id: int, public_ref: str, now: datetime | None = None) ->
 
 
 def add_extra(user_id: int, public_ref: str, expected_version: int, gid: int, seen_fee: int, name: str,
-              now: datetime | None = None) -> Booking:
+              now: datetime | None = None, content: str = "") -> Booking:
     """Add an extra at the fee the driver saw (``addetcitem``, paid at the counter with the car).
+
+    ``name`` and ``content`` (R상품명, R상품내용) are kept to show it: the content tells two extras of
+    one name apart (two child seats are both "카시트").
 
     Raises:
         ConflictError: another tab, or past the deadline.
@@ -62,7 +65,7 @@ def add_extra(user_id: int, public_ref: str, expected_version: int, gid: int, se
     except ProviderError as error:
         note_failure(booking, error, "addetcitem", user_id, meter, now)
         raise ProviderFailedError(driver_message(error)) from error
-    rental.extras = [*rental.extras, {"gid": gid, "name": name[:60], "fee": seen_fee}]
+    rental.extras = [*rental.extras, {"gid": gid, "name": name[:60], "fee": seen_fee, "content": content[:100]}]
     apply_reservation(booking, reservation)
     operations.record_confirmed(booking, Action.CHANGED, reservation_payload(reservation),
                                 actor=operations.actor_for(user_id), message=f"addetcitem {gid}")

@@ -20,6 +20,7 @@ from webapp.bookings.reconcile import reconcile
 from webapp.core.clock import SEOUL, utcnow
 from webapp.core.errors import ConflictError, NotFoundError, ProviderError
 from webapp.extensions import db
+from webapp.rentcar.glossary import latin
 from webapp.rentcar.models import Rental
 from webapp.rentcar.rentals.catalogue import COMPANY_ROMANISED
 from webapp.rentcar.rentals.shared import Meter
@@ -50,6 +51,20 @@ def get_rental(user_id: int | None, public_ref: str, now: datetime | None = None
     deadline = rental.change_deadline
     can_change = booking.status == Status.RESERVED and deadline is not None and now <= deadline
     return RentalView(booking, rental, deadline, can_change, COMPANY_ROMANISED.get(rental.company_code, ""))
+
+
+def booking_title(booking: Booking, language: str) -> str:
+    """A rental's title for a page in ``language`` (history rows, the booking page, receipts): the model
+    and the company as the company writes them on a Korean page, else their English or romanised names
+    ("Kia Morning · Halla Rent-a-car"); "" without the rental's details (the stored title is used)."""
+    rental = booking.rental
+    if rental is None or not rental.model_name:
+        return ""
+    if language == "ko":
+        return " · ".join(name for name in (rental.model_name, rental.company_name) if name)
+    model = latin(rental.model_name, rental.model_english) or rental.model_name
+    company = latin(rental.company_name, COMPANY_ROMANISED.get(rental.company_code)) or rental.company_name
+    return " · ".join(name for name in (model, company) if name)
 
 
 def check_rental(user_id: int, public_ref: str, now: datetime | None = None) -> Booking:

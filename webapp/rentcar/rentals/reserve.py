@@ -69,6 +69,8 @@ class ReserveRequest:
     pay_at_counter: bool = False
     memo: str = ""
     extra_names: tuple[str, ...] = ()
+    #: each extra's R상품내용, which tells two extras of one name apart (an infant seat, a booster)
+    extra_contents: tuple[str, ...] = ()
     extra_fees: tuple[int, ...] = ()
     cutoff_hours: int = 24
     same_day_minutes: int = 0
@@ -139,8 +141,9 @@ def reserve_rental(user_id: int, request: ReserveRequest, idempotency_key: str |
             booking=booking, company_code=request.company_code, company_name=request.company_name,
             mid=request.mid, model_name=request.model_name, model_english=ROMANISED.get(request.model_name, ""),
             dealer_ref=booking.public_ref, option_ins=option_ins or 0, insid=insid,
-            extras=[{"gid": g, "name": n, "fee": f}
-                    for g, n, f in zip(request.extras, request.extra_names, request.extra_fees, strict=False)],
+            extras=[{"gid": g, "name": n, "fee": f, "content": c} for g, n, f, c in zip(
+                request.extras, request.extra_names, request.extra_fees,
+                request.extra_contents or ("",) * len(request.extras), strict=False)],
             car_fee=request.seen_car_fee, insurance_fee=request.seen_insurance_fee,
             extras_fee=request.seen_extras_fee, custfee=custfee, cutoff_hours=request.cutoff_hours,
             same_day_minutes=request.same_day_minutes,

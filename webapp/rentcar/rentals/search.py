@@ -15,7 +15,7 @@ from webapp.core.errors import ProviderError, ProviderFailedError
 from webapp.extensions import db
 from webapp.rentcar import availability
 from webapp.rentcar.messages import driver_message
-from webapp.rentcar.pricing import Filters, ModelGroup, Offer, group_offers, to_korean
+from webapp.rentcar.pricing import FEW_MONTHS_AHEAD, Filters, ModelGroup, Offer, group_offers, to_korean
 from webapp.rentcar.rentals.catalogue import ROMANISED
 from webapp.rentcar.rentals.shared import Meter, rentcar_client, validate_window
 from webapp.rentcar.wire import Car, Company
@@ -42,6 +42,8 @@ class SearchResult:
     offers: int
     reused: bool
     cost: Fraction
+    #: the pick-up is far enough ahead that some companies may not take bookings for it yet (0112)
+    far_ahead: bool = False
 
 
 
@@ -120,7 +122,7 @@ def search_rentals(user_id: int | None, criteria: SearchCriteria, now: datetime 
     db.session.commit()
     groups = group_offers([offer_of(car) for car in cars], criteria.filters, criteria.sort)
     return SearchResult(groups=groups, companies=companies, offers=sum(len(g.offers) for g in groups),
-                        reused=reused, cost=meter.cost)
+                        reused=reused, cost=meter.cost, far_ahead=criteria.start - now > FEW_MONTHS_AHEAD)
 
 
 def linked_company_list(user_id: int | None, now: datetime | None = None) -> list[Company]:

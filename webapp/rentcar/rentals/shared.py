@@ -25,8 +25,10 @@ CURRENCY = "KRW"
 COST_UNITS = 400  # the meter stores whole 1/400ths of a call (every price of the seed is one)
 
 _WINDOW_MESSAGES = {
-    "missing": _l("Choose a date and time."),
+    ("start", "missing"): _l("Choose the pick-up date and time."),
+    ("end", "missing"): _l("Choose the return date and time."),
     "past": _l("Choose a pick-up time in the future."),
+    "far": _l("Rent-car companies take bookings at most a year ahead. Choose an earlier pick-up."),
     "order": _l("The return must be after the pick-up."),
     "short": _l("A rental lasts at least one hour."),
     "long": _l("A rental can last at most 30 days."),
@@ -46,7 +48,8 @@ def validate_window(start: datetime | None, end: datetime | None, now: datetime)
     """
     errors = window_errors(start, end, now)
     if errors:
-        raise ValidationError({name: str(_WINDOW_MESSAGES[code]) for name, code in errors.items()})
+        raise ValidationError({name: str(_WINDOW_MESSAGES.get((name, code)) or _WINDOW_MESSAGES[code])
+                               for name, code in errors.items()})
 
 
 # -- the cost meter --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The booking core's background job: the reconciliation sweep, every minute.
+"""The booking core's background jobs, every minute: the reconciliation sweep, and the end of
+bookings whose time ran out (``webapp.bookings.endings``).
 
 Bookings a lost reply left pending or unknown are looked up at their provider
 and settled (``webapp.bookings.reconcile.sweep``); ``flask --app app bookings
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from webapp.bookings import reconcile
+from webapp.bookings import endings, reconcile
 from webapp.core.jobs import EVERY_MINUTE, app_periodic_task
 
 log = logging.getLogger(__name__)
@@ -26,3 +27,9 @@ def reconciliation_sweep() -> None:
     """One reconciliation sweep (in the task's own app context)."""
     report = reconcile.sweep()
     log.info("reconciliation sweep: %s", report)
+
+
+@app_periodic_task(EVERY_MINUTE)
+def record_endings() -> None:
+    """Street parkings and pay-by-phone sessions whose time ran out become completed (``bookings.endings``)."""
+    endings.complete_ended()

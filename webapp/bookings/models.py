@@ -70,6 +70,7 @@ class Action(enum.StrEnum):
     VEHICLE_ENTERED = "vehicle entered"  # a car park's camera saw the vehicle come in (apds)
     VEHICLE_LEFT = "vehicle left"  # ... and leave, with the amount due (apds)
     PAID = "paid"  # we paid the provider what the stay cost (apds)
+    ENDED = "ended"  # a right that ran out at its end time, recorded by bookings.endings
 
 
 class Outcome(enum.StrEnum):
@@ -97,6 +98,7 @@ _ACTION_LABELS: dict[Action, object] = {
     Action.PRICE_DIFFERS: _l("The provider's price differs from our quote"),
     Action.VEHICLE_ENTERED: _l("Your vehicle entered the car park"),
     Action.VEHICLE_LEFT: _l("Your vehicle left the car park"), Action.PAID: _l("Paid"),
+    Action.ENDED: _l("Ended at its end time"),
 }
 
 

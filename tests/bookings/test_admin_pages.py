@@ -54,3 +54,21 @@ def test_admin_booking_page_shows_contact_and_codes(admin_client, booking):
     html = admin_client.get(f"/admin/bookings/{booking.public_ref}").get_data(as_text=True)
     assert "driver@example.com" in html and "+358 40 123 4567" in html
     assert "<code>1204</code>" in html and "cancel: 1204" in html
+
+
+def test_admin_booking_page_says_kinds_actors_and_times_in_words(admin_client, booking):
+    from webapp.bookings.operations import record
+    from webapp.extensions import db
+
+    record(booking, "provider_call", actor=f"user:{booking.user_id}", message="extend")
+    record(booking, "settled by support", actor="admin:3")
+    record(booking, "reconcile", actor="system")
+    db.session.commit()
+    html = admin_client.get(f"/admin/bookings/{booking.public_ref}").get_data(as_text=True)
+    facts = html.split('id="booking-facts"', 1)[1].split("</dl>", 1)[0]
+    assert "Street parking" in facts and "street_parking" not in facts
+    assert "City of Helsinki" in facts  # the provider named, not its key "helsinki"
+    assert "(Finland Time)" in facts  # times with their zone named
+    timeline = html.split('class="timeline"', 1)[1]
+    assert "The driver" in timeline and "Support (admin 3)" in timeline and "Automatic" in timeline
+    assert "user:" not in timeline and "admin:3" not in timeline

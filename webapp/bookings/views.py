@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Flask, Response, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.bookings import history as booking_history
 from webapp.bookings import ledger, receipts
 from webapp.bookings.models import KINDS, Status, event_label
-from webapp.bookings.registry import booking_title, status_now
+from webapp.bookings.registry import booking_seller, booking_title, status_now
 from webapp.web.locale import current_language
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
@@ -24,6 +25,8 @@ def init_app(app: Flask) -> None:
                                  status_now=status_now,
                                  money_summary=ledger.summary, ledger_entry_label=ledger.entry_label,
                                  booking_title=lambda booking: booking_title(booking, current_language()),
+                                 booking_seller=lambda booking: booking_seller(booking, current_language()),
+                                 actor_label=actor_label,
                                  where_and_price=lambda booking: booking_history.where_and_price(
                                      booking, current_language()))
 
@@ -39,6 +42,21 @@ def status_label(status) -> str:
 def kind_label(kind: str) -> str:
     """A booking kind in the page's language (the same words as the CSV export)."""
     return booking_history.kind_label(kind)
+
+
+def actor_label(actor: str, booking=None) -> str:
+    """Who did something, as support reads it: "system" -> "Automatic", "user:5" -> "The driver" (or
+    "User 5" when it is not the booking's own driver), "admin:3" -> "Support (admin 3)"."""
+    kind, _sep, number = (actor or "").partition(":")
+    if kind == "system" or not actor:
+        return _("Automatic")
+    if kind == "user":
+        if booking is not None and str(booking.user_id) == number:
+            return _("The driver")
+        return _("User %(id)s", id=number)
+    if kind == "admin":
+        return _("Support (admin %(id)s)", id=number)
+    return actor
 
 
 def _date(name: str) -> date | None:

@@ -34,13 +34,13 @@ def test_development_key_is_generated_once_and_kept(tmp_path, caplog):
 def test_default_database_is_sqlite_in_instance(tmp_path):
     config = DevelopmentConfig({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k"})
     assert f"sqlite:///{tmp_path}/app.sqlite3" == config.SQLALCHEMY_DATABASE_URI
-    assert config.RATELIMIT_STORAGE_URI == "memory://"
+    assert config.RATELIMIT_STORAGE_URI == "parkgo-db://"  # shared by every worker (webapp/web/rate_limits.py)
 
 
 def test_redis_url_moves_rate_limits_to_redis(tmp_path):
     config = DevelopmentConfig({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k",
                                 "REDIS_URL": "redis://127.0.0.1:6379/0"})
-    assert config.RATELIMIT_STORAGE_URI == "redis://127.0.0.1:6379/0"
+    assert config.RATELIMIT_STORAGE_URI == "parkgo-redis://127.0.0.1:6379/0"  # the database while it is down
 
 
 def test_provider_without_url_uses_sandbox_with_demo_credentials():

@@ -85,6 +85,7 @@ def _init_extensions(app: Flask) -> None:
     from webapp.extensions import babel, csrf, csrf_signing_keys, db, limiter, login_manager, mail, migrate
     from webapp.web.hypermedia import htmx
     from webapp.web.locale import current_language, formatting_locale
+    from webapp.web.rate_limits import RateLimitHit  # noqa: F401 - its storages and table, before the limiter
 
     event.listen(Engine, "connect", _sqlite_pragmas)
     db.init_app(app)

@@ -89,7 +89,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "webapp" / "translations")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
-    # when Redis is unreachable the limits hold per process in memory (a warning is logged), never a 500
+    # the storage falls back from Redis to the database by itself (webapp/web/rate_limits.py); memory is
+    # the last resort, per process, only while the database does not answer either (a warning is logged)
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     # failed logins only; see webapp/accounts/login_limits.py for who counts against what
@@ -123,7 +124,9 @@ class Config:
         # log; they are hidden unless LOG_SQL_PARAMETERS=1 is set for a debugging session
         self.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": environ.get("LOG_SQL_PARAMETERS") != "1"}
         self.REDIS_URL = environ.get("REDIS_URL") or None
-        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # abuse limits count in Redis, and in the database while Redis does not answer; without Redis in
+        # the database: every worker sees the same counts (webapp/web/rate_limits.py)
+        self.RATELIMIT_STORAGE_URI = f"parkgo-{self.REDIS_URL}" if self.REDIS_URL else "parkgo-db://"
         # how long a worker reuses a Seoul operator key and lot it read (webapp/seoul/receiver_cache.py): an
         # admin's suspension or new limit is in force in every worker within this many seconds
         self.SEOUL_RECEIVER_CACHE_SECONDS = float(environ.get("SEOUL_RECEIVER_CACHE_SECONDS", "5"))
@@ -180,8 +183,8 @@ class TestingConfig(Config):
 
     def __init__(self, environ=os.environ, instance_path: Path = DEFAULT_INSTANCE) -> None:
         super().__init__(environ, instance_path)
-        # a developer's REDIS_URL must not carry counts from one test into another
-        self.RATELIMIT_STORAGE_URI = "memory://"
+        # a developer's REDIS_URL must not carry counts from one test into another: the test's database
+        self.RATELIMIT_STORAGE_URI = "parkgo-db://"
         # the cheapest Argon2id (argon2.profiles.CHEAPEST): strong hashing was a quarter of the suite's time
         self.PASSWORD_HASH_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 

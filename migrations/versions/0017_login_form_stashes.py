@@ -1,7 +1,7 @@
 """A guest's booking form kept on the server while they log in (issue 22)
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-07 10:00:00
 
 A guest who sends a booking form is asked to log in; what they typed came back only in part
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -171,6 +171,12 @@ class Booking(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    # reconciliation: when the provider was last asked about this booking (the sweep takes each provider's
+    # least recently asked first, so no backlog of one provider keeps another's waiting; bookings.reconcile)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # an unknown booking's dated next step: by when the driver hears what became of it (the provider's
+    # deadline for a booking we can look up; support's for one we cannot). Shown on the booking's page.
+    next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it once)
     __table_args__ = (
@@ -180,6 +186,8 @@ class Booking(db.Model):
         UniqueConstraint("provider", "provider_ref", name="uq_bookings_provider_ref"),
         # the admin's status and date filters and the "needs attention" list (bench/admin_lookup.py)
         Index("ix_bookings_status_created_at", "status", "created_at"),
+        # the sweep's batches: one provider's unsettled bookings, least recently checked first
+        Index("ix_bookings_provider_status_checked", "provider", "status", "last_checked_at"),
         # partial plate and e-mail ("abc-1", "driver@"): trigram GIN indexes on PostgreSQL answer
         # LIKE '%…%' from the index; on SQLite the same declaration is a b-tree index that each LIKE
         # scans instead of the table (bench/admin_lookup.py, migration 0014). A phone is found by
@@ -286,6 +294,21 @@ class BookingEvent(db.Model):
     payload: Mapped[dict | None] = mapped_column(JSON)
 
     booking = relationship("Booking", back_populates="events")
+
+
+class SweepRecord(db.Model):
+    """What one reconciliation sweep did, per provider (logged, and shown to admins on "Needs attention").
+
+    ``figures``: provider -> counts (``checked``, ``settled``, ``failed``, ``still_unknown``,
+    ``look_up_failed``, ``awaiting_support``, ``overdue``, ``left``) as ``bookings.reconcile`` writes them.
+    """
+
+    __tablename__ = "sweep_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    figures: Mapped[dict] = mapped_column(JSON)
 
 
 class AdminAuditEntry(db.Model):

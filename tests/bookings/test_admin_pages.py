@@ -72,3 +72,13 @@ def test_admin_booking_page_says_kinds_actors_and_times_in_words(admin_client, b
     timeline = html.split('class="timeline"', 1)[1]
     assert "The driver" in timeline and "Support (admin 3)" in timeline and "Automatic" in timeline
     assert "user:" not in timeline and "admin:3" not in timeline
+
+
+def test_the_audit_log_says_what_was_done_in_words_with_its_zone(admin_client, booking):
+    admin_client.get(f"/admin/bookings/{booking.public_ref}")
+    admin_client.get("/admin", query_string={"q": "ABC"})
+    html = admin_client.get("/admin/audit").get_data(as_text=True)
+    table = html.split('class="audit"', 1)[1]
+    assert "Viewed the booking" in table and "Searched" in table
+    assert "<td>view" not in table and "(Finland Time)" in table
+    assert "Katsoi varauksen" in admin_client.get("/admin/audit?lang=fi").get_data(as_text=True)

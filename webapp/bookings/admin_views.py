@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from webapp.bookings import admin
@@ -16,6 +17,18 @@ from webapp.web.access import admin_required
 from webapp.web.hypermedia import page_or_block, see_other
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+#: what an audit entry's action means, in the admin's language (the stored value never changes)
+AUDIT_ACTIONS = {"view": _l("Viewed the booking"), "search": _l("Searched"), "recheck": _l("Re-checked"),
+                 "cancel": _l("Cancelled"), "cancel refused": _l("Cancel refused by the provider"),
+                 "settle": _l("Settled by hand")}
+
+
+@bp.app_template_global("audit_action_label")
+def audit_action_label(action: str) -> str:
+    """An audit entry's action in words (an action no label knows is shown as it is stored)."""
+    label = AUDIT_ACTIONS.get(action)
+    return str(label) if label is not None else action
 
 
 def _date(name: str) -> date | None:

@@ -12,7 +12,14 @@ from flask_login import current_user
 
 from webapp.accounts import users as accounts
 from webapp.accounts.auth_views import _safe_next
-from webapp.core.clock import PROVIDER_ZONES, format_duration, format_moment, format_moment_in_zone, locale_for
+from webapp.core.clock import (
+    PROVIDER_ZONES,
+    format_duration,
+    format_moment,
+    format_moment_in_zone,
+    locale_for,
+    zone_name,
+)
 from webapp.core.money import format_money, format_money_per
 
 bp = Blueprint("locale", __name__)
@@ -27,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.globals["booking_zone"] = booking_zone
+    app.jinja_env.globals["page_zone_name"] = lambda: zone_name(_default_zone(), get_locale() or "en_GB")
 
 
 def booking_zone(booking) -> ZoneInfo:

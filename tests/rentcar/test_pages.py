@@ -145,7 +145,9 @@ def test_admins_see_the_api_cost_per_day_and_drivers_do_not(app, client, make_us
     admin_client = app.test_client()
     login(admin, test_client=admin_client)
     page = admin_client.get("/rentals/admin/cost")
-    assert page.status_code == 200 and "search" in page.get_data(as_text=True)
+    table = page.get_data(as_text=True).split('id="rentcar-cost"', 1)[1]
+    assert page.status_code == 200 and "<td>Search</td>" in table and "<td>search</td>" not in table
+    assert "<td>Hae</td>" in admin_client.get("/rentals/admin/cost?lang=fi").get_data(as_text=True)
 
 
 def test_sandbox_rentcar_cost_command_prints_the_meter(app, client, driver):

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -269,7 +270,15 @@ def _rental_forms(view, change: ChangeForm | None = None):
 @admin_required
 def admin_cost():
     """What the drivers' actions cost the agency in API calls, per Seoul day and action."""
-    return page_or_block("rentals/admin_cost.html", None, rows=rentals.cost_by_day())
+    return page_or_block("rentals/admin_cost.html", None, rows=rentals.cost_by_day(),
+                         cost_action_label=lambda action: str(COST_ACTIONS.get(action, action)))
+
+
+#: the metered actions (rentals.shared: meter.save) in the admin's language; the stored value never changes
+COST_ACTIONS = {"search": _l("Search"), "companies": _l("Company list"), "quote": _l("Car and price"),
+                "extras": _l("Extras offered"), "reserve": _l("Reservation"), "change preview": _l("Change preview"),
+                "change": _l("Change"), "cancel": _l("Cancellation"), "add extra": _l("Extra added"),
+                "remove extra": _l("Extra removed")}
 
 
 @bp.get("/<ref>")

@@ -19,8 +19,8 @@ the e-mail, never the address) and a random device id.
 
 Keys hold that tag instead of the e-mail: flask-limiter writes the key into its
 "ratelimit … exceeded" log line and Redis stores it, and neither should hold
-personal data. When Redis is down the limiter falls back to memory
-(``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``, config.py) and logs a warning.
+personal data. Without Redis, and while it is down (with a warning), the limits
+count in the app's database, shared by every worker (``webapp/web/rate_limits.py``).
 """
 
 from __future__ import annotations

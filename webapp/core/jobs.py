@@ -60,6 +60,8 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "parkgo"
 SQLITE_FILE = "jobs.sqlite3"
 EVERY_MINUTE = crontab()
+#: seconds an enqueue waits to connect to Redis before running the job in its own process
+REDIS_CONNECT_TIMEOUT = 2.0
 #: the keyword a periodic copy carries: the minute (UTC, ISO) it was scheduled for
 SLOT = "scheduled_for"
 
@@ -130,7 +132,12 @@ class AppHuey(Huey):
         if self._settings is None:
             return None
         if self._settings.redis_url:
-            return RedisStorage(self.name, url=self._settings.redis_url)
+            from redis import ConnectionPool
+
+            # a page that queues a job waits at most this long for an unreachable Redis (then ``enqueue``
+            # runs the job here); no read timeout: the consumer blocks on the queue by design
+            pool = ConnectionPool.from_url(self._settings.redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
+            return RedisStorage(self.name, connection_pool=pool)
         self._settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteStorage(self.name, filename=str(self._settings.sqlite_path))
 
@@ -147,8 +154,34 @@ class AppHuey(Huey):
         self._storage = value
 
     def enqueue(self, task):
+        """Queue ``task``; while Redis does not answer, run it in this process instead (with a warning).
+
+        A page that queues a job (a mail, a payment, a webhook backlog) must not fail because the
+        queue's Redis is down: the job then runs in a thread of this process, in the caller's app,
+        and is not retried there. The SQLite queue has no such fallback: it is a local file.
+        """
         self.storage  # noqa: B018 - binds first: immediate mode is a setting of the app
-        return super().enqueue(task)
+        if self._immediate or self._settings is None or not self._settings.redis_url:
+            return super().enqueue(task)
+        try:
+            return super().enqueue(task)
+        except _redis_errors() as error:
+            log.warning("jobs: Redis failed (%s); running %s in this process instead of queueing it",
+                        type(error).__name__, task.name)
+            self._run_here(task)
+            return None
+
+    def _run_here(self, task) -> None:
+        app = self.task_app()
+
+        def run() -> None:
+            with app.app_context():
+                try:
+                    task.execute()
+                except Exception:
+                    log.exception("job %s failed (run in this process: Redis was down)", task.name)
+
+        threading.Thread(target=run, name=f"job-{task.name}", daemon=True).start()
 
     @staticmethod
     def _config_to_bind() -> Mapping:
@@ -235,6 +268,12 @@ class AppHuey(Huey):
         return True
 
 
+def _redis_errors() -> tuple[type[Exception], ...]:
+    import redis  # only with REDIS_URL
+
+    return (redis.RedisError, OSError)
+
+
 #: the app's one queue
 huey = AppHuey()
 app_task = huey.app_task
@@ -272,6 +311,8 @@ def consume(workers: int) -> None:
 def ping_command(timeout: float) -> None:
     """Queue a ping and wait for a consumer to answer it (exit 1 when none does)."""
     result = ping()
+    if result is None:
+        raise click.ClickException("the queue's Redis does not answer: the ping ran in this process")
     try:
         answer = result.get(blocking=True, timeout=timeout, revoke_on_timeout=True)
     except ResultTimeout:

@@ -6,12 +6,20 @@ Shared across workers: in Redis when ``REDIS_URL`` is set, else in the
 database (``rentcar_availability``). Our own bookings and changes invalidate
 the windows they touch, so a car we just took is never shown as free from
 the reuse.
+
+While Redis does not answer, the reuse is the database's, with one warning
+(Redis is left alone for ``REDIS_REST_SECONDS``; a stopped Redis made the
+search and the car page answer 500). An invalidation always clears the
+database's windows too, and a worker that could not reach Redis moves Redis
+to a new generation when it gets through again, so an answer kept from
+before the outage is never reused after a booking made during it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -34,16 +42,52 @@ def reuse_seconds() -> int:
     return int(current_app.config.get("RENTCAR_REUSE_SECONDS", DEFAULT_REUSE_SECONDS))
 
 
+#: seconds Redis is not tried again after it failed (per worker)
+REDIS_REST_SECONDS = 10.0
+#: a search waits at most this long for Redis before using the database
+REDIS_TIMEOUT_SECONDS = 0.5
+
+
+def _state() -> dict:
+    return current_app.extensions.setdefault("rentcar_redis_state", {"resting_until": 0.0, "missed": False})
+
+
 def _redis():
+    """This app's Redis client, or None without ``REDIS_URL`` or while Redis rests after a failure."""
     url = current_app.config.get("REDIS_URL")
-    if not url:
+    if not url or time.monotonic() < _state()["resting_until"]:
         return None
     clients = current_app.extensions.setdefault("rentcar_redis", {})
     if url not in clients:
         import redis  # only with REDIS_URL
 
-        clients[url] = redis.Redis.from_url(url)
-    return clients[url]
+        clients[url] = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_SECONDS,
+                                            socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+    client = clients[url]
+    if _state()["missed"]:
+        try:
+            client.incr(_REDIS_GENERATION)  # what Redis kept from before the outage is never reused
+        except _redis_errors() as error:
+            _failed(error)
+            return None
+        _state()["missed"] = False
+    return client
+
+
+def _redis_errors() -> tuple[type[Exception], ...]:
+    import redis
+
+    return (redis.RedisError, OSError)
+
+
+def _failed(error: Exception) -> None:
+    state = _state()
+    first = time.monotonic() >= state["resting_until"]
+    state["resting_until"] = time.monotonic() + REDIS_REST_SECONDS
+    state["missed"] = True  # an invalidation may have been missed: a new generation once Redis answers
+    if first:
+        log.warning("rent-car answer reuse: Redis failed (%s); using the database for %.0f s",
+                    type(error).__name__, REDIS_REST_SECONDS)
 
 
 def get(key: str, now: datetime, ttl: int | None = None):
@@ -53,9 +97,12 @@ def get(key: str, now: datetime, ttl: int | None = None):
         return None
     client = _redis()
     if client is not None:
-        generation = int(client.get(_REDIS_GENERATION) or 0)
-        raw = client.get(f"{_REDIS_PREFIX}{generation}:{key}")
-        return json.loads(raw) if raw else None
+        try:
+            generation = int(client.get(_REDIS_GENERATION) or 0)
+            raw = client.get(f"{_REDIS_PREFIX}{generation}:{key}")
+            return json.loads(raw) if raw else None
+        except _redis_errors() as error:
+            _failed(error)
     row = db.session.scalar(select(RentcarAvailability).where(
         RentcarAvailability.key == key, RentcarAvailability.fetched_at >= now - timedelta(seconds=ttl)))
     return row.payload if row is not None else None
@@ -68,9 +115,12 @@ def put(key: str, starts_at: datetime, ends_at: datetime, payload, now: datetime
         return
     client = _redis()
     if client is not None:
-        generation = int(client.get(_REDIS_GENERATION) or 0)
-        client.setex(f"{_REDIS_PREFIX}{generation}:{key}", ttl, json.dumps(payload, ensure_ascii=False))
-        return
+        try:
+            generation = int(client.get(_REDIS_GENERATION) or 0)
+            client.setex(f"{_REDIS_PREFIX}{generation}:{key}", ttl, json.dumps(payload, ensure_ascii=False))
+            return
+        except _redis_errors() as error:
+            _failed(error)
     # old answers are removed as new ones come in: the table stays as small as the traffic of a minute
     db.session.execute(delete(RentcarAvailability).where(
         RentcarAvailability.fetched_at < now - timedelta(seconds=max(ttl, 3600))))
@@ -92,7 +142,10 @@ def invalidate(starts_at: datetime, ends_at: datetime) -> None:
     """Forget every answer whose window overlaps ``starts_at``–``ends_at`` (flushed)."""
     client = _redis()
     if client is not None:
-        client.incr(_REDIS_GENERATION)  # every key of the old generation is unreachable (and expires)
-        return
+        try:
+            client.incr(_REDIS_GENERATION)  # every key of the old generation is unreachable (and expires)
+        except _redis_errors() as error:
+            _failed(error)
+    # the database's windows too, whatever Redis did: they are what a search reads while Redis is down
     db.session.execute(delete(RentcarAvailability).where(
         RentcarAvailability.starts_at < ends_at, RentcarAvailability.ends_at > starts_at))

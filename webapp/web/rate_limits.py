@@ -86,7 +86,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
         with self._engine().begin() as connection:
             self._locked(connection, key)
             connection.execute(delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.at <= now - expiry))
-            if random.random() < _SWEEP_SHARE:  # noqa: S311 - housekeeping, not security
+            if random.random() < _SWEEP_SHARE:  # housekeeping, not security
                 connection.execute(delete(RateLimitHit).where(RateLimitHit.expires_at < now))
             taken = connection.scalar(select(func.count()).select_from(RateLimitHit).where(
                 RateLimitHit.key == key, RateLimitHit.at > now - expiry))

@@ -65,6 +65,7 @@ from webapp.core.clock import AMSTERDAM, HELSINKI, LONDON, SEOUL, utcnow
 from webapp.extensions import db
 from webapp.helsinki import areas, parkings
 from webapp.helsinki.sandbox.store import parkings as city_parkings
+from webapp.parkkihubi.sandbox.store import from_micros
 from webapp.rentcar import rentals
 from webapp.rentcar.sandbox.store import reservations as company_reservations
 from webapp.valet import reservations
@@ -587,8 +588,35 @@ def valet_journeys(app, user) -> list[Journey]:
     return [Journey("valet", [("change of dates", change), ("cancel", cancel)], book, truth)]
 
 
+def hub_journeys(app, user) -> list[Journey]:
+    """Helsinki street parkings reported to the city's parking hub (``HELSINKI_BACKEND=parkkihubi``).
+
+    The truth is the hub's store: the parking's ``time_start``/``time_end`` (gone: deleted, cancelled
+    within the regret time); the hub keeps no price, so the price is the area's tariff over the hub's
+    own start and end, as for the city API.
+    """
+    app.config["HELSINKI_BACKEND"] = "parkkihubi"
+    journeys = helsinki_journeys(app, user)
+    store = _sandbox(app, "parkkihubi").extensions["parkkihubi_store"]
+    area = next(a for a in areas.list_areas() if a.zone == 1 and (a.max_time_in_minutes or 0) >= 180)
+
+    def truth(booking: Booking, money: Money) -> Truth:
+        rows = [r for r in store.all_parkings("ABC-123") if r["id"] == booking.provider_ref]
+        if not rows:
+            money.follow(Decimal("0.00"), Decimal(0))
+            return Truth(Status.CANCELLED, None, None, Decimal("0.00"), "EUR", HELSINKI, money.paid_now,
+                         money.at_counter, money.refunded)
+        start, end = from_micros(rows[0]["time_start"]), from_micros(rows[0]["time_end"])
+        price = areas.quote_area_stay(area, start, end).total
+        money.follow(price, Decimal(0))
+        status = Status.ACTIVE if end > utcnow() else Status.COMPLETED
+        return Truth(status, start, end, price, "EUR", HELSINKI, money.paid_now, money.at_counter, money.refunded)
+
+    return [Journey("street_parking:parkkihubi", journey.steps, journey.book, truth) for journey in journeys]
+
+
 JOURNEYS = {"street_parking": helsinki_journeys, "apds_session": apds_journeys, "rental": rentcar_journeys,
-            "valet": valet_journeys}
+            "valet": valet_journeys, "street_parking:parkkihubi": hub_journeys}
 
 _TRAVELLER: list = []
 

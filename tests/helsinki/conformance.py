@@ -83,8 +83,10 @@ class ParkkihubiDriver(HelsinkiDriver):
         return parkings.cancel_parking(booking.user_id, booking.public_ref, booking.version)
 
     def send_due(self):
-        """The job that sends again what the hub has not confirmed (every minute in production)."""
-        return hub.send_due(datetime.now(UTC))
+        """The job that sends again what the hub has not confirmed (every minute), run as the runner runs it."""
+        from webapp.helsinki.jobs import send_hub_reports
+
+        send_hub_reports.call_local()
 
     def remote_rows(self) -> list[dict]:
         """The hub's parkings of the plate, oldest first, with aware ``time_start``/``time_end``/``created_at``."""

@@ -34,14 +34,14 @@ def _business_morning() -> datetime:
 
 @pytest.fixture(params=["city-api", "parkkihubi"])
 def backend(request, app, time_machine):
-    time_machine.move_to(_business_morning(), tick=True)
+    time_machine.move_to(_business_morning(), tick=False)
     app.config["HELSINKI_BACKEND"] = request.param
     return request.param
 
 
 @pytest.fixture
 def hub_backend(app, time_machine):
-    time_machine.move_to(_business_morning(), tick=True)
+    time_machine.move_to(_business_morning(), tick=False)
     app.config["HELSINKI_BACKEND"] = "parkkihubi"
     return "parkkihubi"
 
@@ -181,3 +181,27 @@ def test_an_unknown_backend_is_refused_at_start_up(tmp_path):
     with pytest.raises(ConfigurationError):
         TestingConfig({"INSTANCE_PATH": str(tmp_path), "HELSINKI_BACKEND": "hub"})
     assert TestingConfig({"INSTANCE_PATH": str(tmp_path)}).HELSINKI_BACKEND == "city-api"
+
+
+def test_the_hub_reports_job_runs_every_minute():
+    from webapp.core import jobs
+    from webapp.helsinki.jobs import send_hub_reports
+
+    minute = datetime(2026, 12, 7, 10, 41)
+    assert "send_hub_reports" in {type(task).__name__ for task in jobs.huey.read_periodic(minute)}
+    assert send_hub_reports.task_class().validate_datetime(minute)
+
+
+def test_a_send_in_the_background_leaves_the_drivers_page_current(app, area, driver, time_machine):
+    from webapp.helsinki import parkings
+
+    booking = parkings.start_parking(driver.id, area.area_id, driver.vehicles[0].id,
+                                     datetime.now(UTC) + timedelta(hours=1), "background")
+    shown = booking.version
+    before = booking.provider_payload
+    time_machine.move_to(datetime.now(UTC) + timedelta(minutes=1), tick=False)
+    hub.find_remote(booking, datetime.now(UTC))  # what the admin's re-check sends
+    db.session.expire_all()
+    assert booking.provider_payload != before and booking.version == shown  # support sees the new answer
+    extended = parkings.extend_parking(driver.id, booking.public_ref, booking.ends_at + timedelta(minutes=30), shown)
+    assert extended.status == Status.ACTIVE

@@ -64,6 +64,7 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.bookings import operations
 from webapp.bookings.adapter import RemoteBooking
@@ -297,7 +298,16 @@ def _note_answer(booking: Booking, report: HubReport, *, parking=None, error: Pr
     else:
         answer = {"status": status}
     report.last_answer = answer
-    booking.provider_payload = {"sent": report.last_sent, "answer": answer}
+    _show_to_support(booking, {"sent": report.last_sent, "answer": answer})
+
+
+def _show_to_support(booking: Booking, payload: dict) -> None:
+    """The booking's ``provider_payload`` (the admin page's "provider's last answer") becomes ``payload``
+    without a new version of the booking: a send in the background (the job, a re-check) changes nothing
+    the driver decides on, so a page the driver has open must not become "changed in another window"."""
+    table = Booking.__table__
+    db.session.execute(update(table).where(table.c.id == booking.id).values(provider_payload=payload))
+    set_committed_value(booking, "provider_payload", payload)
 
 
 def _note_event(booking: Booking, what: str, error: ProviderError, outcome: Outcome) -> None:

@@ -27,6 +27,9 @@ def list_unknown() -> None:
     for booking in rows:
         click.echo(f"{booking.public_ref}  {booking.provider:<10} {booking.status.value:<8} "
                    f"created {booking.created_at:%Y-%m-%d %H:%M} UTC  {booking.plate or '-'}  {booking.title}")
+        if booking.next_step_at is not None:
+            late = "  OVERDUE" if booking.next_step_at < utcnow() else ""
+            click.echo(f"    next step by {booking.next_step_at:%Y-%m-%d %H:%M} UTC{late}")
         last = booking.events[-1] if booking.events else None
         if last is not None and last.message:
             click.echo(f"    last event: {last.message}")

@@ -63,6 +63,11 @@ def transition(booking: Booking, action: Action, *, to: Status | None = None, ac
         if not can_move(current, to):
             raise IllegalTransitionError(f"{booking.public_ref}: {current} -> {to} by {action}")
         booking.status = to
+        if to == Status.UNKNOWN:
+            # no booking stays "checking" without a date on it (bookings.next_step)
+            from webapp.bookings.next_step import date_next_step
+
+            date_next_step(booking)
     event = BookingEvent(booking=booking, actor=actor[:40], action=Action(action), outcome=Outcome(outcome),
                          status_after=booking.status, provider_code=provider_code, message=message[:2000],
                          payload=payload)

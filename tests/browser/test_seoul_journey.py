@@ -39,7 +39,7 @@ def test_find_a_seoul_lot_and_price_a_stay(live_server, browser_page):
     page.get_by_label("Search by name, street or area code").fill("세종로")
     # htmx swaps in the matching places only
     expect(page.locator("#place-list li")).to_have_count(1)
-    lot_link = page.locator("#place-list").get_by_role("link", name="Sejongro Gongyeongjuchajang")
+    lot_link = page.locator("#place-list").get_by_role("link", name="Sejong-ro public car park")
     shot(page, "seoul-01-map-search")
     lot_link.click()
     page.wait_for_url(re.compile(r"/seoul/lots/\d+$"))

@@ -41,7 +41,7 @@ def test_point_layers_carry_free_space_levels(app, client):
     assert apds and all(f["geometry"]["type"] == "Point" for f in apds)
     assert {f["properties"]["style"] for f in apds} <= {"level-plenty", "level-few", "level-full", "level-unknown"}
     lot = client.get("/map/layers/seoul.geojson?lang=en").get_json()["features"][0]["properties"]
-    assert lot["title"] == "Sejongro Gongyeongjuchajang" and lot["alt_title"] == "세종로 공영주차장"
+    assert lot["title"] == "Sejong-ro public car park" and lot["alt_title"] == "세종로 공영주차장"
     assert lot["alt_title_lang"] == "ko" and lot["url"].startswith("/seoul/lots/")
     assert lot["free"] == 124 - 57 and lot["total"] == 124 and lot["style"] == "level-plenty"  # 54 % free
 

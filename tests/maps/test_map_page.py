@@ -122,7 +122,7 @@ def test_all_providers_view_shows_a_few_of_each_and_a_link_to_its_tab(app, clien
     listed = _list(client.get("/map").get_data(as_text=True))
     assert listed.count('class="card place"') >= 6  # five areas and the lot
     assert "All 12 in Helsinki street parking" in listed
-    assert "Sejongro Gongyeongjuchajang" in listed
+    assert "Sejong-ro public car park" in listed  # the name in the reader's words (webapp/seoul/glossary.py)
 
 
 def test_focus_seoul_lists_only_seoul_and_opens_the_map_over_seoul(app, client):

@@ -45,9 +45,9 @@ def _text(html: str) -> str:
 # --- list and lot page ---------------------------------------------------------------------
 
 
-def test_list_shows_free_spaces_fees_and_romanised_names_beside_the_korean(driver, lot_id):
+def test_list_shows_free_spaces_fees_and_names_in_the_readers_words_beside_the_korean(driver, lot_id):
     html = driver.get("/seoul/lots").get_data(as_text=True)
-    assert ('<span class="lot-name">Sejongro Gongyeongjuchajang</span> '
+    assert ('<span class="lot-name">Sejong-ro public car park</span> '
             '<span class="lot-name-other muted" lang="ko">세종로 공영주차장</span>') in html
     text = _text(html)
     assert "67 of 124 free" in text and FEES in text and "Visitors welcome" in text
@@ -70,7 +70,8 @@ def test_lot_page_shows_tariff_passes_discounts_floors_and_chart(driver, lot_id)
     text = _text(html)
     assert '<small class="lot-name-other muted" lang="ko">세종로 공영주차장</small></h1>' in html
     for expected in (FEES, "₩68,000", "₩36,000", "Compact car: −50%", "National merit: −30%",
-                     "Two-day rotation", "08:00–22:30", "09:00–21:40", "08:30–21:30",
+                     "Odd and even days: a car whose plate ends in an odd digit",
+                     "08:00–22:30", "09:00–21:40", "08:30–21:30",
                      "Basement 1 (B1): 4 free, 2 occupied", "Basement 2 (B2): 3 free, 0 occupied",
                      "B1-003: occupied", "B1-001: free"):
         assert expected in text, expected

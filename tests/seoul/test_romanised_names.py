@@ -19,6 +19,8 @@ from webapp.seoul.romanise import has_hangul, romanise
 
 GANGNAM = "강남역 공영주차장"
 GANGNAM_ROMAN = "Gangnamyeok Gongyeongjuchajang"
+#: what an English page shows (webapp/seoul/glossary.py): the station and the lot's kind in English
+GANGNAM_EN = "Gangnam Station public car park"
 
 
 def _text(html: str) -> str:
@@ -81,7 +83,7 @@ def _listed(html: str) -> list[str]:
 def test_the_list_finds_lots_by_their_romanised_or_hangul_name(driver, demo, query):
     html = driver.get("/seoul/lots", query_string={"q": query}).get_data(as_text=True)
     text = _text(html)
-    assert GANGNAM_ROMAN in text and "Seoul parking lots" in text
+    assert GANGNAM_EN in text and "Seoul parking lots" in text
     assert "Jongmyo" not in text  # only matches are listed
     assert f'value="{query}"' in html
 
@@ -89,7 +91,7 @@ def test_the_list_finds_lots_by_their_romanised_or_hangul_name(driver, demo, que
 def test_the_list_finds_a_lot_by_the_district_of_its_address(driver, demo):
     # 합정 has no "Mapo" in its name: the memo's address "서울 마포구 …" finds it
     text = _text(driver.get("/seoul/lots?q=mapo").get_data(as_text=True))
-    assert "Hapjeong Gongyeongjuchajang" in text and "Gangnamyeok" not in text
+    assert "Hapjeong public car park" in text and "Gangnam Station" not in text
 
 
 def test_a_search_matching_nothing_says_so_and_special_characters_are_plain_text(driver, demo):
@@ -97,9 +99,9 @@ def test_a_search_matching_nothing_says_so_and_special_characters_are_plain_text
     assert len(_listed(html)) == 0 and "Nothing matches" in html and "<b>" not in html
 
 
-def test_the_list_shows_the_romanised_name_first_beside_the_hangul_and_in_korean_the_hangul_first(driver, demo):
+def test_the_list_shows_the_readers_name_first_beside_the_hangul_and_in_korean_the_hangul_first(driver, demo):
     html = driver.get("/seoul/lots?q=gangnamyeok").get_data(as_text=True)
-    assert (f'<span class="lot-name">{GANGNAM_ROMAN}</span> '
+    assert (f'<span class="lot-name">{GANGNAM_EN}</span> '
             f'<span class="lot-name-other muted" lang="ko">{GANGNAM}</span>') in html
     driver.post("/language", data={"language": "ko", "next": "/seoul/lots"})
     html = driver.get("/seoul/lots?q=gangnamyeok").get_data(as_text=True)
@@ -133,8 +135,8 @@ def test_migration_0011_fills_in_the_romanised_names_of_stored_lots(tmp_path):
 
 
 @pytest.mark.parametrize(("language", "shown"), [
-    ("en", (GANGNAM_ROMAN, GANGNAM, None, "ko")),
-    ("fi", (GANGNAM_ROMAN, GANGNAM, None, "ko")),
+    ("en", (GANGNAM_EN, GANGNAM, None, "ko")),
+    ("fi", ("Gangnam-asema, kunnallinen pysäköintialue", GANGNAM, None, "ko")),
     ("ko", (GANGNAM, GANGNAM_ROMAN, "ko", None)),
 ])
 def test_display_name_puts_the_page_languages_form_first(language, shown):

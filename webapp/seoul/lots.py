@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from webapp.core.clock import SEOUL, utcnow
 from webapp.core.errors import NotFoundError, ValidationError
 from webapp.extensions import db
+from webapp.seoul import glossary
 from webapp.seoul.models import DisplayName, SeoulLot, SeoulLotOperation, SeoulOccupancySample, SeoulSpace
 from webapp.seoul.tariffs import (
     OpeningHours,
@@ -102,7 +103,13 @@ class LotSummary:
     def display_memo(self, language: str) -> DisplayName:
         """The operator's memo (usually the address): romanised with the Hangul beside it, and in
         Korean the Hangul alone."""
-        return DisplayName.of(self.memo, self.memo_roman, language, roman_in_korean=False)
+        return DisplayName.of(self.memo, self.memo_roman, language, roman_in_korean=False,
+                              reader_form=self.memo_roman)
+
+    def memo_parts(self, language: str) -> list[glossary.MemoPart]:
+        """The operator's memo part by part in the reader's words: the address, the notes the glossary
+        knows translated, any other note romanised as the operator's own words (``glossary.memo``)."""
+        return glossary.memo(self.memo, language)
 
 
 @dataclass(frozen=True)

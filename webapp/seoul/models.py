@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.core.clock import utcnow
 from webapp.core.columns import UTCDateTime
 from webapp.extensions import db
+from webapp.seoul import glossary
 from webapp.seoul.romanise import has_hangul, romanise
 
 KEY_ISSUED = "issued"
@@ -111,8 +112,22 @@ class SeoulLot(db.Model):
         return DisplayName.of(self.name, self.name_roman, language)
 
     def display_in_charge(self, language: str) -> DisplayName:
-        """Who runs the lot (a person or an office, "강남구 시설관리공단"), shown like the name."""
-        return DisplayName.of(self.in_charge, None, language, roman_in_korean=False)
+        """Who runs the lot (a person or an office, "강남구 시설관리공단"), shown like the name: in the
+        reader's words ("Gangnam-gu Facilities Management Corporation") with the Hangul beside them."""
+        return DisplayName.of(self.in_charge, None, language, roman_in_korean=False,
+                              reader_form=glossary.operator(self.in_charge, language))
+
+
+#: the lots the map shows (described: a name and a position), as ``map_layer._described`` selects them; the
+#: partial indexes below hold only those rows, in the orders the map's list reads them (romanised name, or
+#: Hangul on a Korean page) and by position for a view, so the list's first page, its count and a view's
+#: count and groups are read from an index on both databases (migration 0019)
+DESCRIBED = "name IS NOT NULL AND latitude IS NOT NULL AND longitude IS NOT NULL"
+for _name, _columns in (("ix_seoul_lots_map_roman", ("name_roman", "name", "id")),
+                        ("ix_seoul_lots_map_name", ("name", "id")),
+                        ("ix_seoul_lots_map_position", ("longitude", "latitude", "name"))):
+    Index(_name, *(SeoulLot.__table__.c[column] for column in _columns),
+          sqlite_where=db.text(DESCRIBED), postgresql_where=db.text(DESCRIBED))
 
 
 class SeoulLotOperation(db.Model):
@@ -200,7 +215,8 @@ class DisplayName:
     """A lot name for one language: ``first`` is shown first, ``second`` (may be None) beside it.
 
     Korean pages show the Hangul first and the romanised form beside it; every other language
-    shows the romanised form first and the Hangul beside it. ``first_lang`` / ``second_lang``
+    shows the reader's form first (the glossary's: the place romanised, the lot's kind in the
+    reader's words, "Apgujeong public car park") and the Hangul beside it. ``first_lang`` / ``second_lang``
     are the ``lang`` attributes ("ko" for Hangul, None for Latin), so screen readers read
     each part in its own language. A name without Hangul is shown once.
     """
@@ -212,16 +228,19 @@ class DisplayName:
 
     @classmethod
     def of(cls, name: str | None, name_roman: str | None, language: str, *,
-           roman_in_korean: bool = True) -> DisplayName:
+           roman_in_korean: bool = True, reader_form: str | None = None) -> DisplayName:
         """The display of ``name`` (Hangul as sent) and ``name_roman`` for a page in ``language``;
         ``roman_in_korean=False`` leaves the romanised form out of Korean pages (for text such as
-        an address, where it helps only those who read no Hangul)."""
+        an address, where it helps only those who read no Hangul). Other languages show
+        ``reader_form``, by default the lot name in the reader's words (``glossary.lot_name``)."""
         name = name or ""
         if not has_hangul(name):
             return cls(name, None, None, None)
         if language == "ko":
             return cls(name, (name_roman or romanise(name)) if roman_in_korean else None, "ko", None)
-        return cls(name_roman or romanise(name), name, None, "ko")
+        reader = language if language in glossary.READERS else "en"
+        shown = reader_form or glossary.lot_name(name, reader) or name_roman or romanise(name)
+        return cls(shown, name, None, "ko")
 
     def __str__(self) -> str:
         """One line, e.g. for a page title: "Gangnamyeok Gongyeongjuchajang (강남역 공영주차장)"."""

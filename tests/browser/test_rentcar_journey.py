@@ -74,7 +74,7 @@ def test_jeju_three_days_electric_full_cover_child_seat_change_cancel(live_serve
     assert page.get_by_label("Driver's name").input_value() == "Kim Minsu"  # from the profile
     page.locator("label", has_text="완전자차").first.click()
     before = page.locator("#price-total").inner_text()
-    page.locator(".rentcar-extras label", has_text="유아용").click()
+    page.locator(".rentcar-extras label", has_text="infant seat").click()  # 카시트 · 유아용 (0~4세), in English
     expect(page.locator("#price-total")).not_to_have_text(before)  # the total follows the ticks (htmx)
     page.get_by_label("Driver's age").fill("34")
     _shots(page, "04-detail")
@@ -83,7 +83,8 @@ def test_jeju_three_days_electric_full_cover_child_seat_change_cancel(live_serve
     expect(page.locator("#rental-summary")).to_contain_text("Reserved")
     expect(page.locator("#deadline")).to_contain_text("Free change or cancellation until")
     assert "완전자차" in page.locator("#rental-summary").inner_text()
-    assert "카시트" in page.locator("#rental-summary").inner_text()
+    assert "카시트" in page.locator("#rental-summary").inner_text()  # the Korean beside "Child seat" for the counter
+    assert "Child seat · infant seat, ages 0–4" in page.locator("#rental-summary").inner_text()
     _shots(page, "05-confirmation")
 
     # change the return day: one day later, the new price first

@@ -225,3 +225,29 @@ def test_six_digits_find_a_plate_holding_them_as_well_as_a_phone(admin_client, m
     make_booking(make_user(), plate="XYZ-789", contact_phone="040 765 4321")
     assert _refs(admin_client.get("/admin", query_string={"q": "123456"}).get_data(as_text=True)) == \
         {plate.public_ref, phone.public_ref}
+
+
+def test_admin_search_finds_a_partial_email_anywhere_and_a_drivers_name(make_user, make_booking):
+    from webapp.bookings.admin import SearchFilters, search_bookings
+
+    newbie = make_booking(make_user("newbie554826desk@example.org", name="Noora Virtanen"))
+    korean = make_booking(make_user("minjun@example.kr", name="김민준"), plate="12가3456")
+    for query, wanted in (("newbie", newbie), ("554826desk", newbie), ("noora", newbie), ("Virtanen", newbie),
+                          ("김민준", korean), ("민준", korean)):
+        found = {b.public_ref for b in search_bookings(SearchFilters(query=query)).rows}
+        assert found == {wanted.public_ref}, query
+
+
+def test_admin_phone_search_tells_countries_apart(make_user, make_booking):
+    from webapp.bookings.admin import SearchFilters, search_bookings
+
+    korean = make_booking(make_user(), kind="rental", provider="rentcar", contact_phone="010-1234-5678")
+    dutch = make_booking(make_user(), kind="valet", provider="parking247", contact_phone="+31 6 1234 5678")
+    finnish = make_booking(make_user(), contact_phone="040 123 4567")
+
+    def found(query):
+        return {b.public_ref for b in search_bookings(SearchFilters(query=query)).rows}
+
+    assert found("010-1234-5678") == found("+82 10 1234 5678") == {korean.public_ref}
+    assert found("+31 6 1234 5678") == found("06 1234 5678") == {dutch.public_ref}
+    assert found("+358 40 123 4567") == found("040 123 4567") == {finnish.public_ref}

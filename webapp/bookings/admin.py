@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+import phonenumbers
 from babel.dates import format_datetime
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -97,19 +98,61 @@ def _text_matches(text: str):
     if "@" in text:  # an e-mail address, not a plate
         criteria.append(_contains(Booking.email_lower, email_lower(text) or ""))
     elif len(digits) >= 6 and not any(ch.isalpha() for ch in text):
-        # a phone (no letters; a reference such as RE000060825 is not a phone): the last eight digits match
-        # "040 123 4567", "+358 40 123 4567", "(040) 123 4567" alike
+        # a phone (no letters; a reference such as RE000060825 is not a phone): the last eight digits find
+        # the candidates from their index ("040 123 4567", "+358 40 123 4567" alike), and the number's
+        # country then tells them apart (a Korean 010-1234-5678 is not a Dutch +31 6 1234 5678)
         tail = digits[-PHONE_TAIL_DIGITS:]
-        criteria.append(Booking.phone_tail == tail if len(tail) == PHONE_TAIL_DIGITS
-                        else Booking.phone_tail.like(f"%{tail}"))  # six or seven digits: the end of one
+        if len(tail) == PHONE_TAIL_DIGITS:
+            criteria.append(Booking.id.in_(_same_phone(text, tail) or [-1]))
+        else:
+            criteria.append(Booking.phone_tail.like(f"%{tail}"))  # six or seven digits: the end of one
         # ... or the digits of a plate ("123456" is part of HP-123456 as much as of a phone number)
         criteria.append(_contains(Booking.plate_key, digits))
     else:
         if plate_key(text):
             criteria.append(_contains(Booking.plate_key, plate_key(text)))
-        if "." in text:  # "example.org": part of an e-mail address
+        if len(text) >= 3:  # "newbie", "example.org": any part of an e-mail address
             criteria.append(_contains(Booking.email_lower, email_lower(text) or ""))
+        if len(text) >= 2 and any(ch.isalpha() for ch in text):  # the driver's name ("Noora", "김민준")
+            criteria.append(Booking.user_id.in_(select(User.id).where(_contains(func.lower(User.name),
+                                                                                text.lower()))))
     return union(*(select(Booking.id).where(criterion) for criterion in criteria))
+
+
+#: the country a booking's phone number is written in when it has no +code: the provider's own
+PHONE_REGIONS = {"helsinki": "FI", "parkkihubi": "FI", "apds": "GB", "rentcar": "KR", "parking247": "NL"}
+
+
+def _phone(text: str, region: str | None):
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _same_phone(text: str, tail: str) -> list[int]:
+    """The bookings whose contact phone is the number ``text``: candidates by their last eight digits
+    (indexed), kept when the country agrees.
+
+    A number typed with its country code (+82 10 …) must be that country's; one typed nationally
+    (010 …, 040 …) matches the same national number in any country whose trunk prefix it uses. A
+    stored number without a +code is read in its provider's country.
+    """
+    typed_international = text.strip().startswith(("+", "00"))
+    typed = _phone(text, None) if typed_international else None
+    national = "".join(ch for ch in text if ch.isdigit()).lstrip("0") if not typed_international else ""
+    found = []
+    for booking_id, phone, provider in db.session.execute(
+            select(Booking.id, Booking.contact_phone, Booking.provider).where(Booking.phone_tail == tail)):
+        stored = _phone(phone or "", PHONE_REGIONS.get(provider))
+        if stored is None:
+            found.append(booking_id)  # a number we cannot read: the last digits are all we have
+        elif typed is not None:
+            if (stored.country_code, stored.national_number) == (typed.country_code, typed.national_number):
+                found.append(booking_id)
+        elif str(stored.national_number) == national:
+            found.append(booking_id)
+    return found
 
 
 def _matching_ids(text: str):

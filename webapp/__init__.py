@@ -130,12 +130,13 @@ def _init_providers(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """The shared areas' blueprints, then each feature's (see ``webapp/features.py``)."""
     from webapp.accounts import auth_views, profile_views, vehicle_views
-    from webapp.bookings import admin_views
+    from webapp.bookings import admin_views, support_views
     from webapp.bookings import views as booking_views
     from webapp.maps import views as map_views
     from webapp.web import locale
 
-    for module in (auth_views, profile_views, vehicle_views, booking_views, map_views, admin_views, locale):
+    for module in (auth_views, profile_views, vehicle_views, booking_views, map_views, admin_views, support_views,
+                   locale):
         _register(app, module.bp)
 
 

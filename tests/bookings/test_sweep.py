@@ -135,3 +135,14 @@ def test_an_unknown_booking_always_has_a_dated_next_step(app, driver, city):
     booking = _held_by_the_city_but_unknown_here(driver, city)
     assert booking.next_step_at is not None
     assert booking.next_step_at == adapter_for("street_parking").settle_deadline(booking)
+
+
+def test_admins_see_the_last_sweeps_figures_per_provider(app, client, login, driver, city, make_user):
+    _backlog(driver, 3, "valet", "parking247", age=timedelta(days=2))
+    _held_by_the_city_but_unknown_here(driver, city)
+    reconcile.sweep()
+    login(make_user("support@example.com", role="admin"))
+    for path in ("/admin/attention", "/admin/support"):
+        html = client.get(path).get_data(as_text=True)
+        assert "Last reconciliation sweep" in html
+        assert "<td>helsinki</td><td>1</td><td>1</td>" in html and "<td>parking247</td>" in html

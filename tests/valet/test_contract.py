@@ -170,8 +170,17 @@ def test_missing_header_is_refused(http):
     assert response.status_code == 401 and response.json()["meta"]["status"] == "error"
 
 
-def test_fault_503_raises_unavailable(sandbox, http):
+def test_247parkings_own_503_says_it_did_not_carry_the_request_out(sandbox, http):
+    # seed 004: 503 "The API is up, but overloaded with requests" — nothing was done, like a 429 (issue 21)
     sandbox.extensions["faults"].status = 503
+
+    with pytest.raises(ProviderRateLimitedError) as caught:
+        client_for(http).test_call()
+    assert caught.value.code == "overloaded"
+
+
+def test_a_gateways_bare_502_is_unavailable(sandbox, http):
+    sandbox.extensions["faults"].status = 502
 
     with pytest.raises(ProviderUnavailableError):
         client_for(http).test_call()
@@ -207,7 +216,8 @@ def error_envelope(code: int, message: str) -> dict:
     (409, ProviderRejectedError),
     (429, ProviderRateLimitedError),
     (504, ProviderTimeoutError),  # the gateway gave up: a reservation may have been made
-    (503, ProviderUnavailableError),
+    (503, ProviderRateLimitedError),  # 247Parking's own 503 in its envelope: overloaded, nothing done
+    (502, ProviderUnavailableError),
 ])
 def test_statuses_map_through_the_shared_table(status, kind):
     with pytest.raises(kind) as caught:

@@ -49,7 +49,12 @@ def date_next_step(booking: Booking, now: datetime | None = None) -> None:
 
 def awaits_support(booking: Booking) -> bool:
     """Whether only our support team can settle ``booking`` (its provider cannot be asked)."""
-    adapter = adapter_for(booking.kind)
+    return kind_awaits_support(booking.kind)
+
+
+def kind_awaits_support(kind: str) -> bool:
+    """Whether bookings of ``kind`` can be settled only by support (no look-up call)."""
+    adapter = adapter_for(kind)
     return adapter is not None and not can_look_up(adapter)
 
 
@@ -81,9 +86,8 @@ def explain(booking: Booking, now: datetime | None = None) -> NextStep | None:
     entry = booking_kinds().get(booking.kind)
     provider = entry.feature if entry is not None else booking.provider
     name = str(PROVIDER_NAMES.get(provider, PROVIDER_NAMES.get(booking.provider, booking.provider)))
-    known = str(_l("We sent your booking to %(provider)s and did not get its answer, so we do not know yet "
-                   "whether %(provider)s made it. Nothing is charged for a booking that was not made.",
-                   provider=name))
+    known = str(_l("We sent your booking to %(provider)s, which did not answer, so we do not know yet whether "
+                   "it was made. Nothing is charged for a booking that was not made.", provider=name))
     if awaits_support(booking):
         step = str(_l("%(provider)s has no way for us to ask about a booking, so our support team checks it "
                       "against %(provider)s's own list and settles it by the date below. You will see the answer "

@@ -12,7 +12,7 @@ the body that was sent, until support settles it with 247Parking's answer.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import get_locale, ngettext
@@ -29,6 +29,12 @@ from webapp.valet import pricing
 
 #: nothing is ever looked up, so no deadline passes (the protocol asks for one)
 NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)
+#: support settles a lost reply within this long of the booking ...
+SUPPORT_TIME = timedelta(hours=24)
+#: ... and at least this long before the drop-off ...
+BEFORE_DROP_OFF = timedelta(hours=3)
+#: ... but is given at least this long
+SUPPORT_AT_LEAST = timedelta(hours=1)
 
 
 class NoLookUpError(ProviderError):
@@ -61,6 +67,20 @@ class ValetAdapter:
     def settle_deadline(self, booking: Booking) -> datetime:
         """None passes: a booking is never failed for not being found (it cannot be looked for)."""
         return NO_DEADLINE
+
+    def support_deadline(self, booking: Booking) -> datetime:
+        """By when support settles a reservation whose reply was lost (the driver's page shows it).
+
+        Within ``SUPPORT_TIME`` of the booking, and at least ``BEFORE_DROP_OFF`` before the car is
+        handed over, so a traveller is never on the way to the airport without an answer; never
+        sooner than ``SUPPORT_AT_LEAST`` after it was made (support needs 247Parking's list).
+        """
+        made = booking.created_at or utcnow()
+        due = made + SUPPORT_TIME
+        detail = booking.valet
+        if detail is not None and detail.drop_off is not None:
+            due = min(due, detail.drop_off - BEFORE_DROP_OFF)
+        return max(due, made + SUPPORT_AT_LEAST)
 
     def cancel_remote(self, booking: Booking) -> None:
         """Set the reservation's status to ``canceled`` at 247Parking, at its cancellation terms.

@@ -39,7 +39,12 @@ from decimal import Decimal
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from webapp.core.errors import ProviderBadResponseError, ProviderError, error_for_status
+from webapp.core.errors import (
+    ProviderBadResponseError,
+    ProviderError,
+    ProviderRateLimitedError,
+    error_for_status,
+)
 from webapp.core.http import send
 from webapp.valet.wire import (
     Confirmation,
@@ -288,9 +293,16 @@ def _error_for(response: httpx.Response, envelope: dict) -> ProviderError:
     field = None
     if for_customer:
         code, field = refusal_of(message)
+    kind = None
+    if status == 503 and meta:
+        # 247Parking's own 503 (its envelope, not a gateway's page) says "The API is up, but overloaded with
+        # requests. Try again later." (seed 004 "Error codes & responses"): the request was not carried out,
+        # like a 429, so the booking fails at once with nothing booked instead of staying unknown
+        kind = ProviderRateLimitedError
+        code = "overloaded"
     return error_for_status(PROVIDER, status, code=code, detail=detail,
                             user_message=message if for_customer else None, visible_to_user=for_customer,
-                            field=field, retry_after_header=response.headers.get("Retry-After"))
+                            field=field, retry_after_header=response.headers.get("Retry-After"), kind=kind)
 
 
 def refusal_of(message: str) -> tuple[str, str | None]:

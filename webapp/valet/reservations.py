@@ -35,6 +35,7 @@ from webapp.core.errors import (
     NotFoundError,
     ProviderError,
     ProviderFailedError,
+    ProviderRateLimitedError,
     ServiceError,
     ValidationError,
     shown_message,
@@ -359,6 +360,10 @@ def _refusal(error: ProviderError) -> ServiceError:
 def _failure_message(error: ProviderError) -> str:
     if error.status_code == 400:
         return texts.rule_message(error.code)
+    if isinstance(error, ProviderRateLimitedError):
+        # a 429, or 247Parking's own 503 "overloaded": it did not carry the request out
+        return str(_l("247Parking is busy and did not take the request: nothing was booked or changed. "
+                      "Please try again in a few minutes."))
     if operations.is_unknown_outcome(error):
         return str(_l("247Parking did not answer. Nothing was changed on our side; please try again."))
     return shown_message(error)

@@ -27,8 +27,10 @@ the POST example's undocumented ``klant_land`` is accepted.
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import hmac
+import io
 import re
 import time
 from collections.abc import Callable
@@ -51,6 +53,9 @@ DEFAULT_SECRET = "YyZLGQZiGrW6oBjyj&WghAP9)ZEiqv=lMatPbK"  # noqa: S105 — publ
 DEFAULT_SIGNED_BASE_URL = "https://api.247parking.nl/"
 #: where vouchers live (seed 004 POST example: https://247parking.nl/voucher.php?id=…)
 DEFAULT_VOUCHER_BASE = "https://247parking.nl/voucher.php?id="
+#: the API's own refusals of a request it did not carry out (seed 004 "Error codes & responses")
+API_REFUSALS = {429: "Too many requests. Try again later.",
+                503: "The API is up, but overloaded with requests. Try again later."}
 #: seed 004 "Timestamp": requests created more than 10 minutes ago are refused.
 MAX_AGE_SECONDS = 600
 
@@ -152,7 +157,31 @@ def create_sandbox(state_dir: Path, credentials: dict[str, str]) -> Flask:
     app.extensions["parking247"] = state
     signed_base_url = credentials.get("signed_base_url") or DEFAULT_SIGNED_BASE_URL
     voucher_base = credentials.get("voucher_base") or DEFAULT_VOUCHER_BASE
-    install_faults(app)  # first, so a forced 503 wins over auth like a real outage
+    faults = install_faults(app)  # first, so a forced 503 wins over auth like a real outage
+
+    @app.after_request
+    def overloaded_in_the_envelope(response):
+        # A forced 429 or 503 is the API itself refusing (seed 004: 503 "The API is up, but overloaded with
+        # requests"), so it answers in its {data, meta} envelope; a forced 500, 502 or 504 stays the bare
+        # page a crashed server or a gateway gives, without the API's envelope.
+        if faults.status in API_REFUSALS and response.status_code == faults.status \
+                and not request.path.startswith("/_sandbox/"):
+            body, code = envelope("", "error", faults.status, API_REFUSALS[faults.status])
+            body.status_code = code
+            return body
+        return response
+
+    @app.get("/_sandbox/partner-list.csv")
+    def partner_list():
+        """The partner account's list of reservations (247Parking's site offers it to partners; the seed's
+        API has no such call): what support settles lost replies against (``bookings.support``)."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["reserveringsnummer", "referentienummer", "status", "totaalprijs"])
+        for reservation in store.all_reservations(engine):
+            writer.writerow([reservation.number, reservation.fields.get("referentienummer", ""), reservation.status,
+                             reservation.total])
+        return out.getvalue(), 200, {"Content-Type": "text/csv; charset=utf-8"}
 
     @app.before_request
     def authorize():

@@ -21,6 +21,7 @@ from webapp.accounts import notices
 from webapp.accounts.models import BookingNotice, User
 from webapp.bookings.models import Booking, Status
 from webapp.bookings.receipts import has_receipt
+from webapp.bookings.registry import booking_title
 from webapp.core.clock import locale_for, utcnow
 from webapp.core.jobs import EVERY_MINUTE, app_periodic_task
 from webapp.extensions import db
@@ -79,11 +80,15 @@ def send_booking_notices(now: datetime | None = None) -> int:
             continue
         user = db.session.get(User, booking.user_id)
         links = _links(booking)
-        with force_locale(locale_for(user.language if user else None)):
-            subject = (_l("Booked: %(title)s", title=booking.title) if kind == CONFIRMED
-                       else _l("Your parking ends soon: %(title)s", title=booking.title))
+        language = (user.language if user else None) or "en"
+        with force_locale(locale_for(language)):
+            # the title in the reader's language (a rent-car's Korean model name with its English one)
+            title = booking_title(booking, language)
+            subject = (_l("Booked: %(title)s", title=title) if kind == CONFIRMED
+                       else _l("Your parking ends soon: %(title)s", title=title))
             template = "account/mail/booking_confirmed.txt" if kind == CONFIRMED else "account/mail/parking_ending.txt"
-            sent += notices.send(booking.contact_email, str(subject), template, booking=booking, **links)
+            sent += notices.send(booking.contact_email, str(subject), template, booking=booking, title=title,
+                                 **links)
     return sent
 
 

@@ -45,3 +45,12 @@ def test_reference_lookup_is_case_insensitive_for_owner(client, make_user, login
     booking = make_booking(me)
     login(me)
     assert client.get(f"/bookings/{booking.public_ref.lower()}").status_code == 200
+
+
+def test_a_settled_booking_that_cost_nothing_says_so(client, login, make_user, make_booking):
+    from decimal import Decimal
+    driver = make_user()
+    free = make_booking(driver, amount=Decimal("0"))  # a Sunday: street parking is free
+    login(driver)
+    html = client.get(f"/bookings/{free.public_ref}").get_data(as_text=True)
+    assert 'id="booking-total">€0.00<' in html

@@ -82,3 +82,10 @@ def test_the_audit_log_says_what_was_done_in_words_with_its_zone(admin_client, b
     assert "Viewed the booking" in table and "Searched" in table
     assert "<td>view" not in table and "(Finland Time)" in table
     assert "Katsoi varauksen" in admin_client.get("/admin/audit?lang=fi").get_data(as_text=True)
+
+
+def test_the_search_filters_name_providers_and_kinds_in_words(admin_client):
+    html = admin_client.get("/admin").get_data(as_text=True)
+    assert '<option value="parking247">247Parking valet</option>' in html
+    assert '<option value="apds_session">Car park</option>' in html
+    assert ">apds_session<" not in html and ">parking247<" not in html

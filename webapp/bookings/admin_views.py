@@ -24,6 +24,18 @@ AUDIT_ACTIONS = {"view": _l("Viewed the booking"), "search": _l("Searched"), "re
                  "settle": _l("Settled by hand")}
 
 
+#: the providers an admin can filter by, as support names them (Booking.provider stores the key)
+PROVIDER_LABELS = {"helsinki": _l("City of Helsinki, mobile parking"), "parkkihubi": _l("Helsinki parking hub"),
+                   "apds": _l("APDS car parks"), "rentcar": _l("Korean rent-car companies"),
+                   "parking247": _l("247Parking valet")}
+
+
+@bp.app_template_global("provider_labels")
+def provider_labels() -> dict[str, str]:
+    """The provider filter's choices in the admin's language."""
+    return {key: str(label) for key, label in PROVIDER_LABELS.items()}
+
+
 @bp.app_template_global("audit_action_label")
 def audit_action_label(action: str) -> str:
     """An audit entry's action in words (an action no label knows is shown as it is stored)."""

@@ -59,6 +59,14 @@ def keep_subscribed() -> None:
         log.warning("APDS subscription not checked, the platform did not answer: %s", error)
 
 
+@app_task()
+def deliver_platform_events_soon() -> None:
+    """Send the embedded platform's due events now (queued by the operators' console after a move)."""
+    report = deliver_events_now()
+    if report:
+        log.info("APDS sandbox deliveries after a console move: %s", report)
+
+
 @app_periodic_task(EVERY_MINUTE)
 def deliver_platform_events() -> None:
     report = deliver_events_now()

@@ -4,8 +4,9 @@ The operators are part of the platform sandbox (``sandbox/operators.py``); a rea
 platform has real cameras, so everything here answers ``OperatorSideUnavailableError``
 when the app talks to one. Used by the CLI (``flask --app app apds operator …``), the
 admins' page (``operator_views.py``) and the demo feed (``jobs.py``). After each move
-the platform's events are delivered at once, so the driver's page shows it without
-waiting for the minute's delivery job.
+the platform's events go out at once — from the CLI and the jobs directly, from the
+admins' page through a queued job — so the driver's page shows it without waiting for
+the minute's delivery job.
 """
 
 from __future__ import annotations
@@ -64,8 +65,13 @@ def deliver_events_now() -> dict | None:
     return sandbox.test_client().post("/_sandbox/deliveries").get_json()
 
 
-def drive_car(action: str, place_id: str, plate: str, at: datetime | None = None) -> Move:
-    """The camera at ``place_id`` sees ``plate`` enter (``ENTER``) or leave (``LEAVE``); events go out at once.
+def drive_car(action: str, place_id: str, plate: str, at: datetime | None = None, deliver: bool = True) -> Move:
+    """The camera at ``place_id`` sees ``plate`` enter (``ENTER``) or leave (``LEAVE``).
+
+    Args:
+        deliver: send the platform's due events now (the CLI, the demo job); a page passes False and
+            queues ``jobs.deliver_platform_events_soon`` instead, so a backlog of hundreds of events is
+            never sent inside a request (``Move.delivered`` is then empty).
 
     Raises:
         OperatorSideUnavailableError: a real platform.
@@ -83,7 +89,8 @@ def drive_car(action: str, place_id: str, plate: str, at: datetime | None = None
     if answer.status_code >= 400:
         # the platform's own words (English, from our sandbox): what the operator needs to know
         raise ValidationError({"plate": str(session.get("message") or _l("The platform refused this move."))})
-    return Move(session_id=session["id"], version=session["version"], delivered=deliver_events_now() or {})
+    delivered = (deliver_events_now() or {}) if deliver else {}
+    return Move(session_id=session["id"], version=session["version"], delivered=delivered)
 
 
 def cars_inside() -> list[CarInside]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, event
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.columns import UTCDateTime
@@ -25,6 +25,11 @@ class ApdsPlace(db.Model):
     """
 
     __tablename__ = "apds_places"
+    # the map's list by name, a view's places by position, the copy's and the free-space figures' age,
+    # and the tariff sets in use (one price per set and zone): each from an index (migration 0019)
+    __table_args__ = (Index("ix_apds_places_name", "name", "place_id"),
+                      Index("ix_apds_places_position", "longitude", "latitude"),
+                      Index("ix_apds_places_tariff_key_time_zone", "tariff_key", "time_zone"))
 
     place_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(default=1)
@@ -33,13 +38,13 @@ class ApdsPlace(db.Model):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/London")
-    tariff_key: Mapped[str] = mapped_column(String(64), default="", index=True)
-    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    tariff_key: Mapped[str] = mapped_column(String(64), default="")
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     spaces_total: Mapped[int | None]
     spaces_free: Mapped[int | None]
     occupancy_indicator: Mapped[str] = mapped_column(String(20), default="")
     occupancy_observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    occupancy_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    occupancy_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     #: what the list search matches (name and address), filled on every write
     search_text: Mapped[str] = mapped_column(Text, default="")
 

@@ -96,10 +96,9 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(
-            # on PUBLIC_BASE_URL, never the request's Host header: that is the sender's to choose, and a
-            # forged one would mail the owner a reset link (and its token) pointing at someone else's site
-            form.email.data, lambda token: public_url("auth.reset_password", token=token))
+        # a job looks the address up and mails the link (on PUBLIC_BASE_URL): the same answer, after the
+        # same work, whether or not an account has this address
+        accounts.request_password_reset(form.email.data)
         # the same words whether an account has this address or not
         flash(_("If an account uses this address, we have sent it a link to choose a new password."), "info")
         return redirect(url_for("auth.login"), code=303)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +16,7 @@ from webapp.accounts import notices
 from webapp.accounts.models import ROLE_ADMIN, ROLE_DRIVER, User, new_session_epoch
 from webapp.bookings.models import Booking
 from webapp.core.errors import NotFoundError, ValidationError
+from webapp.core.jobs import app_task
 from webapp.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -127,18 +128,29 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:16]
 
 
-def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
-    """Mail a one-time reset link when an account has this e-mail; nothing otherwise (the page says the same).
+def request_password_reset(email: str) -> None:
+    """Queue a one-time reset link for this e-mail (``send_password_reset``); the page says the same either way.
 
-    Args:
-        link_for: builds the absolute reset URL from the token.
+    The request does the same work whether or not an account has the address: it queues one job. The
+    look-up and the mail are the job's (a mail sent inside the request only for a known address made
+    its answer measurably slower, which told whether the account exists).
+    """
+    send_password_reset(normalise_email(email))
+
+
+@app_task()
+def send_password_reset(email: str) -> None:
+    """Mail a one-time reset link when an account has ``email``; nothing otherwise (a job).
+
+    The link is on ``PUBLIC_BASE_URL``, never a request's Host header: that is the sender's to
+    choose, and a forged one would mail the owner a link (and its token) to someone else's site.
     """
     user = find_user_by_email(email)
     if user is None:
         return
     token = _reset_serializer().dumps([user.id, _password_fingerprint(user)])
     notices.send(user.email, str(_l("Choose a new ParkGo password")), "auth/mail/password_reset.txt",
-                 email=user.email, reset_url=link_for(token))
+                 email=user.email, reset_url=notices.public_url("auth.reset_password", token=token))
 
 
 def _user_for_reset(token: str) -> User:

@@ -7,6 +7,11 @@ STAMP := $(VENV)/.installed
 CATALOGS := webapp/translations
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# where drivers reach `make run`: the links in mails and the APDS sandbox's webhook subscription follow it
+# (PORT=5110 make run subscribed port 5000: ticketless entries never reached the page). A server listening
+# on every address is reached on 127.0.0.1; set PUBLIC_BASE_URL yourself for another machine's view.
+PUBLIC_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+PUBLIC_BASE_URL ?= http://$(PUBLIC_HOST):$(PORT)
 # the street map of `make run`: OpenStreetMap's standard tiles (openly licensed, attribution required;
 # fine for a demo's light use, see README "Map tiles" for a deployment). `make run MAP_TILE_URL=` runs
 # without one; offline the map shows names as labels. Never exported: the tests run without tiles.
@@ -43,21 +48,21 @@ migrate: install
 
 ## demo: demo driver and admin (demo-only passwords, see README)
 demo: migrate
-	$(FLASK) demo load
+	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(FLASK) demo load
 
 ## run: everything, then serve http://$(HOST):$(PORT) with the embedded sandboxes, one job consumer
 ## (reconciliation sweep, Seoul demo feed) and a mail catcher on 127.0.0.1:8025 that prints every mail
 ## the app sends (sign-up, password reset); Ctrl-C stops them all
 run: demo
 	@$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 & catcher=$$!; \
-	$(FLASK) jobs consume & consumer=$$!; \
+	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(FLASK) jobs consume & consumer=$$!; \
 	trap 'kill -INT $$consumer 2>/dev/null; kill $$catcher 2>/dev/null; wait $$consumer' INT TERM EXIT; \
-	MAP_TILE_URL='$(MAP_TILE_URL)' MAP_TILE_ATTRIBUTION='$(MAP_TILE_ATTRIBUTION)' \
+	MAP_TILE_URL='$(MAP_TILE_URL)' MAP_TILE_ATTRIBUTION='$(MAP_TILE_ATTRIBUTION)' PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## jobs: one job consumer alone (beside gunicorn); start N of them to scale out, see README "Background jobs"
 jobs: migrate
-	$(FLASK) jobs consume
+	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(FLASK) jobs consume
 
 ## test: the same set-up, then the whole suite (DATABASE_URL=postgresql+psycopg://… for PostgreSQL)
 test: install

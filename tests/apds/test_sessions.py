@@ -353,9 +353,11 @@ def test_an_exit_whose_payment_job_gave_up_is_paid_by_the_minute_sweep(driver, a
 
 
 def test_the_app_keeps_itself_subscribed_to_the_platforms_events(driver, api, platform, monkeypatch):
+    from flask import current_app
+
     from webapp.apds import jobs
 
-    monkeypatch.setenv("APDS_WEBHOOK_URL", ENDPOINT)
+    monkeypatch.setitem(current_app.config, "APDS_WEBHOOK_URL", ENDPOINT)
     platform.extensions["faults"].status = 503
     jobs.keep_subscribed.call_local()  # the platform is away: logged, tried again later
     assert db.session.query(events.ApdsSubscription).count() == 0

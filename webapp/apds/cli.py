@@ -47,7 +47,8 @@ def sync_command() -> None:
 
 
 @apds_cli.command("subscribe")
-@click.option("--url", default=None, help="Our receiver's public URL (default: APDS_WEBHOOK_URL or the local server).")
+@click.option("--url", default=None,
+              help="Our receiver's public URL (default: APDS_WEBHOOK_URL, else the receiver on PUBLIC_BASE_URL).")
 def subscribe_command(url: str | None) -> None:
     """Subscribe our webhook receiver to the platform's session and assigned-right events."""
     try:

@@ -27,7 +27,6 @@ import hmac
 import json
 import logging
 import math
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,7 +54,6 @@ TOPICS = ("SessionCreated", "SessionUpdated", "AssignedRightCreated")
 SEALING_PURPOSE = "apds-webhook-secret"
 SIGNATURE_HEADER = "APDS-Signature"
 RECEIVER_PATH = "/carparks/webhooks/apds"
-DEFAULT_WEBHOOK_URL = "http://127.0.0.1:5000" + RECEIVER_PATH
 
 
 @dataclass(frozen=True)
@@ -248,8 +246,13 @@ def _apply(event: Event, obj: dict, now: datetime) -> Booking | None:
 
 
 def webhook_url() -> str:
-    """Where the platform sends our events: ``APDS_WEBHOOK_URL``, else the local ``make run`` server."""
-    return os.environ.get("APDS_WEBHOOK_URL") or DEFAULT_WEBHOOK_URL
+    """Where the platform sends our events: ``APDS_WEBHOOK_URL``, else our receiver on ``PUBLIC_BASE_URL``.
+
+    ``PORT=5110 make run`` subscribed ``http://127.0.0.1:5000/…`` (a fixed default): the platform's
+    events went nowhere and ticketless entries never reached the driver's page.
+    """
+    config = current_app.config
+    return config.get("APDS_WEBHOOK_URL") or config["PUBLIC_BASE_URL"].rstrip("/") + RECEIVER_PATH
 
 
 def ensure_subscription(endpoint: str) -> ApdsSubscription:

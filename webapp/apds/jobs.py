@@ -5,7 +5,8 @@
 - ``pay_due_exits`` (every minute): pays the stays whose ``pay_exit_job`` gave up, so a
   closed stay is never left unpaid.
 - ``keep_subscribed`` (every 15 minutes): subscribes us to the platform's events when we
-  are not (at ``APDS_WEBHOOK_URL``; also done by the demo loader and ``apds subscribe``).
+  are not (at ``APDS_WEBHOOK_URL``, else our receiver on ``PUBLIC_BASE_URL``; also done by the demo
+  loader and ``apds subscribe``).
 - ``deliver_platform_events`` (every minute): with the embedded platform sandbox, its
   outbox of webhook events is sent by the job runner — the real platform delivers its
   own. Retries with back-off are the platform's (``sandbox/webhooks.py``).

@@ -152,6 +152,8 @@ class Config:
         # where drivers reach the app: links in mails sent by jobs, which have no request to take a host from
         public_base_url = (environ.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
         self.PUBLIC_BASE_URL = public_base_url or self.missing_public_base_url()
+        # where the APDS platform delivers our events; unset: our receiver on PUBLIC_BASE_URL (webapp/apds/events.py)
+        self.APDS_WEBHOOK_URL = (environ.get("APDS_WEBHOOK_URL") or "").strip() or None
         # street tiles come from a tile server on the internet: `make run` configures an openly licensed
         # one (README "Map tiles"); unset (tests, a deployment without one) the map shows labels instead
         self.MAP_TILE_URL = environ.get("MAP_TILE_URL") or None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -31,8 +33,26 @@ def _safe_next(target: str | None) -> str:
     return url_for("maps.find_parking")
 
 
+def _sign_up_attempted(_response) -> bool:
+    """Only a sign-up that could create an account counts against the limit, never a form sent back with
+    its mistakes (a typo, a short password): ten of those once locked an address out for the hour."""
+    return bool(g.get("sign_up_attempted"))
+
+
+def _sign_up_refused(limit) -> Response:
+    """Over the limit: the form again, with what was typed (passwords aside) and when to try again."""
+    form = RegisterForm()
+    minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))
+    form.form_errors.append(_("Too many new accounts from this address. Please try again in %(minutes)s minutes; "
+                              "what you typed is kept.", minutes=minutes))
+    response = make_response(render_template("auth/register.html", form=form), 429)
+    response.headers["Retry-After"] = str(minutes * 60)
+    return response
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_LIMIT_PER_IP"], key_func=limits.register_key, methods=["POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_LIMIT_PER_IP"], key_func=limits.register_key, methods=["POST"],
+               deduct_when=_sign_up_attempted, on_breach=_sign_up_refused)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("maps.find_parking"))
@@ -45,6 +65,7 @@ def register():
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            g.sign_up_attempted = True  # a new account, or a taken address told by mail: counted alike
             # the same answer whether the address was new or taken: a sign-up form must not tell
             # anyone which addresses have accounts (the new account logs in like any other)
             flash(_("Thank you. We have sent you an e-mail. Log in with your email address and password to "

@@ -80,10 +80,12 @@ def register_error_handlers(app: Flask) -> None:
                        _("The form was open too long or came from elsewhere. Reload the page and try again."))
 
     @app.errorhandler(429)
-    def rate_limited(_error):
+    def rate_limited(error):
         own = _own_answer(429)
         if own is not None:
             return own
+        if getattr(error, "response", None) is not None:
+            return error.response  # the limit's own answer (on_breach), e.g. the sign-up form with what was typed
         return _render(429, _("Please wait a moment"),
                        _("Too many attempts in a short time. Please wait a few minutes and try again."))
 

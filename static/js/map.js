@@ -3,8 +3,11 @@
 // folium made the map (webapp/maps/shell.py: base tiles, scale, our own assets); its inline
 // script assigns it to the global named by the element's data-map-name. Everything that
 // depends on the request or on provider data is done here: the view, the layers, the marker.
-// Each layer is fetched from its own endpoint (a large one again after each move, for the
-// view only). Popups are built here from the features' plain properties with DOM methods
+// Each layer is fetched from its own endpoint: a small one whole, once; a large one for the view,
+// named by the web-map tiles that cover it (the same few URLs for views a few pixels apart, so the
+// server and the browser answer them from their caches), again when a move shows other tiles. A
+// view holding more places than a map can show comes back as groups with a count (drawn as
+// numbered circles; a click zooms in). Popups are built here from the features' plain properties with DOM methods
 // and textContent: provider text never becomes HTML. Point layers are clustered and
 // coloured by free space, areas by zone. Without a base map (none configured, or its tiles do
 // not load: offline, in a car park) the names are shown as labels from the zoom level `label_zoom` on.
@@ -135,16 +138,27 @@
     return L.divIcon({ html: span.outerHTML, className: "map-cluster", iconSize: L.point(36, 36) });
   }
 
+  // A group the server counted: a numbered circle like the cluster group's, named for screen readers.
+  function groupMarker(feature, latlng) {
+    const count = Number((feature.properties || {}).count) || 0;
+    const label = String(config.group_label || "").replace("%(count)s", String(count));
+    const marker = L.marker(latlng, { icon: clusterIcon({ getChildCount: () => count }), title: label,
+      alt: label, keyboard: true });
+    marker.on("click", () => map.setView(latlng, Math.min(map.getZoom() + 2, map.getMaxZoom())));
+    return marker;
+  }
+
   function makeLayer(entry) {
     const geojson = L.geoJSON(null, {
       style: (feature) => styleOf(feature.properties || {}),
       pointToLayer: (feature, latlng) => L.circleMarker(latlng, styleOf(feature.properties || {})),
       onEachFeature: bindFeature,
     });
-    if (entry.kind !== "points") return { shown: geojson, data: geojson };
+    const groups = L.geoJSON(null, { pointToLayer: groupMarker });
+    if (entry.kind !== "points") return { shown: L.featureGroup([geojson, groups]), data: geojson, groups: groups };
     const cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45,
       iconCreateFunction: clusterIcon });
-    return { shown: cluster, data: geojson, cluster: cluster };
+    return { shown: L.featureGroup([cluster, groups]), data: geojson, cluster: cluster, groups: groups };
   }
 
   const truncated = new Set();
@@ -158,24 +172,58 @@
       .map((value) => value.toFixed(3)).join(",");
   }
 
+  // The view as tiles "zoom/x0/y0/x1/y1": tiles of 512 screen pixels (one zoom level below the map's)
+  // around the view and a quarter of it on each side, at a lower zoom when that takes more than
+  // tiles_span tiles a side (webapp/maps/search.py TileView).
+  function tileView() {
+    const bounds = map.getBounds().pad(0.25);
+    const span = config.tiles_span || 8;
+    const clampLat = (lat) => Math.max(-85.05, Math.min(85.05, lat));
+    for (let zoom = Math.max(0, Math.min(20, Math.round(map.getZoom()) - 1)); zoom >= 0; zoom -= 1) {
+      const n = Math.pow(2, zoom);
+      const column = (lng) => Math.max(0, Math.min(n - 1, Math.floor((lng + 180) / 360 * n)));
+      const row = (lat) => {
+        const rad = clampLat(lat) * Math.PI / 180;
+        const y = (1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2 * n;
+        return Math.max(0, Math.min(n - 1, Math.floor(y)));
+      };
+      const x0 = column(bounds.getWest()), x1 = column(bounds.getEast());
+      const y0 = row(bounds.getNorth()), y1 = row(bounds.getSouth());
+      if (x1 - x0 < span && y1 - y0 < span) return [zoom, x0, y0, x1, y1].join("/");
+    }
+    return "0/0/0/0/0";
+  }
+
+  function show(entry, parts, collection) {
+    const places = collection.features.filter((feature) => !(feature.properties || {}).cluster);
+    const groups = collection.features.filter((feature) => (feature.properties || {}).cluster);
+    parts.data.clearLayers();
+    parts.data.addData({ type: "FeatureCollection", features: places });
+    parts.groups.clearLayers();
+    parts.groups.addData({ type: "FeatureCollection", features: groups });
+    if (parts.cluster) {
+      parts.cluster.clearLayers();
+      parts.cluster.addLayers(parts.data.getLayers());
+    }
+    if (collection.truncated || collection.clustered) truncated.add(entry.key); else truncated.delete(entry.key);
+    showStatus();
+    element.dataset["loaded" + entry.key] = String(places.length);
+    element.dataset["groups" + entry.key] = String(groups.length);
+  }
+
   function load(entry, parts) {
     let controller = null;
+    let shown = null;
     return function () {
+      const url = entry.large ? entry.url + "&view=" + tileView() : entry.url;
+      if (url === shown) return; // a move within the same tiles: what is drawn is what the view needs
       if (controller) controller.abort();
       controller = new AbortController();
-      const url = entry.large ? entry.url + "&bbox=" + encodeURIComponent(boxOf(map.getBounds())) : entry.url;
       return fetch(url, { signal: controller.signal, headers: { Accept: "application/geo+json" } })
         .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))))
         .then((collection) => {
-          parts.data.clearLayers();
-          parts.data.addData(collection);
-          if (parts.cluster) {
-            parts.cluster.clearLayers();
-            parts.cluster.addLayers(parts.data.getLayers());
-          }
-          if (collection.truncated) truncated.add(entry.key); else truncated.delete(entry.key);
-          showStatus();
-          element.dataset["loaded" + entry.key] = String(collection.features.length);
+          shown = url;
+          show(entry, parts, collection);
         })
         .catch((error) => { if (error.name !== "AbortError") console.warn("map layer", entry.key, error); });
     };

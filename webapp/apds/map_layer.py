@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from urllib.parse import quote
+from urllib.parse import quote as quote_path
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -27,6 +27,7 @@ from webapp.maps.layers import (
     ListPage,
     ListQuery,
     MapLayer,
+    Positions,
     fresh_until,
     page_total,
 )
@@ -61,11 +62,18 @@ def _fresh() -> None:
         log.warning("APDS car parks unavailable for the map: %s", error)
 
 
-def _free_words(availability: apds_places.Availability) -> str:
-    if availability.free is None or availability.level == "full":
-        return {"plenty": _("Plenty of spaces"), "few": _("Few spaces"), "full": _("Full"),
-                "unknown": _("No live data")}[availability.level]
-    return _("%(free)s of %(total)s free", free=availability.free, total=availability.total)
+class _FreeWords:
+    """"12 of 40 free", "Full" …, with each translation looked up once per answer, not per car park."""
+
+    def __init__(self) -> None:
+        self.levels = {"plenty": _("Plenty of spaces"), "few": _("Few spaces"), "full": _("Full"),
+                       "unknown": _("No live data")}
+        self.template = _("%(free)s of %(total)s free")  # no arguments: the translated template
+
+    def __call__(self, availability: apds_places.Availability) -> str:
+        if availability.free is None or availability.level == "full":
+            return self.levels[availability.level]
+        return self.template % {"free": availability.free, "total": availability.total}
 
 
 def _located(bbox: BBox | None):
@@ -77,11 +85,17 @@ def _located(bbox: BBox | None):
 
 
 def version() -> str:
-    """Changes with the copy and with every new free-space figure."""
+    """Changes with the copy and with every new free-space figure.
+
+    Three sub-selects: each newest time is read from the end of its index and the count from the
+    narrowest index (one aggregate query over all three would read every row).
+    """
     _fresh()
     count, fetched, occupancy = db.session.execute(select(
-        func.count(), func.max(ApdsPlace.fetched_at), func.max(ApdsPlace.occupancy_fetched_at))).one()
-    return f"{count}:{fetched.isoformat() if fetched else '-'}:{occupancy.isoformat() if occupancy else '-'}"
+        select(func.count()).select_from(ApdsPlace).scalar_subquery(),
+        select(func.max(ApdsPlace.fetched_at)).scalar_subquery(),
+        select(func.max(ApdsPlace.occupancy_fetched_at)).scalar_subquery())).one()
+    return f"{count}:{fetched or '-'}:{occupancy or '-'}"
 
 
 def count() -> int:
@@ -89,14 +103,26 @@ def count() -> int:
     return db.session.scalar(select(func.count()).select_from(ApdsPlace)) or 0
 
 
+#: the columns a marker needs (no ORM objects: ``Availability.of`` and ``quote_stay`` read them by name)
+_MARKER_COLUMNS = (ApdsPlace.place_id, ApdsPlace.name, ApdsPlace.address, ApdsPlace.latitude, ApdsPlace.longitude,
+                   ApdsPlace.tariff_key, ApdsPlace.time_zone, ApdsPlace.spaces_free, ApdsPlace.spaces_total,
+                   ApdsPlace.occupancy_observed_at)
+
+
 def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
-    """The car parks (inside ``bbox``) as GeoJSON points with free spaces and a 3-hour price."""
+    """The car parks (inside ``bbox``) as GeoJSON points with free spaces and a 3-hour price.
+
+    Reads only the columns shown; every text is written once per answer (a translated template,
+    the link with a placeholder), and the price once per tariff set and time zone (a few).
+    """
     _fresh()
     now = utcnow()
-    places = db.session.scalars(select(ApdsPlace).where(_located(bbox)).order_by(ApdsPlace.name)
+    places = db.session.execute(select(*_MARKER_COLUMNS).where(_located(bbox)).order_by(ApdsPlace.name)
                                 .limit(limit + 1)).all()
     prices: dict[tuple[str, str], str | None] = {}  # one quote per tariff set and time zone
     label, action = _("3 hours"), _("Prices and parking")
+    free_words = _FreeWords()
+    place_url = url_for("apds.place", place_id="PLACE-ID")
     result = []
     for place in places[:limit]:
         availability = apds_places.Availability.of(place)
@@ -110,10 +136,10 @@ def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
         result.append({"type": "Feature", "geometry": {"type": "Point",
                                                        "coordinates": [place.longitude, place.latitude]},
                        "properties": {"title": place.name, "subtitle": place.address,
-                                      "details": [_free_words(availability), *filter(None, [prices[key]])],
-                                      "url": url_for("apds.place", place_id=place.place_id), "action": action,
-                                      "style": f"level-{availability.level}", "free": availability.free,
-                                      "total": availability.total}})
+                                      "details": [free_words(availability), *filter(None, [prices[key]])],
+                                      "url": place_url.replace("PLACE-ID", quote_path(place.place_id, safe="")),
+                                      "action": action, "style": f"level-{availability.level}",
+                                      "free": availability.free, "total": availability.total}})
     return LayerFeatures(result, truncated=len(places) > limit)
 
 
@@ -132,12 +158,13 @@ def listing(query: ListQuery) -> ListPage:
     statement = statement.order_by(ApdsPlace.name, ApdsPlace.place_id).offset(query.offset).limit(query.limit)
     items = []
     place_url = url_for("apds.place", place_id="PLACE-ID")
+    free_words = _FreeWords()
     for place in db.session.execute(statement):  # columns only: Availability.of reads them by name
         distance = (distance_m(*query.near, place.latitude, place.longitude)
                     if query.near is not None and place.latitude is not None else None)
-        words = _free_words(apds_places.Availability.of(place))
+        words = free_words(apds_places.Availability.of(place))
         items.append(ListItem(title=place.name, subtitle=f"{place.address} · {words}" if place.address else words,
-                              url=place_url.replace("PLACE-ID", quote(place.place_id, safe="")),
+                              url=place_url.replace("PLACE-ID", quote_path(place.place_id, safe="")),
                               distance_m=distance))
     return ListPage(items, page_total(query, len(items), lambda: db.session.scalar(
         select(func.count()).select_from(ApdsPlace).where(*conditions)) or 0))
@@ -146,4 +173,5 @@ def listing(query: ListQuery) -> ListPage:
 def apds_layer() -> MapLayer:
     """The registry entry for APDS car parks."""
     return MapLayer(key="apds", title=lambda: str(_l("Car parks (Manchester, London)")), kind=POINTS,
-                    version=version, count=count, features=features, listing=listing, centre=MANCHESTER, zoom=15)
+                    version=version, count=count, features=features, listing=listing, centre=MANCHESTER, zoom=15,
+                    positions=Positions(ApdsPlace.longitude, ApdsPlace.latitude, lambda: _located(None)))

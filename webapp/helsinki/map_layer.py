@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from types import SimpleNamespace
 from urllib.parse import quote
 
@@ -28,6 +29,7 @@ from webapp.maps.layers import (
     ListPage,
     ListQuery,
     MapLayer,
+    Positions,
     RawJSON,
     fresh_until,
     page_total,
@@ -62,10 +64,6 @@ def _localised(values: dict | None, language: str) -> str:
     return values.get(language) or values.get("en") or values.get("fi") or ""
 
 
-def _subtitle(street: str, zone, code: str) -> str:
-    return _("%(street)s · zone %(zone)s · area %(code)s", street=street, zone=zone, code=code)
-
-
 def _in_box(bbox: BBox | None):
     if bbox is None:
         return True
@@ -74,9 +72,17 @@ def _in_box(bbox: BBox | None):
 
 
 def version() -> str:
-    """Changes when the copy is refreshed or an area is added or removed."""
+    """Changes when the copy is refreshed or an area is added or removed.
+
+    Two sub-selects, so that the newest fetch is read from the end of its index (one aggregate
+    query over both would read every row) and the count from the narrowest index.
+    """
     _fresh()
-    count, newest = db.session.execute(select(func.count(), func.max(HelsinkiArea.fetched_at))).one()
+    count, newest = db.session.execute(select(
+        select(func.count()).select_from(HelsinkiArea).scalar_subquery(),
+        select(func.max(HelsinkiArea.fetched_at)).scalar_subquery())).one()
+    if newest is not None and not isinstance(newest, datetime):  # a sub-select's value comes back untyped
+        newest = datetime.fromisoformat(str(newest))
     return f"{count}:{newest.isoformat() if newest else '-'}"
 
 
@@ -147,12 +153,15 @@ def listing(query: ListQuery) -> ListPage:
                                        nearness(HelsinkiArea.centre_lat, HelsinkiArea.centre_lon, query.near))
     statement = statement.order_by(HelsinkiArea.zone, HelsinkiArea.area_id).offset(query.offset).limit(query.limit)
     items = []
+    subtitle = _("%(street)s · zone %(zone)s · area %(code)s")  # the translated template, filled per row
+    start_url = url_for("parkings.start", area_id="AREA-ID")
     for row in db.session.execute(statement):
         distance = (distance_m(*query.near, row.centre_lat, row.centre_lon)
                     if query.near is not None and row.centre_lat is not None else None)
         items.append(ListItem(title=_localised(row.name, query.language),
-                              subtitle=_subtitle(_localised(row.street, query.language), row.zone, row.area_id),
-                              url=url_for("parkings.start", area_id=row.area_id), distance_m=distance))
+                              subtitle=subtitle % {"street": _localised(row.street, query.language),
+                                                   "zone": row.zone, "code": row.area_id},
+                              url=start_url.replace("AREA-ID", quote(row.area_id, safe="")), distance_m=distance))
     return ListPage(items, page_total(query, len(items), lambda: db.session.scalar(
         select(func.count()).select_from(HelsinkiArea).where(*conditions)) or 0))
 
@@ -160,4 +169,6 @@ def listing(query: ListQuery) -> ListPage:
 def helsinki_layer() -> MapLayer:
     """The registry entry for Helsinki street parking."""
     return MapLayer(key="helsinki", title=lambda: str(_l("Helsinki street parking")), kind=AREAS, version=version,
-                    count=count, features=features, listing=listing, centre=HELSINKI_CENTRE, zoom=14)
+                    count=count, features=features, listing=listing, centre=HELSINKI_CENTRE, zoom=14,
+                    positions=Positions(HelsinkiArea.centre_lon, HelsinkiArea.centre_lat,
+                                        lambda: HelsinkiArea.centre_lat.is_not(None)))

@@ -5,6 +5,10 @@ A layer answers three questions, each with a bounded SQL query of its own
 endpoint), its ``features`` as GeoJSON with plain properties (the browser
 builds the popups; no HTML leaves the server), and a page of its ``listing``
 for the list under the map (filtered by the search column, without geometry).
+
+A layer also says where its places are (``Positions``), so that a view holding
+more places than a map can show is answered with groups counted in SQL
+(``count_in``, ``clusters``) instead of the places themselves.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
+from sqlalchemy import and_, case, func, literal, select
 
-from webapp.maps.search import BBox
+from webapp.extensions import db
+from webapp.maps.search import BBox, TileView
 
 #: the kinds of layer the map script knows: polygons coloured by zone, points clustered and coloured by free space
 AREAS, POINTS = "areas", "points"
@@ -76,6 +82,25 @@ class LayerFeatures:
 
 
 @dataclass(frozen=True)
+class Positions:
+    """Where a layer's places are, for counting and grouping them in SQL.
+
+    Attributes:
+        longitude, latitude: the columns of a place's point (an area's centre).
+        shown: ``shown()`` is the condition that makes a row a place on the map (a described lot).
+    """
+
+    longitude: object
+    latitude: object
+    shown: Callable[[], object]
+
+    def inside(self, bbox: BBox):
+        """The rows shown and inside ``bbox`` (an index on longitude, latitude answers it)."""
+        return and_(self.shown(), self.longitude.between(bbox.min_lon, bbox.max_lon),
+                    self.latitude.between(bbox.min_lat, bbox.max_lat))
+
+
+@dataclass(frozen=True)
 class MapLayer:
     """A feature's layer on the "Find parking" map.
 
@@ -100,6 +125,39 @@ class MapLayer:
     listing: Callable[[ListQuery], ListPage]
     centre: tuple[float, float] | None = None
     zoom: int = 13
+    positions: Positions | None = None
+
+
+#: cells along each side of a tile when a view's places are grouped (a tile of 512 px: groups 128 px apart)
+CELLS_PER_TILE = 4
+
+
+def count_in(positions: Positions, bbox: BBox) -> int:
+    """How many places are inside ``bbox`` (one COUNT over the position index)."""
+    return db.session.scalar(select(func.count()).where(positions.inside(bbox))) or 0
+
+
+def clusters(positions: Positions, view: TileView) -> list[dict]:
+    """The places of ``view`` grouped on a grid of the map's own tiles, as GeoJSON points with a count.
+
+    One grouped query: each place's column and row on the grid are CASE expressions over the
+    cells' edges (the same SQL on SQLite and PostgreSQL, no math functions), and each group is
+    drawn at the mean position of its places. A group holds no text: only ``cluster`` and ``count``.
+    """
+    bbox = view.bbox()
+    west, width, edges = view.grid(CELLS_PER_TILE)
+    columns = (view.x1 - view.x0 + 1) * CELLS_PER_TILE
+    column = case(*((positions.longitude < west + width * (n + 1), literal(n)) for n in range(columns - 1)),
+                  else_=literal(columns - 1)).label("cell_x")
+    row = case(*((positions.latitude >= edges[n + 1], literal(n)) for n in range(len(edges) - 2)),
+               else_=literal(len(edges) - 2)).label("cell_y")
+    groups = db.session.execute(
+        select(column, row, func.count().label("n"), func.avg(positions.longitude).label("lon"),
+               func.avg(positions.latitude).label("lat"))
+        .where(positions.inside(bbox)).group_by(column, row).order_by(column, row)).all()
+    return [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(float(group.lon), 5),
+                                                                              round(float(group.lat), 5)]},
+             "properties": {"cluster": True, "count": int(group.n)}} for group in groups]
 
 
 def page_total(query: ListQuery, shown: int, count: Callable[[], int]) -> int:

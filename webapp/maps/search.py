@@ -68,6 +68,70 @@ class BBox:
         return ",".join(f"{v:.4f}" for v in (self.min_lon, self.min_lat, self.max_lon, self.max_lat))
 
 
+def _tile_lon(x: int, zoom: int) -> float:
+    return x / (1 << zoom) * 360.0 - 180.0
+
+
+def _tile_lat(y: int, zoom: int) -> float:
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / (1 << zoom)))))
+
+
+@dataclass(frozen=True)
+class TileView:
+    """A map view as a block of web-map tiles: ``zoom/x0/y0/x1/y1`` (inclusive, x east and y south).
+
+    The map script asks for a layer by the tiles that cover its view (``static/js/map.js``), so views
+    that differ by a few pixels are one view: one cache entry on the server, one URL for the browser's
+    cache. ``MAX_ZOOM`` and ``MAX_SPAN`` bound what one request may ask for (the script asks for a lower
+    zoom when a view would need more tiles).
+    """
+
+    zoom: int
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    MAX_ZOOM = 20
+    #: tiles along each side of a view at most (8 tiles of 512 px: a 4K screen with margins)
+    MAX_SPAN = 8
+
+    @classmethod
+    def parse(cls, text: str | None) -> TileView | None:
+        """Read ``"z/x0/y0/x1/y1"``; None for anything else (never raises)."""
+        parts = (text or "").split("/")
+        if len(parts) != 5 or not all(part.isdigit() and len(part) <= 8 for part in parts):
+            return None
+        zoom, x0, y0, x1, y1 = (int(part) for part in parts)
+        if zoom > cls.MAX_ZOOM or not (x0 <= x1 < 1 << zoom and y0 <= y1 < 1 << zoom):
+            return None
+        if x1 - x0 >= cls.MAX_SPAN or y1 - y0 >= cls.MAX_SPAN:
+            return None
+        return cls(zoom, x0, y0, x1, y1)
+
+    def key(self) -> str:
+        return f"{self.zoom}/{self.x0}/{self.y0}/{self.x1}/{self.y1}"
+
+    def bbox(self) -> BBox:
+        """The box the tiles cover (north edge of row y0 to the south edge of row y1)."""
+        return BBox(_tile_lon(self.x0, self.zoom), _tile_lat(self.y1 + 1, self.zoom),
+                    _tile_lon(self.x1 + 1, self.zoom), _tile_lat(self.y0, self.zoom))
+
+    def grid(self, cells_per_tile: int) -> tuple[float, float, list[float]]:
+        """A grid of ``cells_per_tile`` × ``cells_per_tile`` cells in every tile, for grouping places.
+
+        Returns the west edge and width of the columns (degrees of longitude: equal on the map) and the
+        rows' north edges from north to south (equal on the map, so not in degrees of latitude), then
+        the south edge. The grid is the tiles' own at ``zoom + log2(cells_per_tile)``, so neighbouring
+        views share their cells and a group does not move when the map is panned.
+        """
+        rows = (self.y1 - self.y0 + 1) * cells_per_tile
+        first = self.y0 * cells_per_tile
+        zoom = self.zoom + int(math.log2(cells_per_tile))
+        edges = [_tile_lat(first + n, zoom) for n in range(rows + 1)]
+        return _tile_lon(self.x0, self.zoom), 360.0 / (1 << zoom), edges
+
+
 def parse_point(text: str | None) -> tuple[float, float] | None:
     """Read ``"lat,lon"``; None for anything that is not a point on Earth."""
     try:

@@ -21,12 +21,24 @@ from flask import Blueprint, Response, abort, current_app, redirect, request, ur
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from webapp.maps.layers import LayerFeatures, ListPage, ListQuery, RawJSON, find_layer, registered_layers
-from webapp.maps.search import BBox, parse_point, search_words
+from webapp.maps.cache import ENCODINGS
+from webapp.maps.cache import answers as answer_cache
+from webapp.maps.layers import (
+    LayerFeatures,
+    ListPage,
+    ListQuery,
+    RawJSON,
+    clusters,
+    count_in,
+    find_layer,
+    registered_layers,
+)
+from webapp.maps.search import BBox, TileView, parse_point, search_words
 from webapp.maps.shell import map_shell
 from webapp.maps.styles import STYLES, legend
 from webapp.web.hypermedia import page_or_block
 from webapp.web.locale import current_language
+from webapp.web.static_files import sessionless
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +49,15 @@ HELSINKI_CENTRE = (60.1699, 24.9384)
 PAGE_SIZE = 25
 PREVIEW_SIZE = 5
 MAX_PAGE = 400
-#: a layer with more features than this is loaded by the map's viewport (the script sends ``bbox`` and
-#: fetches again after each move). Up to here one response is a few hundred KiB of GeoJSON, compressed
-#: well under 100 KiB, and Leaflet draws it without stutter on a phone; beyond it both grow linearly.
-VIEWPORT_THRESHOLD = 2000
-#: the most features one endpoint response carries (a zoomed-out view of a large layer says "zoom in")
+#: a layer with more places than this is loaded by the map's view (the script sends the view's tiles and
+#: fetches again when a move shows other tiles); a smaller one is loaded whole, once. Up to here a whole
+#: layer is some 30 KB compressed (Helsinki's polygons are the largest), so three of them and the page stay
+#: under the 150 KB a first visit may cost (bench/map.py), whatever the size of the city.
+VIEWPORT_THRESHOLD = 500
+#: a view holding more places than this is answered with groups of them, counted on a grid in SQL
+#: (``layers.clusters``): a map cannot show more places apart, and the answer stays a few kilobytes
+CLUSTER_ABOVE = 500
+#: the most features a request without a view carries (then ``truncated``)
 MAX_FEATURES = 2000
 #: browsers and proxies may reuse a layer this long; after that they revalidate with the ETag (a 304)
 LAYER_MAX_AGE = 30
@@ -105,7 +121,9 @@ def _map_config(layers, focus, at, language: str, known_totals: dict[str, int]) 
         "centre": list(centre), "zoom": zoom, "marker": list(at) if at else None,
         "tiles": {"url": tile_url, "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION", "")}
         if tile_url else None,
-        "layers": entries, "styles": STYLES, "label_zoom": 15,
+        "layers": entries, "styles": STYLES, "label_zoom": 15, "tiles_span": TileView.MAX_SPAN,
+        # a numbered circle of places the server grouped (a view holding more than CLUSTER_ABOVE), for screen readers
+        "group_label": _("Places here: %(count)s. Zoom in to see them."),
         # Leaflet's own control titles are English: the script puts these in their place
         "controls": {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "layers": _("Layers")},
     }
@@ -148,43 +166,98 @@ def _feature_json(feature: dict) -> str:
     return f'{rest[:-1]},"geometry":{geometry}}}'
 
 
-def _collection_json(found: LayerFeatures) -> str:
+def _collection_json(found: LayerFeatures, clustered: bool = False) -> str:
     """The FeatureCollection's text; stored geometries (``RawJSON``) go in without a decode and encode."""
     features = ",".join(_feature_json(feature) for feature in found.features)
-    return f'{{"type":"FeatureCollection","truncated":{_dumps(found.truncated)},"features":[{features}]}}'
+    return (f'{{"type":"FeatureCollection","truncated":{_dumps(found.truncated)},"clustered":{_dumps(clustered)},'
+            f'"features":[{features}]}}')
 
 
-def _layer_language() -> str:
+def _layer_language() -> tuple[str, bool]:
+    """The URL's ``lang`` (the map script always sends it), else the browser's (then the answer varies on it).
+
+    Never the profile's or the session's: a layer's answer is the same for every visitor who sends the same
+    request, so shared caches may keep it and it does not read the session.
+    """
+    supported = current_app.config["LANGUAGES"]
     language = request.args.get("lang", "")
-    return language if language in current_app.config["LANGUAGES"] else current_language()
+    if language in supported:
+        return language, False
+    return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"], True
+
+
+def _answer(layer, language: str, bbox: BBox | None, view: TileView | None) -> str:
+    """What the layer shows for a view: its places, or groups of them when the view holds more than
+    ``CLUSTER_ABOVE`` (a request without a view gets at most ``MAX_FEATURES`` places)."""
+    if view is not None and layer.positions is not None and count_in(layer.positions, bbox) > CLUSTER_ABOVE:
+        return _collection_json(LayerFeatures(clusters(layer.positions, view)), clustered=True)
+    # "en_GB" for English: British dates and money, as the pages show them
+    with force_locale("en_GB" if language == "en" else language):
+        found = layer.features(language, bbox, CLUSTER_ABOVE if view is not None else MAX_FEATURES)
+    return _collection_json(found)
+
+
+def _encoding() -> str | None:
+    """The compression the browser accepts, best first (None: none of ours)."""
+    accepted = request.accept_encodings
+    return next((encoding for encoding in ENCODINGS if accepted[encoding]), None)
+
+
+def _encoding_for(body: bytes, encoding: str | None) -> str | None:
+    # below Flask-Compress's minimum a compressed body plus its header saves nothing (as for every other response)
+    return encoding if len(body) >= current_app.config.get("COMPRESS_MIN_SIZE", 500) else None
 
 
 @bp.get("/map/layers/<key>.geojson")
+@sessionless
 def layer_geojson(key: str):
-    """One layer as a GeoJSON FeatureCollection (``bbox=minlon,minlat,maxlon,maxlat`` for a part of it).
+    """One layer as a GeoJSON FeatureCollection, for a view or for all of it.
 
-    The ETag is derived from the layer's data version, the language and the box, so an
-    unchanged layer costs one small query and a 304. The response is the same for every
-    visitor (the language is in the URL), hence ``public``.
+    ``view=zoom/x0/y0/x1/y1`` (the tiles of the map's view, as the map script sends it) answers the
+    places of that view, or groups of them (``clustered``) when there are more than a map can show;
+    ``bbox=minlon,minlat,maxlon,maxlat`` a part of the layer; neither the whole layer (at most
+    ``MAX_FEATURES`` places, then ``truncated``).
+
+    The ETag is derived from the layer's data version, the language and the view, and names the
+    answer in this worker's cache (``webapp.maps.cache``): an unchanged layer costs its version
+    query and a 304, or the cached (and already compressed) body — never its places' queries again.
+    The response is the same for every visitor (the language is in the URL): ``public``, and it
+    neither reads nor sets the session, so it does not vary on the cookie.
     """
     layer = find_layer(key)
     if layer is None:
         abort(404)
-    bbox_text = request.args.get("bbox")
-    bbox = BBox.parse(bbox_text) if bbox_text else None
-    if bbox_text and bbox is None:
+    view_text, bbox_text = request.args.get("view"), request.args.get("bbox")
+    view = TileView.parse(view_text) if view_text else None
+    bbox = view.bbox() if view is not None else BBox.parse(bbox_text) if bbox_text else None
+    if (view_text and view is None) or (bbox_text and not view_text and bbox is None):
         abort(400)
-    language = _layer_language()
+    language, by_browser = _layer_language()
     version = layer.version()
-    tag = hashlib.sha256(f"{key}|{language}|{version}|{bbox.key() if bbox else ''}".encode()).hexdigest()[:24]
-    cache_control = f"public, max-age={LAYER_MAX_AGE}"
-    if tag in request.if_none_match:
+    where = f"v{view.key()}" if view is not None else bbox.key() if bbox is not None else ""
+    tag = hashlib.sha256(f"{key}|{language}|{version}|{where}".encode()).hexdigest()[:24]
+    encoding = _encoding()
+    # a browser sends back the tag of the form it holds ("<tag>:br" for a compressed one, as Flask-Compress
+    # names them): the same data in any form is still fresh
+    held = next((held for held in request.if_none_match.as_set(include_weak=True)
+                 if held.split(":", 1)[0] == tag), None)
+    if held is not None:
         response = Response(status=304)
+        response.set_etag(held)
     else:
-        # "en_GB" for English: British dates and money, as the pages show them
-        with force_locale("en_GB" if language == "en" else language):
-            found = layer.features(language, bbox, MAX_FEATURES)
-        response = Response(_collection_json(found), mimetype="application/geo+json")
-    response.set_etag(tag)
-    response.headers["Cache-Control"] = cache_control
+        answers = answer_cache()
+        answer = answers.get(tag)
+        if answer is None:
+            answer = answers.put(tag, _answer(layer, language, bbox, view).encode())
+        encoding = _encoding_for(answer.body, encoding)
+        body = answer.in_encoding(encoding)
+        answers.trim()
+        response = Response(body, mimetype="application/geo+json")
+        if encoding is not None:
+            response.headers["Content-Encoding"] = encoding
+        response.set_etag(f"{tag}:{encoding}" if encoding else tag)
+    response.vary.add("Accept-Encoding")
+    if by_browser:
+        response.vary.add("Accept-Language")
+    response.headers["Cache-Control"] = f"public, max-age={LAYER_MAX_AGE}"
     return response

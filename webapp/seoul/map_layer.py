@@ -14,7 +14,16 @@ from sqlalchemy import and_, func, or_, select
 
 from webapp.core.clock import utcnow
 from webapp.extensions import db
-from webapp.maps.layers import POINTS, LayerFeatures, ListItem, ListPage, ListQuery, MapLayer, page_total
+from webapp.maps.layers import (
+    POINTS,
+    LayerFeatures,
+    ListItem,
+    ListPage,
+    ListQuery,
+    MapLayer,
+    Positions,
+    page_total,
+)
 from webapp.maps.search import BBox, distance_m, nearness
 from webapp.seoul import lots as seoul_lots
 from webapp.seoul.models import DisplayName, SeoulLot, SeoulLotOperation
@@ -40,18 +49,29 @@ def _level(availability: seoul_lots.Availability) -> str:
     return "plenty" if share >= PLENTY_SHARE else "few" if share > 0 else "full"
 
 
-def _free_words(availability: seoul_lots.Availability) -> str:
-    if not availability.live:
-        return _("No live data")
-    return _("%(free)s of %(capacity)s free", free=availability.free, capacity=availability.capacity)
+class _FreeWords:
+    """"12 of 40 free" or "No live data", with each translation looked up once per answer, not per lot."""
+
+    def __init__(self) -> None:
+        self.no_data = _("No live data")
+        self.template = _("%(free)s of %(capacity)s free")  # no arguments: the translated template
+
+    def __call__(self, availability: seoul_lots.Availability) -> str:
+        if not availability.live:
+            return self.no_data
+        return self.template % {"free": availability.free, "capacity": availability.capacity}
 
 
 def version() -> str:
-    """Changes with every push, and each minute (a count goes stale and a lot opens or closes with time)."""
-    count, pushed, sampled = db.session.execute(select(
-        func.count(), func.max(SeoulLot.last_push_at), func.max(SeoulLot.current_at)).where(_described())).one()
-    minute = utcnow().strftime("%Y%m%d%H%M")
-    return f"{count}:{pushed.isoformat() if pushed else '-'}:{sampled.isoformat() if sampled else '-'}:{minute}"
+    """Changes when a lot is described or removed, and each minute.
+
+    Lots push all the time (at 10,000 lots, hundreds of pushes a second), so a version that followed
+    every push would never let an answer be served twice. The map's figures are therefore those of
+    the minute (a count goes stale, a lot opens or closes, a renamed lot or new fees show within it);
+    the lot's own page is live. The count reads the described lots' index, not the table.
+    """
+    count = db.session.scalar(select(func.count()).select_from(SeoulLot).where(_described())) or 0
+    return f"{count}:{utcnow().strftime('%Y%m%d%H%M')}"
 
 
 def count() -> int:
@@ -86,6 +106,7 @@ def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
                SeoulLot.capacity, SeoulLot.current_parking, SeoulLot.current_at, *_OPERATION_COLUMNS)
         .outerjoin(SeoulLot.operation).where(_described(bbox)).order_by(SeoulLot.id).limit(limit + 1)).all()
     action = _("Lot details and prices")
+    free_words = _FreeWords()
     open_words = {True: _("Open now"), False: _("Closed now"), None: _("Hours unknown")}
     lot_url = url_for("seoul_lots.lot", lot_id=0)[:-1]
     fees: dict[tuple, str] = {}
@@ -93,7 +114,7 @@ def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
     result = []
     for lot in rows[:limit]:
         availability = seoul_lots.Availability(lot.capacity, lot.current_parking, lot.current_at, now)
-        details = [_free_words(availability)]
+        details = [free_words(availability)]
         if lot.operation_of is not None:
             tariff = seoul_lots.tariff_of(lot)
             if tariff not in fees:
@@ -129,12 +150,13 @@ def listing(query: ListQuery) -> ListPage:
     by_name = SeoulLot.name if query.language == "ko" else SeoulLot.name_roman
     statement = statement.order_by(by_name, SeoulLot.name, SeoulLot.id).offset(query.offset).limit(query.limit)
     lot_url = url_for("seoul_lots.lot", lot_id=0)[:-1]
+    free_words = _FreeWords()
     fees: dict[tuple, str] = {}
     items = []
     for lot in db.session.execute(statement):
         availability = seoul_lots.Availability(lot.capacity, lot.current_parking, lot.current_at, now)
         shown = DisplayName.of(lot.name, lot.name_roman, query.language)
-        parts = [_free_words(availability)]
+        parts = [free_words(availability)]
         if lot.operation_of is not None:
             tariff = seoul_lots.tariff_of(lot)
             if tariff not in fees:
@@ -144,11 +166,15 @@ def listing(query: ListQuery) -> ListPage:
         items.append(ListItem(title=shown.first, title_lang=shown.first_lang, subtitle=" · ".join(parts),
                               url=f"{lot_url}{lot.id}", distance_m=distance,
                               alt_title=shown.second, alt_title_lang=shown.second_lang))
-    return ListPage(items, page_total(query, len(items), lambda: db.session.scalar(
-        select(func.count()).select_from(SeoulLot).outerjoin(SeoulLot.operation).where(*conditions)) or 0))
+    # the memo columns are only needed to match words: without any, the count reads the lots' index alone
+    counted = select(func.count()).select_from(SeoulLot)
+    if query.words:
+        counted = counted.outerjoin(SeoulLot.operation)
+    return ListPage(items, page_total(query, len(items), lambda: db.session.scalar(counted.where(*conditions)) or 0))
 
 
 def seoul_layer() -> MapLayer:
     """The registry entry for Seoul parking lots."""
     return MapLayer(key="seoul", title=lambda: str(_l("Seoul parking lots")), kind=POINTS, version=version,
-                    count=count, features=features, listing=listing, centre=SEOUL_CENTRE, zoom=11)
+                    count=count, features=features, listing=listing, centre=SEOUL_CENTRE, zoom=11,
+                    positions=Positions(SeoulLot.longitude, SeoulLot.latitude, _described))

@@ -61,15 +61,34 @@ def fingerprint(filename: str) -> str | None:
     return digest
 
 
+#: endpoints whose responses are the same for every visitor: the session is never saved on them
+_SESSIONLESS = {"static", "favicon"}
+
+
+def sessionless(view):
+    """Mark a view whose response is the same for every visitor (a map layer): it sets no cookie and does not
+    vary on one, so browsers and shared caches keep one copy for everybody. The view must not use the session."""
+    _SESSIONLESS.add(f"{view.__module__}.{view.__qualname__}")
+    return view
+
+
+def _is_sessionless(app) -> bool:
+    if request.endpoint in _SESSIONLESS:
+        return True
+    view = app.view_functions.get(request.endpoint or "")
+    return view is not None and f"{view.__module__}.{view.__qualname__}" in _SESSIONLESS
+
+
 class NoSessionOnStaticFiles(SecureCookieSessionInterface):
-    """The signed-cookie session, except that static responses neither set a cookie nor vary on it.
+    """The signed-cookie session, except that static responses (and ``sessionless`` views) neither set a
+    cookie nor vary on it.
 
     Flask-Login reads the session in its after-request hook, which would add ``Vary: Cookie`` (and
     shared caches would then keep one copy of every asset per visitor).
     """
 
     def save_session(self, app, session, response) -> None:
-        if request.endpoint in ("static", "favicon"):
+        if _is_sessionless(app):
             response.headers.remove("Set-Cookie")
             return None
         return super().save_session(app, session, response)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from webapp.accounts import users as accounts
 from webapp.accounts.auth_views import _safe_next
@@ -21,12 +23,15 @@ from webapp.core.clock import (
     zone_name,
 )
 from webapp.core.money import format_money, format_money_per
+from webapp.extensions import csrf
 
 bp = Blueprint("locale", __name__)
 
 
 def init_app(app: Flask) -> None:
-    """The filters that write amounts and durations in the page's language, for every template."""
+    """The filters that write amounts and durations in the page's language, for every template; the switcher's
+    CSRF check is its own (``_check_switch``)."""
+    csrf.exempt(switch)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["when"] = when
@@ -107,8 +112,30 @@ def formatting_locale() -> str:
     return locale_for(current_language())
 
 
+def _same_origin() -> bool:
+    """Whether the browser says the request comes from one of our own pages (every browser sends ``Origin`` with
+    a form's POST; ``Sec-Fetch-Site`` where it knows)."""
+    if request.headers.get("Sec-Fetch-Site") == "same-origin":
+        return True
+    origin = request.headers.get("Origin", "")
+    return bool(origin) and urlsplit(origin).netloc == request.host
+
+
+def _check_switch() -> None:
+    """A signed-in driver's switch changes their profile: it carries the CSRF token like every form. A guest's
+    form has none (no token, so no session cookie, until they need one: ``layout.html``), so a guest's switch
+    must come from our own page: a forged cross-site POST would otherwise replace the visitor's cookie."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if current_user.is_authenticated or request.form.get("csrf_token") or request.headers.get("X-CSRFToken"):
+        csrf.protect()
+    elif not _same_origin():
+        raise CSRFError("The language form came from another site.")
+
+
 @bp.post("/language")
 def switch():
+    _check_switch()
     language = request.form.get("language", "")
     if language in current_app.config["LANGUAGES"]:
         session["language"] = language

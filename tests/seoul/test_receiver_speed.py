@@ -12,13 +12,14 @@ from datetime import timedelta
 import pytest
 import redis
 from sqlalchemy import delete, event, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from tests.seoul.support import INFRA_ID, KEY, push_client, register_lot
 from webapp.core.clock import utcnow
 from webapp.extensions import db
 from webapp.seoul import admin as seoul_admin
 from webapp.seoul import ingest as seoul_ingest
-from webapp.seoul import receiver_cache
+from webapp.seoul import receiver_cache, request_counts
 from webapp.seoul.ingest import seoul_day
 from webapp.seoul.models import SeoulLot, SeoulOccupancySample, SeoulOperatorKey, SeoulRequestCounter
 
@@ -84,16 +85,63 @@ def test_every_sqlite_connection_is_wal_with_synchronous_normal_and_a_busy_timeo
 # --- round trips -----------------------------------------------------------------------------------
 
 
-def test_an_occupancy_push_is_the_count_and_two_writes_without_a_read(app, pusher):
+def test_an_occupancy_push_is_two_writes_without_a_read_between_writes_of_the_count(app, pusher):
     lot_id = register_lot(app)
-    assert pusher.park_stat(KEY, INFRA_ID, 10).ok  # key and lot are now cached
+    assert pusher.park_stat(KEY, INFRA_ID, 10).ok  # key and lot are now cached, the count written once
     with statements(app) as seen:
         assert pusher.park_stat(KEY, INFRA_ID, 11).ok
         assert pusher.park_stat2(KEY, INFRA_ID, {"current_parking": 12, "inout_gubun": "I"}).ok
-    # the day's counter, then the lot and the sample (PostgreSQL: both in one WITH … INSERT statement)
-    assert seen == (["UPDATE", "WITH"] if ON_POSTGRESQL else ["UPDATE", "UPDATE", "INSERT"]) * 2
+    # the lot and the sample (PostgreSQL: both in one WITH … INSERT statement); the day's count waits
+    assert seen == (["WITH"] if ON_POSTGRESQL else ["UPDATE", "INSERT"]) * 2
     db.session.expire_all()
     assert db.session.get(SeoulLot, lot_id).current_parking == 12
+
+
+def test_the_count_is_written_every_few_requests_and_the_admin_sees_every_one(app, pusher, monkeypatch):
+    monkeypatch.setattr(request_counts, "FLUSH_EVERY", 5)
+    register_lot(app, limit=10_000)  # 4 requests: the first one written, the next three waiting
+    written = []
+    for n in range(13):
+        assert pusher.park_stat(KEY, INFRA_ID, n).ok
+        written.append(_db_count())
+    # requests 5 to 17: the 6th, 11th and 16th write the five waiting
+    assert written == [1, 6, 6, 6, 6, 6, 11, 11, 11, 11, 11, 16, 16]
+    assert seoul_admin.list_keys()[0].used_today == 17  # the written ones and this worker's waiting one
+
+
+def test_a_count_waits_at_most_a_second(app, pusher, monkeypatch):
+    clock = FakeClock()
+    app.extensions["seoul_request_batches"] = request_counts.Batches(clock=clock)
+    register_lot(app, limit=10_000)  # 4 requests within the second: the first written, three waiting
+    assert _db_count() == 1
+    assert pusher.park_stat(KEY, INFRA_ID, 1).ok and _db_count() == 1
+    clock.now += request_counts.FLUSH_SECONDS
+    assert pusher.park_stat(KEY, INFRA_ID, 2).ok and _db_count() == 6  # a second on: the five waiting
+
+
+def test_near_its_limit_a_key_is_counted_exactly_and_refused_past_it(app, pusher, monkeypatch):
+    monkeypatch.setattr(request_counts, "NEAR_LIMIT", 3)
+    register_lot(app, limit=4 + 30)
+    states = [pusher.park_stat(KEY, INFRA_ID, n).result_state for n in range(32)]
+    assert states == ["0000"] * 30 + ["0010"] * 2
+    assert _db_count() == 4 + 32  # near the limit every request was written at once
+
+
+def test_counts_written_by_a_push_that_failed_are_written_again(app, pusher, monkeypatch):
+    register_lot(app, limit=10_000)
+    monkeypatch.setattr(request_counts, "FLUSH_EVERY", 1)  # this push writes its count
+    failing = seoul_ingest._STORE[seoul_ingest.PARK_STAT]
+
+    def fail(*_args):
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setitem(seoul_ingest._STORE, seoul_ingest.PARK_STAT, fail)
+    assert _db_count() == 1  # the registration's first request; three wait
+    assert pusher.park_stat(KEY, INFRA_ID, 1).result_state == "0001"
+    assert _db_count() == 1  # the four it wrote rolled back with the push …
+    monkeypatch.setitem(seoul_ingest._STORE, seoul_ingest.PARK_STAT, failing)
+    assert pusher.park_stat(KEY, INFRA_ID, 2).ok
+    assert _db_count() == 6  # … and written with the next one: every request so far
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL's synchronous_commit")

@@ -13,16 +13,18 @@ The answer is the seed's JSON (2.2.1.x 출력결과). Our own failures are 0001
 traceback, never shown in the answer.
 
 Counting requests (0010): in Redis with ``REDIS_URL``, else in one
-``seoul_request_counters`` row per key and Seoul day, bumped by
-``UPDATE … SET n = n + 1`` as the transaction's first write (see
-``request_counts``). Every request with a live key counts, refused ones
-included, as with any quota.
+``seoul_request_counters`` row per key and Seoul day, which each worker
+bumps by its unwritten requests every ``FLUSH_EVERY`` requests or
+``FLUSH_SECONDS``, and at every request near the key's limit (see
+``request_counts``: the count is what the protocol needs at once only near
+the limit). Every request with a live key counts, refused ones included,
+as with any quota.
 
 Round trips: the key and the lot id come from a per-worker cache that lives
 a few seconds (``receiver_cache``: an admin change is in force everywhere
 within ``SEOUL_RECEIVER_CACHE_SECONDS``). A ParkStatPost/ParkStatPost2 is
-then written with two statements and no read: the sample's ``INSERT`` and one
-``UPDATE`` of the lot that moves the live figure only if the sample is newer
+then (between two writes of the count) written with two statements and no
+read: the sample's ``INSERT`` and one ``UPDATE`` of the lot that moves the live figure only if the sample is newer
 (a ``CASE`` in SQL) and notes the push; on PostgreSQL both go in one
 statement (``_one_statement_sample``). There these two methods also commit
 without waiting for the WAL flush (``synchronous_commit = off`` for their
@@ -149,19 +151,26 @@ def receive_push(method: str, form: Mapping, now: datetime | None = None) -> Pus
     try:
         outcome = _receive(parsed, now)
         db.session.commit()
+        request_counts.committed()
         return outcome
     except SeoulProtocolError as error:
         # the quota count and the lot's outcome are kept; nothing else was written
         db.session.commit()
+        request_counts.committed()
         return PushOutcome(error.body())
     except (SQLAlchemyError, SealingError):
-        db.session.rollback()
+        _roll_back()
         log.exception("Seoul %s push from key %s failed on our side", method, parsed.key[:8])
         return PushOutcome(result_body(SYSTEM_ERROR), HTTP_OUR_FAULT)
     except Exception:
-        db.session.rollback()
+        _roll_back()
         log.exception("Seoul %s push from key %s failed unexpectedly", method, parsed.key[:8])
         return PushOutcome(result_body(UNDEFINED_ERROR), HTTP_OUR_FAULT)
+
+
+def _roll_back() -> None:
+    db.session.rollback()
+    request_counts.rolled_back()  # the counts this transaction wrote are written again later
 
 
 #: the methods stored as one occupancy sample, without loading the lot (module docstring)
@@ -224,7 +233,7 @@ def _count_request(key_text: str, day) -> receiver_cache.KeyEntry:
         raise SeoulProtocolError(UNREGISTERED_KEY, field="key")
     if key.status != KEY_ISSUED:
         raise SeoulProtocolError(KEY_UNAVAILABLE, field="key")
-    count = request_counts.count_request(key.id, day)
+    count = request_counts.count_request(key.id, day, key.request_limit)
     if count is None:  # the key was removed since it was cached
         receiver_cache.forget_all()
         raise SeoulProtocolError(UNREGISTERED_KEY, field="key")
@@ -280,8 +289,9 @@ def _refused_while_parsing(method: str, form: Mapping, error: SeoulProtocolError
             if lot is not None:
                 _note_result(lot, method, answer.result_code, answer.message, now)
         db.session.commit()
+        request_counts.committed()
     except SQLAlchemyError:
-        db.session.rollback()
+        _roll_back()
         log.warning("could not count or record a refused Seoul push", exc_info=True)
     return PushOutcome(answer.body())
 

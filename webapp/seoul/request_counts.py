@@ -7,10 +7,20 @@ Two stores, one meaning:
   counter outlives its day by more than ``_REDIS_KEEP``). One round trip,
   no database write, no hot row.
 - **The database** otherwise: one ``seoul_request_counters`` row per key and
-  day, bumped with ``UPDATE … SET n = n + 1 … RETURNING n`` (the row lock
-  orders concurrent pushes on PostgreSQL; on SQLite the write lock does).
-  The update is the push transaction's first write, so it commits or rolls
-  back with the push.
+  day, bumped with ``UPDATE … SET n = n + k … RETURNING n`` (the row lock
+  orders concurrent pushes on PostgreSQL; on SQLite the write lock does),
+  **in batches**: the protocol needs the count at once only to refuse a key
+  over its limit, so each worker adds its requests to the row every
+  ``FLUSH_EVERY`` requests of a key, or ``FLUSH_SECONDS`` after the first it
+  has not written, and at every request once the key is within
+  ``NEAR_LIMIT`` of its limit (or on a worker's first request of the key and
+  day). In between a request costs no write: an occupancy push is then the
+  sample and the lot's note alone (bench/seoul.py). The bound: a key passes
+  its limit by fewer than ``FLUSH_EVERY`` requests per worker, and the
+  admin's "used today" lags by as many per worker (a worker that gets no
+  more requests keeps its last few until it does; one that stops loses
+  them — in the operator's favour). A write joins the push's transaction:
+  if the push is rolled back, its counts are kept to be written again.
 
 If Redis stops answering, counting falls back to the database row with a
 logged warning (and Redis is left alone for ``_REDIS_RETRY_AFTER`` seconds
@@ -23,11 +33,13 @@ make up to its limit in each store. The admin's "used today" adds both.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -46,12 +58,23 @@ _REDIS_RETRY_AFTER = 10.0
 _REDIS_TIMEOUT = 0.5
 
 
-def count_request(key_id: int, day: date) -> int | None:
+#: a worker writes a key's count to the database at least every this many of its requests …
+FLUSH_EVERY = 20
+#: … and this many seconds after the first one it has not written
+FLUSH_SECONDS = 1.0
+#: within this many requests of its limit, a key's every request is written at once
+NEAR_LIMIT = 10 * FLUSH_EVERY
+
+
+def count_request(key_id: int, day: date, limit: int | None = None) -> int | None:
     """Count one request of key ``key_id`` on Seoul day ``day``.
 
+    Args:
+        limit: the key's daily limit: near it, the count is written at once (module docstring).
+
     Returns:
-        The day's count, this request included; None when the key no longer
-        exists (its counter row cannot be made).
+        The day's count as far as this worker knows it, this request included (exact
+        near the limit); None when the key no longer exists (its counter row cannot be made).
     """
     client = _redis()
     if client is not None:
@@ -59,7 +82,88 @@ def count_request(key_id: int, day: date) -> int | None:
             return _count_in_redis(client, key_id, day)
         except _redis_errors() as error:
             _redis_failed(error)
-    return _count_in_database(key_id, day)
+    return _batches().count(key_id, day, limit)
+
+
+def committed() -> None:
+    """The push's transaction was committed, with the counts it wrote."""
+    g.pop("seoul_counts_written", None)
+
+
+def rolled_back() -> None:
+    """The push's transaction was rolled back: the counts it wrote are kept to be written again."""
+    written = g.pop("seoul_counts_written", None)
+    if written is not None:
+        _batches().restore(*written)
+
+
+@dataclass
+class _Pending:
+    """A key's requests on one day in this worker: those not yet written, and the row's total when last written."""
+
+    unwritten: int = 0
+    since: float = 0.0
+    total: int | None = None
+
+
+@dataclass
+class Batches:
+    """This worker's unwritten counts, by key and day (one per app; guarded for threaded servers)."""
+
+    clock: Callable[[], float] = time.monotonic
+    pending: dict[tuple[int, date], _Pending] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, key_id: int, day: date, limit: int | None) -> int | None:
+        """Count one request; write the key's unwritten ones (in the caller's transaction) when due."""
+        now = self.clock()
+        with self.lock:
+            self._write_other_days(day)
+            entry = self.pending.setdefault((key_id, day), _Pending(since=now))
+            if not entry.unwritten:
+                entry.since = now
+            entry.unwritten += 1
+            estimate = (entry.total or 0) + entry.unwritten
+            due = (entry.total is None or entry.unwritten >= FLUSH_EVERY or now - entry.since >= FLUSH_SECONDS
+                   or (limit is not None and estimate >= limit - NEAR_LIMIT))
+            if not due:
+                return estimate
+            by, entry.unwritten = entry.unwritten, 0
+        g.seoul_counts_written = (key_id, day, by)  # taken back if the transaction does not commit
+        total = _count_in_database(key_id, day, by)
+        with self.lock:
+            if total is None:  # the key is gone
+                self.pending.pop((key_id, day), None)
+                g.pop("seoul_counts_written", None)
+                return None
+            entry.total = total
+        return total
+
+    def restore(self, key_id: int, day: date, by: int) -> None:
+        """Take back ``by`` written requests as unwritten (their transaction was rolled back)."""
+        with self.lock:
+            entry = self.pending.setdefault((key_id, day), _Pending(since=self.clock()))
+            entry.unwritten += by
+
+    def unwritten(self, day: date) -> dict[int, int]:
+        """This worker's requests of ``day`` not yet in the database, by key."""
+        with self.lock:
+            return {key_id: entry.unwritten for (key_id, counted), entry in self.pending.items() if counted == day}
+
+    def _write_other_days(self, day: date) -> None:
+        # a new Seoul day: what is left of the previous one goes to its own row (best effort), then is forgotten
+        for (key_id, counted), entry in list(self.pending.items()):
+            if counted != day:
+                del self.pending[(key_id, counted)]
+                if entry.unwritten:
+                    _count_in_database(key_id, counted, entry.unwritten)
+
+
+def _batches() -> Batches:
+    batches = current_app.extensions.get("seoul_request_batches")
+    if batches is None:
+        batches = current_app.extensions["seoul_request_batches"] = Batches()
+    return batches
 
 
 def used_on(day: date, key_ids: Iterable[int]) -> dict[int, int]:
@@ -69,6 +173,9 @@ def used_on(day: date, key_ids: Iterable[int]) -> dict[int, int]:
     rows = db.session.execute(select(SeoulRequestCounter.key_id, SeoulRequestCounter.n)
                               .where(SeoulRequestCounter.day == day))
     for key_id, n in rows:
+        if key_id in used:
+            used[key_id] += n
+    for key_id, n in _batches().unwritten(day).items():  # this worker's, not yet written
         if key_id in used:
             used[key_id] += n
     client = _redis()
@@ -96,22 +203,23 @@ def _count_in_redis(client, key_id: int, day: date) -> int:
 
 
 _COUNTERS = SeoulRequestCounter.__table__
-#: built once (a compiled statement from the cache, no ORM on the way: this runs on every push)
+#: built once (a compiled statement from the cache, no ORM on the way)
 _BUMP = (update(_COUNTERS)
          .where(_COUNTERS.c.key_id == bindparam("counted_key"), _COUNTERS.c.day == bindparam("counted_day"))
-         .values(n=_COUNTERS.c.n + 1)
+         .values(n=_COUNTERS.c.n + bindparam("counted"))
          .returning(_COUNTERS.c.n))
 
 
-def _count_in_database(key_id: int, day: date) -> int | None:
-    params = {"counted_key": key_id, "counted_day": day}
+def _count_in_database(key_id: int, day: date, by: int = 1) -> int | None:
+    """Add ``by`` requests to the key's row of ``day`` (made if missing); its new total, None if the key is gone."""
+    params = {"counted_key": key_id, "counted_day": day, "counted": by}
     count = db.session.connection().execute(_BUMP, params).scalar()
     if count is not None:
         return count
     try:
         with db.session.begin_nested():
-            db.session.add(SeoulRequestCounter(key_id=key_id, day=day, n=1))
-        return 1
+            db.session.add(SeoulRequestCounter(key_id=key_id, day=day, n=by))
+        return by
     except IntegrityError:
         # another worker inserted the day's row first (count on it), or the key is gone (None)
         return db.session.connection().execute(_BUMP, params).scalar()

@@ -206,6 +206,20 @@ def search_bookings(filters: SearchFilters, page: int = 1) -> Page:
     return Page(rows=rows, page=page, pages=pages, total=total)
 
 
+def find_bookings(admin_id: int, filters: SearchFilters, page: int = 1, ip: str = "") -> Page:
+    """The admin's search (``search_bookings``), audited.
+
+    The audit is written first: its commit would expire every row loaded before it, and rendering
+    the page would then load each row again, with each of its details, one query at a time
+    (issue 18: ~50 statements for 25 rows). After it, the rows are loaded once, with their details.
+
+    Raises:
+        ValidationError: a filter out of its choices (the search is still audited).
+    """
+    audit_search(admin_id, filters, ip)
+    return search_bookings(filters, page)
+
+
 def needs_attention(now: datetime | None = None, limit: int = 200) -> list[Booking]:
     """Bookings whose provider side is not known (unknown, or pending past the grace), oldest first."""
     now = now or utcnow()

@@ -68,10 +68,9 @@ def index():
     results = None
     if searched:
         try:
-            results = admin.search_bookings(filters, _page())
+            results = admin.find_bookings(current_user.id, filters, _page(), request.remote_addr or "")
         except ValidationError as error:
             errors = error.errors
-        admin.audit_search(current_user.id, filters, request.remote_addr or "")
     return page_or_block("admin/bookings.html", "results", ("results",), filters=filters, results=results,
                          errors=errors, kinds=KINDS, statuses=list(Status), sorts=list(admin.SORTS))
 

@@ -80,6 +80,10 @@ class StreetParking(db.Model):
     device_id: Mapped[str] = mapped_column(String(64))
 
     booking = relationship("Booking", backref=db.backref("street_parking", uselist=False, cascade="all, delete-orphan"))
+    #: the area parked in, loaded with the parkings of a page in one query for them all (a list of bookings
+    #: names each by its area: ``parkings.booking_title`` then finds it loaded, not one query per row)
+    area = relationship(HelsinkiArea, primaryjoin="foreign(StreetParking.area_id) == HelsinkiArea.area_id",
+                        viewonly=True, lazy="selectin")
 
 
 class HubReport(db.Model):

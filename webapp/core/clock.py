@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import reduce
+from functools import lru_cache, reduce
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -132,4 +132,10 @@ def format_duration(value: timedelta | int | float | Decimal, locale: Locale | s
 
 
 def _unit(count: int, unit: str, locale: Locale) -> str:
-    return format_unit(count, f"duration-{unit}", length="short", locale=locale)
+    return _unit_text(count, unit, str(locale))
+
+
+@lru_cache(maxsize=4096)
+def _unit_text(count: int, unit: str, locale: str) -> str:
+    # CLDR's words do not change while the app runs: a list of a hundred places says "3 mins" once, not 100 times
+    return format_unit(count, f"duration-{unit}", length="short", locale=Locale.parse(locale))

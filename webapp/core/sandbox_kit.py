@@ -135,7 +135,10 @@ class SafeJSONProvider(DefaultJSONProvider):
 def install_faults(app: Flask) -> FaultSwitch:
     """Attach a fault switch and its control endpoint to a sandbox app (and its safe JSON parser)."""
     switch = FaultSwitch()
-    app.json = SafeJSONProvider(app)
+    safe = SafeJSONProvider(app)
+    for setting in ("ensure_ascii", "sort_keys", "compact", "mimetype"):  # what the sandbox chose (Hangul, order)
+        setattr(safe, setting, getattr(app.json, setting))
+    app.json = safe
     app.extensions["faults"] = switch
     app.before_request(switch.before_request)
 

@@ -78,8 +78,8 @@ def test_the_history_page_says_the_totals_and_what_each_row_cost(client, login, 
     rows = {(month, currency): [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td>(.*?)</td>", cells)]
             for month, currency, cells in re.findall(r'<tr data-month="([\d-]+)" data-currency="(\w+)">(.*?)</tr>',
                                                      table, re.S)}
-    assert rows[("2026-10", "EUR")] == ["October 2026", "2", "€62.50", "€0.00", "€126.25", "€62.50"]
-    assert rows[("2026-10", "KRW")] == ["October 2026", "2", "₩0", "₩322,600", "₩99,000", "₩322,600"]
+    assert rows[("2026-10", "EUR")] == ["October 2026 EUR", "2", "€62.50", "€0.00", "€126.25", "€62.50"]
+    assert rows[("2026-10", "KRW")] == ["October 2026 KRW", "2", "₩0", "₩322,600", "₩99,000", "₩322,600"]
     assert "at a rent company's counter" in html  # the page says what the total counts
     valet = next(row for row in re.findall(r'<li class="card booking-row">.*?</li>', html, re.S)
                  if october["valet"].public_ref in row)

@@ -154,6 +154,26 @@ def test_on_postgresql_only_the_push_transaction_skips_the_wal_flush(app):
     assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
 
 
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL's round trips")
+def test_on_postgresql_a_push_while_the_count_waits_is_one_statement_in_a_transaction_of_its_own(app, pusher):
+    register_lot(app)
+    assert pusher.park_stat(KEY, INFRA_ID, 1).ok  # key and lot cached, the count written
+    db.session.remove()  # as at the start of every request: nothing of the push in the session yet
+    seen = []
+
+    def record(connection, _cursor, statement, *_args):
+        seen.append((statement.split()[0].upper(), connection.connection.dbapi_connection.autocommit))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert pusher.park_stat(KEY, INFRA_ID, 2).ok
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert seen == [("WITH", True)]  # in autocommit: no BEGIN, no COMMIT, one round trip
+    db.session.remove()
+    assert db.session.scalar(select(SeoulLot.current_parking)) == 2
+
+
 def test_an_older_sample_goes_into_the_history_and_leaves_the_live_figure(app, pusher):
     lot_id = register_lot(app, current=57)
     earlier = (utcnow() - timedelta(hours=1)).replace(microsecond=0)
@@ -257,6 +277,19 @@ def test_with_redis_the_count_is_in_redis_and_expires(app, pusher, redis_counts)
     assert [pusher.park_stat(KEY, INFRA_ID, n).result_state for n in range(3)] == ["0000", "0000", "0010"]
     assert int(client.get(name)) == 7
     assert seoul_admin.list_keys()[0].used_today == 7
+
+
+def test_with_redis_the_count_is_written_in_batches_too(app, pusher, redis_counts, monkeypatch):
+    client, prefix = redis_counts
+    monkeypatch.setattr(request_counts, "FLUSH_EVERY", 5)
+    register_lot(app, limit=10_000)  # 4 requests: the first written, three waiting
+    name = f"{prefix}:{seoul_admin.find_key(KEY).id}:{seoul_day(utcnow()).isoformat()}"
+    written = []
+    for n in range(7):
+        assert pusher.park_stat(KEY, INFRA_ID, n).ok
+        written.append(int(client.get(name)))
+    assert written == [1, 6, 6, 6, 6, 6, 11]  # no round trip to Redis between two writes
+    assert _db_count() == 0 and seoul_admin.list_keys()[0].used_today == 11
 
 
 def test_with_redis_malformed_pushes_still_count(app, client, redis_counts):

@@ -13,25 +13,26 @@ The answer is the seed's JSON (2.2.1.x 출력결과). Our own failures are 0001
 traceback, never shown in the answer.
 
 Counting requests (0010): in Redis with ``REDIS_URL``, else in one
-``seoul_request_counters`` row per key and Seoul day, which each worker
-bumps by its unwritten requests every ``FLUSH_EVERY`` requests or
-``FLUSH_SECONDS``, and at every request near the key's limit (see
-``request_counts``: the count is what the protocol needs at once only near
-the limit). Every request with a live key counts, refused ones included,
-as with any quota.
+``seoul_request_counters`` row per key and Seoul day; each worker adds its
+requests to the store every ``FLUSH_EVERY`` requests or ``FLUSH_SECONDS``,
+and at every request near the key's limit (see ``request_counts``: the
+count is what the protocol needs at once only near the limit). Every
+request with a live key counts, refused ones included, as with any quota.
 
 Round trips: the key and the lot id come from a per-worker cache that lives
 a few seconds (``receiver_cache``: an admin change is in force everywhere
 within ``SEOUL_RECEIVER_CACHE_SECONDS``). A ParkStatPost/ParkStatPost2 is
 then (between two writes of the count) written with two statements and no
-read: the sample's ``INSERT`` and one ``UPDATE`` of the lot that moves the live figure only if the sample is newer
-(a ``CASE`` in SQL) and notes the push; on PostgreSQL both go in one
-statement (``_one_statement_sample``). There these two methods also commit
-without waiting for the WAL flush (``synchronous_commit = off`` for their
-transaction only): a crash of the database server may lose the last fraction
-of a second of occupancy samples, never corrupts anything, and the operator's
-next push carries the live figure again; SQLite's ``synchronous=NORMAL`` in
-WAL mode (``webapp/__init__.py``) makes the same trade for every write.
+read: the sample's ``INSERT`` and one ``UPDATE`` of the lot that moves the
+live figure only if the sample is newer (a ``CASE`` in SQL) and notes the
+push; on PostgreSQL both go in one statement (``_one_statement_sample``), a
+transaction of its own when the count waits (one round trip: no BEGIN and
+COMMIT). There these two methods also commit without waiting for the WAL
+flush (``synchronous_commit = off`` for their transaction only): a crash of
+the database server may lose the last fraction of a second of occupancy
+samples, never corrupts anything, and the operator's next push carries the
+live figure again; SQLite's ``synchronous=NORMAL`` in WAL mode
+(``webapp/__init__.py``) makes the same trade for every write.
 
 Time of a sample: ParkStatPost carries none, so it is the receive time.
 ParkStatPost2 reports the totals right after the entry/exit at
@@ -384,11 +385,15 @@ _PG_SAMPLE = _one_statement_sample()
 
 def _add_sample(lot_id: int, at: datetime, now: datetime, method: str, current: int, **extra) -> bool:
     """File a sample, move the lot's live figure if the sample is newer, note the push; False if no such lot."""
-    connection = db.session.connection()
     noting = {"lot": lot_id, "sample_at": at, "current": current, "sample_method": method, "received": now}
-    if connection.dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
+        # the push's one statement is a transaction of its own when nothing else of the push is in the session's
+        # yet (the day's count waits in this worker): no BEGIN and COMMIT round trips, one instead of three
+        options = {} if db.session().in_transaction() else {"isolation_level": "AUTOCOMMIT"}
+        connection = db.session.connection(execution_options=options)
         return connection.execute(_PG_SAMPLE, {**noting, **dict.fromkeys(_SAMPLE_EXTRAS), **extra}).first() \
             is not None
+    connection = db.session.connection()
     if not connection.execute(_NOTE_SAMPLE, noting).rowcount:
         return False
     connection.execute(_INSERT_SAMPLE, {"lot_id": lot_id, "at": at, "received_at": now, "method": method,

@@ -2,25 +2,27 @@
 
 Two stores, one meaning:
 
-- **Redis**, when ``REDIS_URL`` is set: ``INCR`` and ``EXPIRE`` in one
+- **Redis**, when ``REDIS_URL`` is set: ``INCRBY`` and ``EXPIRE`` in one
   ``MULTI``/``EXEC`` (atomic: two workers never read the same number, and no
   counter outlives its day by more than ``_REDIS_KEEP``). One round trip,
   no database write, no hot row.
 - **The database** otherwise: one ``seoul_request_counters`` row per key and
   day, bumped with ``UPDATE … SET n = n + k … RETURNING n`` (the row lock
-  orders concurrent pushes on PostgreSQL; on SQLite the write lock does),
-  **in batches**: the protocol needs the count at once only to refuse a key
-  over its limit, so each worker adds its requests to the row every
-  ``FLUSH_EVERY`` requests of a key, or ``FLUSH_SECONDS`` after the first it
-  has not written, and at every request once the key is within
-  ``NEAR_LIMIT`` of its limit (or on a worker's first request of the key and
-  day). In between a request costs no write: an occupancy push is then the
-  sample and the lot's note alone (bench/seoul.py). The bound: a key passes
-  its limit by fewer than ``FLUSH_EVERY`` requests per worker, and the
-  admin's "used today" lags by as many per worker (a worker that gets no
-  more requests keeps its last few until it does; one that stops loses
-  them — in the operator's favour). A write joins the push's transaction:
-  if the push is rolled back, its counts are kept to be written again.
+  orders concurrent pushes on PostgreSQL; on SQLite the write lock does).
+  Such a write joins the push's transaction: if the push is rolled back,
+  its counts are kept to be written again.
+
+Either store is written **in batches**: the protocol needs the count at once
+only to refuse a key over its limit, so each worker adds its requests to the
+store every ``FLUSH_EVERY`` requests of a key, or ``FLUSH_SECONDS`` after the
+first it has not written, and at every request once the key is within
+``NEAR_LIMIT`` of its limit (or on a worker's first request of the key and
+day). In between a request costs no write and no round trip: an occupancy push
+is then the sample and the lot's note alone (bench/seoul.py). The bound: a key
+passes its limit by fewer than ``FLUSH_EVERY`` requests per worker, and the
+admin's "used today" lags by as many per worker (a worker that gets no more
+requests keeps its last few until it does; one that stops loses them — in
+the operator's favour).
 
 If Redis stops answering, counting falls back to the database row with a
 logged warning (and Redis is left alone for ``_REDIS_RETRY_AFTER`` seconds
@@ -76,13 +78,18 @@ def count_request(key_id: int, day: date, limit: int | None = None) -> int | Non
         The day's count as far as this worker knows it, this request included (exact
         near the limit); None when the key no longer exists (its counter row cannot be made).
     """
+    return _batches().count(key_id, day, limit)
+
+
+def _write(key_id: int, day: date, by: int) -> tuple[int | None, bool]:
+    """Add ``by`` requests to the store in use; (the store's total, whether it was the push's transaction)."""
     client = _redis()
     if client is not None:
         try:
-            return _count_in_redis(client, key_id, day)
+            return _count_in_redis(client, key_id, day, by), False
         except _redis_errors() as error:
             _redis_failed(error)
-    return _batches().count(key_id, day, limit)
+    return _count_in_database(key_id, day, by), True
 
 
 def committed() -> None:
@@ -130,7 +137,9 @@ class Batches:
                 return estimate
             by, entry.unwritten = entry.unwritten, 0
         g.seoul_counts_written = (key_id, day, by)  # taken back if the transaction does not commit
-        total = _count_in_database(key_id, day, by)
+        total, in_transaction = _write(key_id, day, by)
+        if not in_transaction:  # Redis keeps them whatever becomes of the push
+            g.pop("seoul_counts_written", None)
         with self.lock:
             if total is None:  # the key is gone
                 self.pending.pop((key_id, day), None)
@@ -156,7 +165,7 @@ class Batches:
             if counted != day:
                 del self.pending[(key_id, counted)]
                 if entry.unwritten:
-                    _count_in_database(key_id, counted, entry.unwritten)
+                    _write(key_id, counted, entry.unwritten)
 
 
 def _batches() -> Batches:
@@ -195,10 +204,10 @@ def _redis_name(key_id: int, day: date) -> str:
     return f"{prefix}:{key_id}:{day.isoformat()}"
 
 
-def _count_in_redis(client, key_id: int, day: date) -> int:
+def _count_in_redis(client, key_id: int, day: date, by: int = 1) -> int:
     name = _redis_name(key_id, day)
     with client.pipeline(transaction=True) as pipe:
-        count, _ = pipe.incr(name).expire(name, _REDIS_KEEP).execute()
+        count, _ = pipe.incrby(name, by).expire(name, _REDIS_KEEP).execute()
     return int(count)
 
 

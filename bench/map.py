@@ -1,128 +1,154 @@
-"""The "Find parking" map: the page, a layer endpoint and the list search, each beside a trivial page.
+"""The "Find parking" map at the size of a real deployment, served by gunicorn, each figure beside a trivial page.
 
-The page carries no feature data (each layer is fetched from ``/map/layers/<key>.geojson``),
-so its cost should not grow with the number of places: it is measured with 100, 2,000 and
-10,000 Helsinki areas and with 36 and 1,000 Seoul lots (synthetic rows). Bytes are shown as
-sent to a browser that accepts compression (gzip/brotli when compression is on) and raw.
-Goal: the map page within 3x the trivial page at every size.
+Issue 18's method: a throw-away database (a SQLite file, or with ``--database-url``/``DATABASE_URL`` a fresh
+PostgreSQL database, dropped at the end) gets the schema by ``flask db upgrade`` and ``--places`` (10,000)
+Helsinki areas, Seoul lots and APDS car parks each (``bench/_city.py``); gunicorn serves it with 2 sync
+workers.
 
-    .venv/bin/python bench/map.py
+1. Headless Chromium (Debian's, as bench/assets.py) opens the map's views as a first-time visitor —
+   ``/map`` (Helsinki), ``/map?focus=seoul``, ``/map?focus=apds`` and a street-level ``/map?at=…`` — at
+   1280 × 800 and records what each costs over the wire (DevTools' transferred bytes, compressed bodies plus
+   headers) and which layer requests the map script made for that view.
+2. Each of those layer requests, the pages and the list under the map are then timed over HTTP beside the
+   trivial page (``GET /login``) in alternating rounds (``bench/_server.py``): the median time and its ratio,
+   the workers' CPU per request and its ratio, bytes raw and sent (brotli/gzip).
+3. The layer requests again on a server whose answer cache is off (``MAP_LAYER_CACHE_ENTRIES=0``): what an
+   answer costs to compute, i.e. the first request for a view after the layer's data changed.
+
+Goals (issue 18): every request within 3× the trivial page; /map's first load under 150 KB.
+
+    .venv/bin/python bench/map.py [--places 10000] [--rounds 5] [--per-run 20]
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/map.py
 """
 
 from __future__ import annotations
 
-import random
+import argparse
+import os
+import shutil
 import sys
-from datetime import UTC, datetime
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import measure, report, temporary_app
+from bench._harness import throwaway_database
+from bench._server import HEADER, Endpoint, app_environment, compare, migrate, serve
 
-COMPRESSED = {"Accept-Encoding": "br, gzip"}
 LIST = {"HX-Request": "true", "HX-Target": "place-list"}
+#: the views a first-time visitor opens: (label, path)
+VIEWS = [("/map", "/map"), ("/map?focus=seoul", "/map?focus=seoul"), ("/map?focus=apds", "/map?focus=apds"),
+         ("street level (/map?at=)", "/map?at=60.1699,24.9384")]
+GOAL_FIRST_KB = 150
 
 
-def _areas(first: int, count: int) -> list:
-    from webapp.helsinki.models import HelsinkiArea
+def browse(base: str, verbose: bool = False) -> dict[str, tuple[float, list[str]]]:
+    """Each view's first-load kilobytes and the layer requests (paths) the map script made for it."""
+    from playwright.sync_api import sync_playwright
 
-    rng = random.Random(first)
-    now = datetime.now(UTC)
-    tariffs = [{"day_type": "BUSINESS_DAY", "name": {"fi": "Arkisin", "sv": "Vardagar", "en": "Weekdays"},
-                "from": "09", "until": "21", "hourly_price": "4.20"}]
-    rows = []
-    for n in range(first, first + count):
-        lat, lon = 60.15 + rng.random() * 0.08, 24.88 + rng.random() * 0.14
-        ring = [[lon, lat], [lon + 0.0008, lat], [lon + 0.0008, lat + 0.0003], [lon, lat + 0.0003], [lon, lat]]
-        rows.append(HelsinkiArea(
-            area_id=f"9{n:05d}", zone=1 + n % 3, name={"fi": f"Testialue {n}", "sv": f"Testområde {n}",
-                                                         "en": f"Test area {n}"},
-            street={"fi": f"Testikatu {n}", "sv": f"Testgatan {n}", "en": f"Testikatu {n}"}, postal_code="00100",
-            geometry={"type": "Polygon", "coordinates": [ring]}, centre_lon=lon + 0.0004, centre_lat=lat + 0.00015,
-            max_capacity=20, max_time_in_minutes=240, resident_parking_codes=[], special_parking_codes=[],
-            tariffs=tariffs, fetched_at=now))
-    return rows
+    from bench.assets import CHROMIUM, CHROMIUM_FLAGS, Visit
 
-
-def _lots(key_id: int, first: int, count: int) -> list:
-    from webapp.seoul.models import SeoulLot
-
-    rng = random.Random(first)
-    now = datetime.now(UTC)
-    return [SeoulLot(key_id=key_id, infra_id=f"B{n:06d}", sealed_secret="-", name=f"벤치 공영주차장 {n}",  # noqa: S106 - never read
-                     capacity=100, current_parking=rng.randrange(0, 100), current_at=now, last_push_at=now,
-                     latitude=37.45 + rng.random() * 0.2, longitude=126.85 + rng.random() * 0.3)
-            for n in range(first, first + count)]
+    found = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            for label, path in VIEWS:
+                context = browser.new_context(viewport={"width": 1280, "height": 800})  # a fresh cache
+                page = context.new_page()
+                cdp = context.new_cdp_session(page)
+                log = Visit(cdp)
+                cdp.send("Network.enable")
+                page.goto(base + path, wait_until="networkidle")
+                sent = log.totals()[0]
+                layers = [url.split(base, 1)[1] for url in log.urls.values() if "/map/layers/" in url]
+                if verbose:
+                    print(label, *log.lines(), sep="\n")
+                found[label] = (sent / 1024, layers)
+                context.close()
+        finally:
+            browser.close()
+    return found
 
 
-def _grow(app, areas: int = 0, lots: int = 0) -> None:
-    from sqlalchemy import func, select
-
-    from webapp.extensions import db
-    from webapp.helsinki.models import HelsinkiArea
-    from webapp.seoul import admin as seoul_admin
-    from webapp.seoul.models import SeoulLot
-
-    with app.app_context():
-        have_areas = db.session.scalar(select(func.count()).select_from(HelsinkiArea))
-        if areas > have_areas:
-            db.session.add_all(_areas(have_areas, areas - have_areas))
-        have_lots = db.session.scalar(select(func.count()).select_from(SeoulLot))
-        if lots > have_lots:
-            key = seoul_admin.find_key("BENCHKEY01") or seoul_admin.add_key("BENCHKEY01", 10_000)
-            db.session.add_all(_lots(key.id, have_lots, lots - have_lots))
-        db.session.commit()
+def _layer_name(path: str) -> str:
+    return path.split("/map/layers/", 1)[1].split(".geojson", 1)[0]
 
 
-def _beside(name: str, client, url: str, headers: dict | None = None, repeat: int = 30) -> None:
-    """``url`` and, just before it, the trivial page with the same headers: the machine's load
-    changes within a run (other processes), so each row has its own baseline."""
-    baseline = measure(client, "/login", repeat=repeat, headers=headers)
-    report(name, measure(client, url, repeat=repeat, headers=headers), baseline)
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--places", type=int, default=10_000, help="areas, lots and car parks, each (10,000)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating pairs of runs per endpoint (5)")
+    parser.add_argument("--per-run", type=int, default=20, help="requests per run (20)")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
+                        help="postgresql+psycopg://… : a throw-away database is created on that server")
+    parser.add_argument("--no-browser", action="store_true", help="skip Chromium (layer requests of the demo "
+                                                                   "views are then not known)")
+    parser.add_argument("--no-cold", action="store_true", help="skip the layer requests with the answer cache off")
+    parser.add_argument("-v", action="store_true", help="every request of every browser visit")
+    args = parser.parse_args()
 
+    import httpx
 
-def main() -> None:
-    app = temporary_app()
-    guest = app.test_client()
-    print("Map bench, in-process test client, median; (x) is the ratio to the trivial page (GET /login)"
-          " measured just before each row with the same headers")
-    for areas, lots in ((100, 36), (2000, 36), (2000, 1000), (10000, 1000)):
-        _grow(app, areas, lots)
-        _beside(f"map page, {areas} areas, {lots} lots (sent)", guest, "/map", COMPRESSED)
-        _beside(f"map page, {areas} areas, {lots} lots (raw)", guest, "/map")
-    # 10,000 areas and 1,000 lots now
-    _beside("helsinki layer, a street-level view (bbox)", guest,
-            "/map/layers/helsinki.geojson?lang=en&bbox=24.93,60.16,24.95,60.17", COMPRESSED, repeat=10)
-    _beside("helsinki layer, capped at 2,000 (no bbox)", guest, "/map/layers/helsinki.geojson?lang=en",
-            COMPRESSED, repeat=5)
-    first = guest.get("/map/layers/helsinki.geojson?lang=en")
-    report("helsinki layer revalidated (304)",
-           _measure_304(guest, "/map/layers/helsinki.geojson?lang=en", first.headers["ETag"]),
-           measure(guest, "/login"))
-    _beside("seoul layer, 1,000 lots", guest, "/map/layers/seoul.geojson?lang=en", COMPRESSED, repeat=5)
-    _beside("list search (htmx), 10,000 areas, q=Testialue 17", guest, "/map?focus=helsinki&q=Testialue+17",
-            {**LIST, **COMPRESSED}, repeat=10)
-    _beside("list page 3 (htmx), 10,000 areas, near a point", guest,
-            "/map?focus=helsinki&page=3&near=60.17,24.94", {**LIST, **COMPRESSED}, repeat=10)
-    _beside("list search (htmx), 1,000 lots, romanised q=byenchi", guest, "/map?focus=seoul&q=byenchi",
-            {**LIST, **COMPRESSED}, repeat=10)
+    from bench import _city
+    from webapp import create_app
+    from webapp.config import TestingConfig
 
+    folder = Path(tempfile.mkdtemp(prefix="parkgo-bench-map-"))
+    try:
+        with throwaway_database(args.database_url, folder, "bench_map") as (database_url, label):
+            env = app_environment(database_url, folder / "instance")
+            migrate(env)
+            app = create_app(TestingConfig({"INSTANCE_PATH": str(folder / "instance"), "DATABASE_URL": database_url,
+                                            "LOG_LEVEL": "WARNING"}))
+            _city.build(app, args.places, args.places, args.places)
+            with app.app_context():
+                from webapp.extensions import db
 
-def _measure_304(client, url: str, etag: str) -> dict:
-    import statistics
-    import time
-
-    timings = []
-    for _ in range(20):
-        started = time.perf_counter()
-        response = client.get(url, headers={"If-None-Match": etag})
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 304, response.status_code
-    timings.sort()
-    return {"median_ms": statistics.median(timings), "p90_ms": timings[17], "bytes": len(response.data) or 1,
-            "peak_kib": 0}
+                db.engine.dispose()
+            app.extensions["providers"].close()
+            print(f"Map bench on {label}: {args.places:,} Helsinki areas, Seoul lots and APDS car parks each; "
+                  f"gunicorn -w 2 (sync); {args.rounds} alternating rounds of {args.per_run} requests; "
+                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+            with serve(env) as server:
+                views = {} if args.no_browser else browse(server.base, args.v)
+                for view, (kb, layers) in views.items():
+                    print(f"first load of {view:<26} {kb:7.1f} KB  layer requests: {len(layers)}")
+                if "/map" in views:
+                    kb = views["/map"][0]
+                    print(f"goal: /map first load < {GOAL_FIRST_KB} KB: {'met' if kb < GOAL_FIRST_KB else 'NOT met'}")
+                endpoints = [Endpoint("/map (guest)", "/map"), Endpoint("/map?focus=seoul", "/map?focus=seoul"),
+                             Endpoint("/map?focus=apds", "/map?focus=apds"),
+                             Endpoint("list search (htmx), q=Testialue 17", "/map?focus=helsinki&q=Testialue+17",
+                                      LIST),
+                             Endpoint("list page 3 (htmx), seoul", "/map?focus=seoul&page=3", LIST)]
+                seen = set()
+                for view, (_kb, layers) in views.items():
+                    for path in layers:
+                        if path not in seen:
+                            seen.add(path)
+                            endpoints.append(Endpoint(f"{_layer_name(path)} layer, view of {view}", path))
+                for key in ("helsinki", "seoul", "apds"):
+                    endpoints.append(Endpoint(f"{key} layer, no view (whole layer)",
+                                              f"/map/layers/{key}.geojson?lang=en"))
+                with httpx.Client(timeout=120) as guest:
+                    print(HEADER)
+                    compare(server, {"guest": guest}, endpoints, Endpoint("trivial page (GET /login)", "/login"),
+                            rounds=args.rounds, per_run=args.per_run)
+            layers = [endpoint for endpoint in endpoints if "/map/layers/" in endpoint.path]
+            if layers and not args.no_cold:
+                # what an answer costs to compute (the first request after the layer's data changed, per
+                # worker): the same requests with the answer cache off (webapp/maps/cache.py)
+                print("the same layer requests with the answer cache off (each answer computed):")
+                with serve(env, target="webapp:create_app(MAP_LAYER_CACHE_ENTRIES=0)") as server, \
+                        httpx.Client(timeout=120) as guest:
+                    print(HEADER)
+                    compare(server, {"guest": guest}, [Endpoint(f"{e.name} (computed)", e.path) for e in layers],
+                            Endpoint("trivial page (GET /login)", "/login"), rounds=max(2, args.rounds // 2),
+                            per_run=max(5, args.per_run // 2))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

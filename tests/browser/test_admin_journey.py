@@ -107,7 +107,7 @@ def test_admin_finds_rechecks_and_settles_lost_parkings(live_server, browser_pag
     assert "Active" in facts.locator(".badge").inner_text()
     with app.app_context():
         city_id = db.session.scalar(db.select(Booking.provider_ref).where(Booking.public_ref == late))
-    assert city_id and f"helsinki {city_id}" in facts.inner_text()  # the city's parking is linked now
+    assert city_id and f"City of Helsinki · their reference {city_id}" in facts.inner_text()  # linked now
     assert page.locator(".settle-form").count() == 0  # settled: nothing left to settle by hand
     shots(page, "03-rechecked-active")
 

@@ -94,7 +94,7 @@ def test_seoul_lots_are_clustered_markers_with_the_legend(live_server, browser_p
                  " >> visible=true").first.wait_for()
     legend = page.locator(".map-legend").inner_text()
     assert "Plenty of spaces" in legend and "Zone 1" in legend
-    assert "Sejongro" in page.locator("#place-list").inner_text()
+    assert "Sejong-ro public car park" in page.locator("#place-list").inner_text()
     shot(page, "map-seoul-360")
     assert not page.js_errors, page.js_errors
 

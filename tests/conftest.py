@@ -112,6 +112,15 @@ def _app_with_clean_schema(tmp_path: Path, **overrides):
     if DATABASE_URL:
         empty_tables(app)
     app.extensions["providers"].close()
+    dispose_engines(app)
+
+
+def dispose_engines(app) -> None:
+    """Close the app's pooled database connections now. An app some module still holds on to (a cache,
+    a timer) would otherwise keep its pool open, and on PostgreSQL a whole suite ran out of connections."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture

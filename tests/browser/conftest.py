@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import empty_tables, make_app
+from tests.conftest import dispose_engines, empty_tables, make_app
 from webapp.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -43,6 +43,7 @@ def live_server(tmp_path, _schema_ready):
     thread.join(timeout=5)
     if os.environ.get("DATABASE_URL"):
         empty_tables(app)
+    dispose_engines(app)
 
 
 @pytest.fixture

@@ -7,29 +7,14 @@ ends of indexes: nothing is read per row.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
 
+from tests.support.statements import statements
 from webapp.apds import places
 from webapp.apds.models import ApdsPlace
 from webapp.extensions import db
-
-
-@contextmanager
-def statements():
-    sent: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def _add(count: int, first: int) -> None:

@@ -8,34 +8,19 @@ so no row loads anything of its own.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from tests.maps.support import add_areas
+from tests.support.statements import statements
 from webapp.apds.models import ApdsSession
 from webapp.bookings.models import AdminAuditEntry, Status
 from webapp.extensions import db
 from webapp.helsinki.models import StreetParking
 from webapp.rentcar.models import Rental
 from webapp.valet.models import ValetReservation
-
-
-@contextmanager
-def statements():
-    sent: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

@@ -9,13 +9,12 @@ or linked one query at a time). Layers set no cookie and do not vary on one.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
 
 from tests.maps.support import add_areas
+from tests.support.statements import statements
 from webapp.apds import places as apds_places
 from webapp.apds.models import ApdsPlace
 from webapp.extensions import db
@@ -30,21 +29,6 @@ from webapp.seoul.models import SeoulLot, SeoulLotOperation
 HELSINKI_VIEW = "13/4662/2370/4665/2372"
 SEOUL_VIEW = "10/872/395/874/397"
 MANCHESTER_VIEW = "10/504/330/506/332"
-
-
-@contextmanager
-def statements():
-    """The SQL statements sent inside the block."""
-    sent: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def add_lots(count: int, first: int = 0) -> None:

@@ -7,27 +7,10 @@ row per search: what the page shows grows, the statements do not.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event
-
+from tests.support.statements import statements
 from webapp.core.clock import SEOUL, utcnow
-from webapp.extensions import db
-
-
-@contextmanager
-def statements():
-    sent: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def _window(days: int) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -69,4 +70,4 @@ def test_mail_times_are_in_the_readers_format_with_the_zone_named(app, make_user
     assert booking_mail.send_booking_notices(starts + timedelta(minutes=1)) == 1
     (mail,) = outbox
     assert start in mail.body, mail.body
-    assert "12/6/26" not in mail.body and "AM" not in mail.body
+    assert "12/6/26" not in mail.body and not re.search(r"\d (AM|PM)\b", mail.body)  # (a reference may hold "AM")

@@ -45,6 +45,10 @@ def _row_id(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+#: the longest page address a stash keeps (its column's length)
+MAX_PATH = 2000
+
+
 def stash_form(endpoint: str, path: str, fields: Iterable[tuple[str, str]], now: datetime | None = None) -> str:
     """Keep the fields of a form sent to ``endpoint``, to be shown again on ``path`` (committed).
 

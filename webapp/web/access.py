@@ -91,9 +91,11 @@ def _keep_form(back: str) -> None:
     """Keep the booking form a guest sent (``FORM_AGAIN``) for its page at ``back`` to show after the login."""
     if request.method != "POST" or request.endpoint not in FORM_AGAIN:
         return
+    path = urlsplit(back).path
+    if len(path) > form_stash.MAX_PATH:
+        return  # no page of ours has such an address: nothing to bring back (and no 500 from the column)
     earlier = session.get(FORM_STASH)
-    session[FORM_STASH] = form_stash.stash_form(request.endpoint, urlsplit(back).path,
-                                                request.form.items(multi=True))
+    session[FORM_STASH] = form_stash.stash_form(request.endpoint, path, request.form.items(multi=True))
     form_stash.discard_form(earlier)  # one form at a time: the newest is the one the guest means
 
 

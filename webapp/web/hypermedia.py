@@ -7,6 +7,7 @@ with the whole page; both carry ``Vary: HX-Request`` so caches keep them apart.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from weakref import WeakKeyDictionary
 
@@ -36,8 +37,8 @@ def render_block(template_name: str, block: str, **context) -> str:
     template = app.jinja_env.get_template(template_name)
     app.update_template_context(context)
     ctx = template.new_context(context)
-    for _text in _preamble(app.jinja_env, template).root_render_func(ctx):
-        pass  # it only assigns names; any text between the statements is not part of the block
+    # run the preamble for the names it assigns; its text (between the statements) is not the block's
+    deque(_preamble(app.jinja_env, template).root_render_func(ctx), maxlen=0)
     return "".join(template.blocks[block](ctx))
 
 

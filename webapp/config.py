@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -50,6 +51,27 @@ def _development_secret_key(instance_path: Path) -> str:
     key_file.chmod(0o600)
     log.warning("SECRET_KEY is not set: generated a development key in %s", key_file)
     return key
+
+
+def _development_vapid_key(instance_path: Path) -> str:
+    """Load or create the development VAPID private key (PEM) kept in ``instance/vapid_private.pem``.
+
+    Web Push signs every message with it (RFC 8292); browsers subscribed under one key refuse
+    messages signed with another, so it is generated once and kept, like the development SECRET_KEY.
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key_file = instance_path / "vapid_private.pem"
+    if key_file.exists():
+        return key_file.read_text()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    key_file.write_text(pem)
+    key_file.chmod(0o600)
+    log.warning("VAPID_PRIVATE_KEY is not set: generated a development key in %s", key_file)
+    return pem
 
 
 def _key_list(text: str | None) -> list[str]:
@@ -159,12 +181,22 @@ class Config:
         self.MAP_TILE_URL = environ.get("MAP_TILE_URL") or None
         self.MAP_TILE_ORIGIN = environ.get("MAP_TILE_ORIGIN") or tile_origin(self.MAP_TILE_URL)
         self.MAP_TILE_ATTRIBUTION = environ.get("MAP_TILE_ATTRIBUTION", "")
+        # Web Push (webapp/push): our VAPID key pair's private half, PEM (a newline may be written \\n);
+        # the subject is how a push service reaches us about our traffic (RFC 8292 §2.1: mailto: or https:)
+        vapid_key = (environ.get("VAPID_PRIVATE_KEY") or "").replace("\\n", "\n").strip()
+        self.VAPID_PRIVATE_KEY = vapid_key or self.missing_vapid_key()
+        self.VAPID_SUBJECT = environ.get("VAPID_SUBJECT") or "mailto:" + parseaddr(self.MAIL_DEFAULT_SENDER)[1]
+        # seconds a push service keeps a notification for a device that is offline (its TTL header)
+        self.PUSH_TTL_SECONDS = int(environ.get("PUSH_TTL_SECONDS", "3600"))
 
     def missing_secret_key(self) -> str:
         return _development_secret_key(self.INSTANCE_PATH)
 
     def missing_public_base_url(self) -> str:
         return DEVELOPMENT_BASE_URL
+
+    def missing_vapid_key(self) -> str | None:
+        return _development_vapid_key(self.INSTANCE_PATH)
 
 
 class DevelopmentConfig(Config):
@@ -208,6 +240,11 @@ class ProductionConfig(Config):
     def missing_public_base_url(self) -> str:
         log.warning("PUBLIC_BASE_URL is not set: links in mails point to %s", DEVELOPMENT_BASE_URL)
         return DEVELOPMENT_BASE_URL
+
+    def missing_vapid_key(self) -> str | None:
+        # a key made up here would change at every deployment and silence every subscribed device
+        log.warning("VAPID_PRIVATE_KEY is not set: push notifications are off (README, Configuration)")
+        return None
 
 
 CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}

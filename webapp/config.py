@@ -83,6 +83,10 @@ def _key_list(text: str | None) -> list[str]:
 DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
+#: the push services of Chrome/Edge (FCM), Firefox (autopush), Edge on Windows (WNS) and Safari (APNs)
+KNOWN_PUSH_SERVICES = ("fcm.googleapis.com", "push.services.mozilla.com", "notify.windows.com", "push.apple.com")
+
+
 #: the values of HELSINKI_BACKEND, the default first
 HELSINKI_BACKENDS = ("city-api", "parkkihubi")
 
@@ -186,6 +190,12 @@ class Config:
         vapid_key = (environ.get("VAPID_PRIVATE_KEY") or "").replace("\\n", "\n").strip()
         self.VAPID_PRIVATE_KEY = vapid_key or self.missing_vapid_key()
         self.VAPID_SUBJECT = environ.get("VAPID_SUBJECT") or "mailto:" + parseaddr(self.MAIL_DEFAULT_SENDER)[1]
+        # the push services a subscription's endpoint may point to (a browser's vendor's; a host here also
+        # matches its subdomains): the job posts to that address, so any other is refused (no request forgery)
+        self.PUSH_SERVICE_HOSTS = _key_list(environ.get("PUSH_SERVICE_HOSTS")) or list(KNOWN_PUSH_SERVICES)
+        # development and tests also accept a push service on this machine over plain HTTP (tests/support)
+        self.PUSH_ALLOW_LOCAL_SERVICE = environ.get(
+            "PUSH_ALLOW_LOCAL_SERVICE", "1" if self.ENV_NAME != "production" else "0") == "1"
         # seconds a push service keeps a notification for a device that is offline (its TTL header)
         self.PUSH_TTL_SECONDS = int(environ.get("PUSH_TTL_SECONDS", "3600"))
 

@@ -7,6 +7,7 @@ ends of indexes: nothing is read per row.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from tests.support.statements import statements
 from webapp.apds import places
 from webapp.apds.models import ApdsPlace
+from webapp.apds.views import LIST_PAGE_SIZE
 from webapp.extensions import db
 
 
@@ -40,13 +42,52 @@ def test_the_list_sends_as_many_statements_for_100_car_parks_as_for_10(app, clie
     db.session.execute(db.delete(ApdsPlace).where(ApdsPlace.address.not_like("%Manchester%")))
     db.session.commit()
     _add(10, 0)
-    client.get(path, headers=headers)  # warm: the parsed tariff sets, the freshness checks
+    client.get(path, headers=headers)  # warm: the freshness checks
+    places._PARSED_TARIFFS.clear()  # each request reads the tariff sets of its rows (one statement for all)
     with statements() as few:
         first = client.get(path, headers=headers)
     _add(90, 10)
+    places._PARSED_TARIFFS.clear()
     with statements() as many:
         second = client.get(path, headers=headers)
     assert first.status_code == second.status_code == 200
-    assert second.get_data(as_text=True).count('class="card apds-place"') > first.get_data(as_text=True).count(
-        'class="card apds-place"') or "near=" in path
+    shown = [answer.get_data(as_text=True).count('class="card apds-place"') for answer in (first, second)]
+    # a page holds at most LIST_PAGE_SIZE rows: more car parks fill it up (the nearest few stay few)
+    assert shown[0] <= shown[1] <= LIST_PAGE_SIZE and (shown[1] > shown[0] or "near=" in path
+                                                       or shown[0] == LIST_PAGE_SIZE), shown
     assert len(many) == len(few), many
+
+
+def test_the_list_is_paged_with_links_that_keep_the_search(app, client):
+    places.sync_places()
+    _add(60, 0)
+    total = db.session.query(ApdsPlace).where(ApdsPlace.name.like("List Car Park%")).count()
+    pages = -(-total // LIST_PAGE_SIZE)
+    first = client.get("/carparks/?q=List+Car&minutes=90").get_data(as_text=True)
+    assert first.count('class="card apds-place"') == LIST_PAGE_SIZE
+    assert f"Page 1 of {pages}" in first and 'rel="prev"' not in first
+    following = re.search(r'<a class="button" rel="next" href="([^"]+)"', first).group(1)
+    assert "q=List+Car" in following and "minutes=90" in following and "page=2" in following
+    second = client.get(following.replace("&amp;", "&")).get_data(as_text=True)
+    assert f"Page 2 of {pages}" in second and 'rel="prev"' in second
+    names = set(re.findall(r">(List Car Park \d+)</a>", first))
+    assert names and not names & set(re.findall(r">(List Car Park \d+)</a>", second))
+    # a page past the last shows the last; the rows are ready-made texts with the price of the stay
+    last = client.get("/carparks/?q=List+Car&minutes=90&page=999").get_data(as_text=True)
+    assert f"Page {pages} of {pages}" in last and 'rel="next"' not in last
+    assert "1 hr 30 mins: £" in last and " free" in last
+
+
+def test_the_price_of_a_tariff_set_is_computed_once_for_the_minute(app, client, monkeypatch):
+    places.sync_places()
+    _add(40, 0)
+    priced = []
+    real = places.quote_stay
+    monkeypatch.setattr(places, "quote_stay", lambda *a, **kw: priced.append(a) or real(*a, **kw))
+    places._QUOTES.clear()
+    client.get("/carparks/?q=List+Car&minutes=95")
+    once = len(priced)
+    sets = len({place.tariff_key for place in db.session.scalars(db.select(ApdsPlace))})
+    assert 0 < once <= sets
+    client.get("/carparks/?q=List+Car&minutes=95&page=2")
+    assert len(priced) <= sets  # the same minute: only sets not on the first page are priced

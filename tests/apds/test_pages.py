@@ -29,6 +29,8 @@ def driver(app, make_user, login):
 
 def test_list_shows_every_car_park_with_free_spaces_and_the_price(client, driver):
     page = client.get("/carparks/?minutes=180").get_data(as_text=True)
+    # the platform's 40-odd places over two pages of 25, by name
+    page += client.get("/carparks/?minutes=180&page=2").get_data(as_text=True)
     assert "Arndale Car Park" in page and "South Bank Car Park" in page
     assert "£12.20" in page  # Arndale, 3 h (10800 s: the "up to 4 hours" band)
     assert re.search(r"\d+ of 1400 free", page)

@@ -222,14 +222,21 @@ def rate_options(place: ApdsPlace) -> list[tuple[RightSpecification, RateTable]]
     """The place's right specifications, each with its rate table (wire models)."""
     key = place.tariff_key
     if key not in _PARSED_TARIFFS:
-        tariff_set = db.session.get(ApdsTariffSet, key)
-        if tariff_set is None:
-            return []
-        if len(_PARSED_TARIFFS) >= 256:
-            _PARSED_TARIFFS.clear()
-        _PARSED_TARIFFS[key] = tuple((RightSpecification.model_validate(t["right"]),
-                                      RateTable.model_validate(t["rate"])) for t in tariff_set.tariffs)
-    return list(_PARSED_TARIFFS[key])
+        load_tariff_sets([key])
+    return list(_PARSED_TARIFFS.get(key, ()))
+
+
+def load_tariff_sets(keys) -> None:
+    """Parse the tariff sets of ``keys`` not parsed yet, read in one statement (a list page's few)."""
+    missing = sorted({key for key in keys if key not in _PARSED_TARIFFS})
+    if not missing:
+        return
+    if len(_PARSED_TARIFFS) + len(missing) > 256:
+        _PARSED_TARIFFS.clear()
+    for tariff_set in db.session.scalars(select(ApdsTariffSet).where(ApdsTariffSet.tariff_key.in_(missing))):
+        _PARSED_TARIFFS[tariff_set.tariff_key] = tuple(
+            (RightSpecification.model_validate(t["right"]), RateTable.model_validate(t["rate"]))
+            for t in tariff_set.tariffs)
 
 
 #: parsed tariff sets by key. Safe as per-process state: a key is the hash of its content, so
@@ -424,10 +431,11 @@ def refresh_occupancy(now: datetime | None = None) -> None:
     except ProviderError as error:
         log.info("APDS occupancy refresh failed: %s", error)
         return
-    for row in db.session.scalars(select(ApdsPlace)):
-        place = found.get(row.place_id)
-        if place is not None and place.occupancy is not None:
-            _store_occupancy(row, place.occupancy, now)
+    # only the places the platform answered for (not every stored one as objects: thousands, once per TTL)
+    answered = [place_id for place_id, place in found.items() if place.occupancy is not None]
+    for start in range(0, len(answered), 500):
+        for row in db.session.scalars(select(ApdsPlace).where(ApdsPlace.place_id.in_(answered[start:start + 500]))):
+            _store_occupancy(row, found[row.place_id].occupancy, now)
     db.session.commit()
 
 
@@ -441,66 +449,103 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 @dataclass(frozen=True)
 class PlaceSearch:
-    """One page of the list: the first rows and how many car parks match in all."""
+    """One page of the list: its rows, how many car parks match in all, the page and how many there are."""
 
     rows: list[PlaceRow]
     total: int
+    page: int = 1
+    pages: int = 1
 
 
 def search_places(text: str = "", city: str = "", minutes: int = 180, free_only: bool = False,
                   max_price: Decimal | None = None, near: tuple[float, float, int] | None = None,
-                  limit: int = 100, now: datetime | None = None) -> PlaceSearch:
+                  limit: int = 25, page: int = 1, now: datetime | None = None) -> PlaceSearch:
     """The list page: car parks matching ``text``/``city``, with free spaces and the price of ``minutes``.
 
-    Every filter is a WHERE clause, so a list of thousands loads only the rows it shows:
-    the price of the stay is computed once per tariff set and zone (a few), and the
-    dearer tariffs are left out by key.
+    Every filter is a WHERE clause and a page is an OFFSET/LIMIT, so a list of thousands loads only
+    the rows it shows. A price is computed once per tariff set, zone, stay and minute (``_quote``:
+    a few sets serve thousands of places), and the dearer tariffs are left out by key.
 
     Args:
         text: every word must occur in the name or the address (``maps.search``: case and accents folded).
         free_only: only car parks known to have a free space (full ones and those without live data are left out).
         max_price: leave out car parks dearer than this for the stay (or not selling it).
         near: ``(latitude, longitude, radius in metres)``: only car parks that close, nearest first.
-        limit: how many rows to return (``total`` counts them all).
+        limit: rows per page; ``page``: which page (1-based; one past the last gives the last).
     """
     now = now or utcnow()
     refresh_occupancy(now)
     _fresh_copy(now)
     stay = timedelta(minutes=max(1, minutes))
-    prices = _prices_by_tariff(now, stay)
+    limit = max(1, limit)
     where = [ApdsPlace.search_text.contains(word, autoescape=True) for word in search_words(text)]
     if city:
         where.append(func.lower(ApdsPlace.address).contains(city.lower(), autoescape=True))
     if free_only:
         where += [ApdsPlace.spaces_free > 0, ApdsPlace.spaces_total > 0]
     if max_price is not None:
-        affordable = [key for key, quote in prices.items() if quote is not None and quote.total <= max_price]
+        pairs = list(db.session.execute(select(ApdsPlace.tariff_key, ApdsPlace.time_zone).distinct()))
+        load_tariff_sets(key for key, _zone in pairs)
+        affordable = [(key, zone) for key, zone in pairs
+                      if (quote := _quote(key, zone, now, stay)) is not None and quote.total <= max_price]
         where.append(tuple_(ApdsPlace.tariff_key, ApdsPlace.time_zone).in_(affordable) if affordable else false())
     if near is not None:
         where += _box_around(*near)
     query = select(ApdsPlace).where(*where)
-    if near is None:
-        total = db.session.scalar(select(func.count()).select_from(ApdsPlace).where(*where))
-        found = list(db.session.scalars(query.order_by(ApdsPlace.name).limit(limit)))
+    ordered = query.order_by(ApdsPlace.name, ApdsPlace.place_id)
+    if near is None and (text.strip() or city):
+        # words match anywhere in a name or address: no index answers that, so the page and the count come
+        # from one pass over the places (a window count), not from two
+        page = max(1, page)
+        answer = db.session.execute(ordered.add_columns(func.count().over())
+                                    .offset((page - 1) * limit).limit(limit)).all()
+        total = answer[0][1] if answer else \
+            db.session.scalar(select(func.count()).select_from(ApdsPlace).where(*where)) or 0
+        pages = max(1, math.ceil(total / limit))
+        if page > pages:  # past the last page: the last one
+            page = pages
+            answer = db.session.execute(ordered.offset((page - 1) * limit).limit(limit)).all()
+        found = [row[0] for row in answer]
+    elif near is None:  # the count and the page each from the name index
+        total = db.session.scalar(select(func.count()).select_from(ApdsPlace).where(*where)) or 0
+        pages = max(1, math.ceil(total / limit))
+        page = min(max(1, page), pages)
+        found = list(db.session.scalars(ordered.offset((page - 1) * limit).limit(limit)))
     else:  # the box holds a few: the exact great-circle test and the order by distance are done here
-        found = sorted((p for p in db.session.scalars(query)
+        close = sorted((p for p in db.session.scalars(query)
                         if distance_m(near[0], near[1], p.latitude, p.longitude) <= near[2]),
                        key=lambda p: distance_m(near[0], near[1], p.latitude, p.longitude))
-        total = len(found)
-    rows = [PlaceRow(p, Availability.of(p), prices.get((p.tariff_key, p.time_zone))) for p in found[:limit]]
-    return PlaceSearch(rows, total)
+        total = len(close)
+        pages = max(1, math.ceil(total / limit))
+        page = min(max(1, page), pages)
+        found = close[(page - 1) * limit:page * limit]
+    load_tariff_sets(p.tariff_key for p in found)  # one statement for the sets not parsed yet, not one per set
+    rows = [PlaceRow(p, Availability.of(p), _quote(p.tariff_key, p.time_zone, now, stay)) for p in found]
+    return PlaceSearch(rows, total, page, pages)
 
 
-def _prices_by_tariff(now: datetime, stay: timedelta) -> dict[tuple[str, str], rates.Quote | None]:
-    """The price of ``stay`` from ``now`` under each tariff set and zone in use (None: not sold)."""
-    prices: dict[tuple[str, str], rates.Quote | None] = {}
-    for key, zone in db.session.execute(select(ApdsPlace.tariff_key, ApdsPlace.time_zone).distinct()):
-        sample = ApdsPlace(place_id="", tariff_key=key, time_zone=zone)  # only its tariff and zone are read
+def _quote(tariff_key: str, zone: str, now: datetime, stay: timedelta) -> rates.Quote | None:
+    """The price of ``stay`` entering within the minute of ``now`` under a tariff set and zone (None: not sold).
+
+    Kept per process for the minute (``_QUOTES``): the key is the tariff set's content hash, so a
+    price never goes stale with the data, and a list page prices its few sets once a minute, not
+    on every request. Every stay entering in the same minute is priced from the minute's start.
+    """
+    start = now.replace(second=0, microsecond=0)
+    key = (tariff_key, zone, start, stay)
+    if key not in _QUOTES:
+        if len(_QUOTES) >= 1024:
+            _QUOTES.clear()
+        sample = ApdsPlace(place_id="", tariff_key=tariff_key, time_zone=zone)  # only its tariff and zone are read
         try:
-            prices[(key, zone)] = quote_stay(sample, now, stay)
+            _QUOTES[key] = quote_stay(sample, start, stay)
         except ValidationError:
-            prices[(key, zone)] = None
-    return prices
+            _QUOTES[key] = None
+    return _QUOTES[key]
+
+
+#: prices by (tariff set, zone, minute entered, stay): see ``_quote``
+_QUOTES: dict[tuple[str, str, datetime, timedelta], rates.Quote | None] = {}
 
 
 def _box_around(latitude: float, longitude: float, radius_m: int) -> list:

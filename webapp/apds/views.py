@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.accounts import vehicles
-from webapp.apds import places, sessions
+from webapp.apds import place_list, places, sessions
 from webapp.apds.forms import (
     DURATIONS,
     ExtendSessionForm,
@@ -49,8 +49,8 @@ LANDMARKS = {
     "kings-cross": (_l("King's Cross, London"), 51.5308, -0.1238),
 }
 NEAR_RADIUS = 1000
-#: rows a list page shows (a search narrows the rest down)
-LIST_LIMIT = 100
+#: rows a list page shows (the pages move through the rest; a search narrows them down)
+LIST_PAGE_SIZE = 25
 
 
 def _point(lat: str | None, lon: str | None) -> tuple[float, float] | None:
@@ -115,14 +115,16 @@ def index():
     landmark = LANDMARKS.get(request.args.get("near", ""))
     point = _point(request.args.get("lat"), request.args.get("lon"))
     near = (landmark[1], landmark[2], NEAR_RADIUS) if landmark else (*point, NEAR_RADIUS) if point else None
+    now = utcnow()
     found = places.search_places(text=request.args.get("q", ""), city=city, minutes=minutes,
                                  free_only=bool(request.args.get("free")), max_price=max_price, near=near,
-                                 limit=LIST_LIMIT)
+                                 limit=LIST_PAGE_SIZE, page=min(max(1, _int(request.args.get("page"), 1)), 10**6),
+                                 now=now)
     return page_or_block("apds/index.html", "place_list" if request.headers.get("HX-Target") == "place-list" else None,
-                         ("place_list",), rows=found.rows, total=found.total, minutes=minutes, city=city,
-                         cities=CITIES, landmarks=LANDMARKS, radius=NEAR_RADIUS, now=utcnow(), args=request.args,
-                         minutes_note=minutes_note,
-                         point=point if not landmark else None)
+                         ("place_list",), rows=place_list.list_rows(found, minutes, now), total=found.total,
+                         pagination=place_list.pagination(found, request.args), minutes=minutes, city=city,
+                         cities=CITIES, landmarks=LANDMARKS, radius=NEAR_RADIUS, args=request.args,
+                         minutes_note=minutes_note, point=point if not landmark else None)
 
 
 def _place_page(place_id: str, *, quote_form=None, start_form=None, register_form=None, here_form=None,
@@ -303,23 +305,44 @@ def pay(place_id: str):
     return see_other(url_for("apds.place", place_id=place_id))
 
 
-def _render_session(ref: str, extend_form=None, status=200, preview=None, block=None, oob=False):
+def _render_session(ref: str, extend_form=None, status=200, preview=None, block=None, oob=False, asked=None):
+    """The session page, or one of its blocks for htmx.
+
+    ``asked`` is what a notification's action opened the page for: ``"extend"`` shows the extend form's
+    default (30 minutes more) already priced, ``"stop"`` a box that asks before stopping. Nothing is sent.
+    """
     view = sessions.session_view(current_user.id, ref)
     booking = view.booking
     if extend_form is None:
         extend_form = ExtendSessionForm(formdata=None, version=booking.version)
+        if asked == "extend" and view.is_running and preview is None:
+            try:
+                preview = sessions.preview_extension(current_user.id, ref, _int(extend_form.minutes.data, 0))
+            except ValidationError as error:  # past the longest stay the car park sells: said in the preview
+                apply_errors(extend_form, error)
+            except ConflictError:  # it ended in between: the page says it no longer runs
+                pass
     extend_form.set_choices()
     return page_or_block("apds/session.html", block, ("session_status", "extension_preview"), status=status,
                          view=view, booking=booking, detail=view.detail, extend_form=extend_form, preview=preview,
                          action_form=SessionActionForm(formdata=None, version=booking.version), now=utcnow(),
-                         oob=oob)
+                         oob=oob, asked=asked)
+
+
+def _asked_action() -> str | None:
+    """What a push notification's action opened the session page for: ``?extend=1`` or ``?stop=confirm``."""
+    if request.args.get("stop") == "confirm":
+        return "stop"
+    if request.args.get("extend") == "1":
+        return "extend"
+    return None
 
 
 @bp.get("/sessions/<ref>")
 @login_required
 def session(ref: str):
     block = "session_status" if request.headers.get("HX-Target") == "session-status" else None
-    return _render_session(ref, block=block, oob=block is not None)
+    return _render_session(ref, block=block, oob=block is not None, asked=_asked_action() if block is None else None)
 
 
 @bp.get("/sessions/<ref>/extend/quote")

@@ -131,3 +131,198 @@ document.addEventListener("input", (event) => {
   const other = event.target.form.querySelector("input[name=duration][value=custom]");
   if (other) other.checked = true;
 });
+
+// ---- Installable and offline (static/js/sw.js, webapp/web/offline.py) ----
+// Every sentence comes from the page (templates/layout.html, templates/offline.html), in its language.
+(() => {
+  const PRIVATE_CACHE = "parkgo-private";
+  const INSTALL_DISMISSED_KEY = "parkgo.installDismissedAt";
+  const INSTALL_QUIET_MS = 30 * 24 * 60 * 60 * 1000;
+  const body = document.body;
+  const note = document.querySelector("[data-offline-note]");
+  const offlineCopy = Boolean(document.documentElement.dataset.offlineAsOf);
+  const signedIn = body.hasAttribute("data-signed-in");
+  const workerReady = "serviceWorker" in navigator && window.isSecureContext;
+
+  // A message to the worker that controls (or will control) this page; resolves when it answered, or
+  // after a second: a logout never waits on a worker that is busy or gone.
+  function tellWorker(message) {
+    if (!workerReady) return Promise.resolve();
+    return Promise.race([
+      navigator.serviceWorker.ready.then((registration) => new Promise((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => resolve();
+        registration.active.postMessage(message, [channel.port2]);
+      })),
+      new Promise((resolve) => setTimeout(resolve, 1000)),
+    ]).catch(() => undefined);
+  }
+
+  // The private cache is emptied from the page too: it needs no worker, and works without signal.
+  function forgetKeptPages() {
+    const local = "caches" in window ? caches.delete(PRIVATE_CACHE).catch(() => false) : Promise.resolve();
+    return Promise.all([local, tellWorker({ type: "forget" })]);
+  }
+
+  if (workerReady && body.dataset.serviceWorker) {
+    navigator.serviceWorker.register(body.dataset.serviceWorker, { scope: "/" }).catch(() => undefined);
+  }
+  if (!body.hasAttribute("data-offline-page")) {
+    const lang = document.documentElement.lang;
+    if (!signedIn) {
+      // a guest's page: nothing of the last driver stays on this device (emptied from the page as well:
+      // that needs no worker)
+      if ("caches" in window) caches.delete(PRIVATE_CACHE).catch(() => false);
+      tellWorker({ type: "page", signedIn: false, lang });
+    } else if (!offlineCopy && navigator.onLine) {
+      // the worker fetches the driver's running and upcoming bookings' pages (at most every 5 minutes)
+      tellWorker({ type: "page", signedIn: true, lang });
+    }
+  }
+
+  function isOffline() {
+    return offlineCopy || !navigator.onLine;
+  }
+
+  // "You are offline. This page is as of 14:05." (the kept copy's time, or when this page was loaded)
+  function showOfflineNote() {
+    if (!note) return;
+    const asOf = offlineCopy ? new Date(document.documentElement.dataset.offlineAsOf) : new Date(performance.timeOrigin);
+    let time = "";
+    try {
+      time = new Intl.DateTimeFormat(note.dataset.locale || document.documentElement.lang,
+        { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(Number.isNaN(asOf.getTime()) ? new Date() : asOf);
+    } catch (error) {
+      time = asOf.toTimeString().slice(0, 5);
+    }
+    note.hidden = false;
+    note.querySelector("[data-offline-as-of-text]").textContent = (note.dataset.asOf || "").replace("{time}", time);
+  }
+  if (isOffline()) showOfflineNote();
+  window.addEventListener("offline", showOfflineNote);
+  window.addEventListener("online", () => {
+    if (note && !offlineCopy) note.hidden = true;
+  });
+
+  // A form sent without signal is refused, never queued: the sentence appears above the form, in view,
+  // and takes the focus (read out at once).
+  function refuse(form) {
+    showOfflineNote();
+    let message = form.previousElementSibling;
+    if (!message || !message.matches("[data-offline-refused]")) {
+      message = document.createElement("p");
+      message.className = "flash flash-error offline-refused";
+      message.setAttribute("role", "alert");
+      message.setAttribute("tabindex", "-1");
+      message.dataset.offlineRefused = "";
+      form.insertAdjacentElement("beforebegin", message);
+    }
+    message.textContent = note ? note.dataset.refused : "";
+    message.focus();
+    message.scrollIntoView({ block: "nearest" });
+  }
+
+  // Capture phase: before htmx or the confirm dialog see the submit.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.matches("form[data-logout]")) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      const submit = () => {
+        if (isOffline()) refuse(form);
+        else form.submit();
+      };
+      // kept pages go first, even offline: the driver who taps "Log out" leaves nothing private behind
+      Promise.all([forgetKeptPages(), fillPushEndpoint(form)]).then(submit, submit);
+      return;
+    }
+    if (isOffline()) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      refuse(form);
+    }
+  }, true);
+
+  // htmx: a form's request (or a live preview, a refresh) without signal is not sent; only a submit says so.
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (!isOffline()) return;
+    event.preventDefault();
+    const trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    const form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form");
+    if (trigger && trigger.type === "submit" && form) refuse(form);
+  });
+
+  // The logout stops this browser's notifications too (the server forgets the endpoint it is given).
+  async function fillPushEndpoint(form) {
+    const field = form.querySelector("input[name=push_endpoint]");
+    if (!field || !workerReady || !("PushManager" in window)) return;
+    try {
+      const registration = await Promise.race([navigator.serviceWorker.getRegistration("/"),
+        new Promise((resolve) => setTimeout(resolve, 1000))]);
+      const subscription = registration && registration.pushManager
+        ? await registration.pushManager.getSubscription() : null;
+      field.value = subscription ? subscription.endpoint : "";
+    } catch (error) {
+      field.value = "";
+    }
+  }
+
+  // The offline page lists what is kept on this device (titles from the kept pages themselves).
+  const keptBox = document.querySelector("[data-offline-kept]");
+  if (keptBox && "caches" in window) {
+    (async () => {
+      const cache = await caches.open(PRIVATE_CACHE);
+      const list = keptBox.querySelector("[data-offline-kept-list]");
+      for (const request of await cache.keys()) {
+        const stored = await cache.match(request);
+        if (!stored || !(stored.headers.get("Content-Type") || "").startsWith("text/html")) continue;
+        const title = new DOMParser().parseFromString(await stored.text(), "text/html").title;
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = new URL(request.url).pathname + new URL(request.url).search;
+        link.textContent = title || link.href;
+        item.appendChild(link);
+        list.appendChild(item);
+      }
+      keptBox.hidden = !list.children.length;
+    })().catch(() => undefined);
+  }
+
+  // Install: the browser's offer is held back and shown only where the page has a place for it (after a
+  // booking, never on the first screen); "Not now" is remembered for 30 days.
+  let installPrompt = null;
+  const offers = () => Array.from(document.querySelectorAll("[data-install-offer]"));
+  const dismissedRecently = () => {
+    try {
+      const at = Number(localStorage.getItem(INSTALL_DISMISSED_KEY));
+      return Boolean(at) && Date.now() - at < INSTALL_QUIET_MS;
+    } catch (error) {
+      return false;
+    }
+  };
+  window.addEventListener("beforeinstallprompt", (event) => {
+    event.preventDefault();
+    installPrompt = event;
+    if (dismissedRecently()) return;
+    offers().forEach((offer) => { offer.hidden = false; });
+  });
+  window.addEventListener("appinstalled", () => {
+    installPrompt = null;
+    offers().forEach((offer) => { offer.hidden = true; });
+  });
+  document.addEventListener("click", async (event) => {
+    if (event.target.closest("[data-install-dismiss]")) {
+      try {
+        localStorage.setItem(INSTALL_DISMISSED_KEY, String(Date.now()));
+      } catch (error) {
+        // private mode without storage: the offer simply comes back next time
+      }
+      offers().forEach((offer) => { offer.hidden = true; });
+    } else if (event.target.closest("[data-install-button]") && installPrompt) {
+      const prompt = installPrompt;
+      installPrompt = null;
+      offers().forEach((offer) => { offer.hidden = true; });
+      await prompt.prompt();
+    }
+  });
+})();

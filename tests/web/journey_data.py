@@ -28,7 +28,8 @@ ADMIN_EMAIL = "fit-admin@example.com"
 ARNDALE = "805432"  # an APDS car park of the sandbox (Manchester Arndale)
 RENTAL_CAR = ("HALLA", 10101)  # a rent-car company and model of the sandbox
 #: endpoints that answer a file, JSON or a machine, not a page
-NOT_PAGES = {"static", "bookings.receipt_pdf", "bookings.export", "valet.voucher_pdf"}
+NOT_PAGES = {"static", "bookings.receipt_pdf", "bookings.export", "valet.voucher_pdf", "offline.manifest",
+             "offline.service_worker"}
 
 
 @dataclass

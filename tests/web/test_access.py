@@ -29,6 +29,9 @@ PUBLIC_ENDPOINTS = frozenset({
     "valet.book", "valet.quote",
     # providers call these, authenticated by their own keys and signatures
     "seoul_ingest.push", "apds_webhooks.receive",
+    # the installable app: the same for everybody (webapp/web/offline.py); the list of a driver's pages answers
+    # a guest 401 and an empty list (the service worker then forgets what it kept), not a login page
+    "offline.manifest", "offline.service_worker", "offline.page", "offline.pages",
 })
 
 

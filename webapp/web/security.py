@@ -34,6 +34,10 @@ def _content_security_policy() -> str:
         f"img-src {img}",
         "connect-src 'self'",
         "font-src 'self'",
+        # the service worker (/sw.js) and the manifest come from our origin only; named, not left to
+        # default-src, so that a later change of default-src cannot widen them
+        "worker-src 'self'",
+        "manifest-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

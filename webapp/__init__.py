@@ -133,10 +133,11 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.bookings import admin_views, support_views
     from webapp.bookings import views as booking_views
     from webapp.maps import views as map_views
+    from webapp.push import views as push_views
     from webapp.web import locale, offline
 
     for module in (auth_views, profile_views, vehicle_views, booking_views, map_views, admin_views, support_views,
-                   locale, offline):
+                   locale, push_views, offline):
         _register(app, module.bp)
 
 

@@ -16,6 +16,7 @@ from webapp.accounts.forms import ForgotPasswordForm, LoginForm, RegisterForm, R
 from webapp.accounts.notices import public_url
 from webapp.core.errors import ValidationError
 from webapp.extensions import limiter
+from webapp.push import devices as push_devices
 from webapp.web.form_errors import apply_errors
 
 bp = Blueprint("auth", __name__)
@@ -102,6 +103,9 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
+        # notifications carry the driver's plate and bookings: this browser (its push endpoint, which
+        # static/js/app.js puts in the form) gets none after the logout; a missing or odd value forgets nothing
+        push_devices.forget_endpoint(current_user.id, request.form.get("push_endpoint", ""))
         # server-side: a copy of the session cookie (or a remember-me cookie) must not outlive the logout
         accounts.end_sessions(current_user.id)
     logout_user()

@@ -1,4 +1,4 @@
-"""Profile, password and account deletion."""
+"""Profile, notifications, password and account deletion."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from webapp.accounts import users as accounts
 from webapp.accounts.forms import DeleteAccountForm, PasswordForm, ProfileForm
 from webapp.core.errors import ValidationError
+from webapp.push import devices as push_devices
+from webapp.push.kinds import KINDS
 from webapp.web.form_errors import apply_errors
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -19,7 +21,10 @@ def _render(profile=None, password=None, delete=None, status=200):
                                      language=current_user.language or "")
     return render_template("account/profile.html", profile_form=profile,
                            password_form=password or PasswordForm(formdata=None),
-                           delete_form=delete or DeleteAccountForm(formdata=None)), status
+                           delete_form=delete or DeleteAccountForm(formdata=None),
+                           # the Notifications section: this driver's devices and a choice per kind
+                           push_devices=push_devices.devices(current_user.id),
+                           push_settings=push_devices.settings(current_user.id), push_kinds=KINDS), status
 
 
 @bp.get("")

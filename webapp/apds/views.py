@@ -305,23 +305,44 @@ def pay(place_id: str):
     return see_other(url_for("apds.place", place_id=place_id))
 
 
-def _render_session(ref: str, extend_form=None, status=200, preview=None, block=None, oob=False):
+def _render_session(ref: str, extend_form=None, status=200, preview=None, block=None, oob=False, asked=None):
+    """The session page, or one of its blocks for htmx.
+
+    ``asked`` is what a notification's action opened the page for: ``"extend"`` shows the extend form's
+    default (30 minutes more) already priced, ``"stop"`` a box that asks before stopping. Nothing is sent.
+    """
     view = sessions.session_view(current_user.id, ref)
     booking = view.booking
     if extend_form is None:
         extend_form = ExtendSessionForm(formdata=None, version=booking.version)
+        if asked == "extend" and view.is_running and preview is None:
+            try:
+                preview = sessions.preview_extension(current_user.id, ref, _int(extend_form.minutes.data, 0))
+            except ValidationError as error:  # past the longest stay the car park sells: said in the preview
+                apply_errors(extend_form, error)
+            except ConflictError:  # it ended in between: the page says it no longer runs
+                pass
     extend_form.set_choices()
     return page_or_block("apds/session.html", block, ("session_status", "extension_preview"), status=status,
                          view=view, booking=booking, detail=view.detail, extend_form=extend_form, preview=preview,
                          action_form=SessionActionForm(formdata=None, version=booking.version), now=utcnow(),
-                         oob=oob)
+                         oob=oob, asked=asked)
+
+
+def _asked_action() -> str | None:
+    """What a push notification's action opened the session page for: ``?extend=1`` or ``?stop=confirm``."""
+    if request.args.get("stop") == "confirm":
+        return "stop"
+    if request.args.get("extend") == "1":
+        return "extend"
+    return None
 
 
 @bp.get("/sessions/<ref>")
 @login_required
 def session(ref: str):
     block = "session_status" if request.headers.get("HX-Target") == "session-status" else None
-    return _render_session(ref, block=block, oob=block is not None)
+    return _render_session(ref, block=block, oob=block is not None, asked=_asked_action() if block is None else None)
 
 
 @bp.get("/sessions/<ref>/extend/quote")

@@ -157,26 +157,46 @@ def begin(area_id: str):
     return _render_start(form, area, own, quote=price, status=422)
 
 
-def _render_session(ref: str, extend_form=None, status=200, preview=None, block=None):
+def _render_session(ref: str, extend_form=None, status=200, preview=None, block=None, asked=None):
     """The session page, or one of its blocks for htmx (an extension preview also refreshes the
-    end time's message beside its field)."""
+    end time's message beside its field).
+
+    ``asked`` is what a notification's action opened the page for: ``"extend"`` shows the extend form's
+    default (one hour more) already priced, ``"stop"`` a box that asks before stopping. Nothing is sent.
+    """
     view = parking.session_view(current_user.id, ref)
     booking = view.booking
     if extend_form is None:
         extend_form = ExtendParkingForm(formdata=None, version=booking.version,
                                         end_at=(booking.ends_at + timedelta(hours=1)).astimezone(HELSINKI)
                                         .replace(tzinfo=None, second=0, microsecond=0))
+        if asked == "extend" and view.is_running and preview is None:
+            try:
+                preview = parking.preview_extension(current_user.id, ref, _local(extend_form.end_at.data))
+            except ValidationError as error:  # one hour more is past the area's longest stay: said at the field
+                apply_errors(extend_form, error)
+            except ConflictError:  # it ended in between: the page says it no longer runs
+                pass
     return page_or_block("parkings/session.html", block, ("session_status", "extension_preview"), status=status,
-                         view=view, booking=booking, extend_form=extend_form, preview=preview,
+                         view=view, booking=booking, extend_form=extend_form, preview=preview, asked=asked,
                          action_form=SessionActionForm(formdata=None, version=booking.version), now=utcnow(),
                          preview_fragment=block == "extension_preview" and is_htmx())
+
+
+def _asked_action() -> str | None:
+    """What a push notification's action opened a session page for: ``?extend=1`` or ``?stop=confirm``."""
+    if request.args.get("stop") == "confirm":
+        return "stop"
+    if request.args.get("extend") == "1":
+        return "extend"
+    return None
 
 
 @bp.get("/<ref>")
 @login_required
 def session(ref: str):
     block = "session_status" if request.headers.get("HX-Target") == "session-status" else None
-    return _render_session(ref, block=block)
+    return _render_session(ref, block=block, asked=_asked_action() if block is None else None)
 
 
 @bp.get("/<ref>/extend/quote")

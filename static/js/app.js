@@ -276,7 +276,8 @@ document.addEventListener("input", (event) => {
       for (const request of await cache.keys()) {
         const stored = await cache.match(request);
         if (!stored || !(stored.headers.get("Content-Type") || "").startsWith("text/html")) continue;
-        const title = new DOMParser().parseFromString(await stored.text(), "text/html").title;
+        // the page's own title, without the " · ParkGo" every title ends with
+        const title = new DOMParser().parseFromString(await stored.text(), "text/html").title.replace(/\s*·\s*ParkGo$/, "");
         const item = document.createElement("li");
         const link = document.createElement("a");
         link.href = new URL(request.url).pathname + new URL(request.url).search;

@@ -139,7 +139,25 @@ async function keepPage(url, response) {
   DROPPED_HEADERS.forEach((name) => headers.delete(name));
   headers.set("X-Offline-Stored-At", new Date().toISOString());
   await cache.put(key, new Response(body, { status: 200, statusText: response.statusText, headers }));
+  if ((headers.get("Content-Type") || "").startsWith("text/html")) await keepAssets(await body.text());
   return true;
+}
+
+// The fingerprinted assets a kept page links (a feature's own stylesheet or script, beyond the precache):
+// without them the page would show offline unstyled. The same for every visitor, so the static cache.
+async function keepAssets(html) {
+  const cache = await caches.open(STATIC_CACHE);
+  const found = new Set();
+  for (const match of html.matchAll(/(?:href|src)="(\/static\/[^"?#]+\?v=[0-9a-f]+)"/g)) found.add(match[1]);
+  for (const url of found) {
+    if (await cache.match(url)) continue;
+    try {
+      const response = await fetch(url, { credentials: "omit" });
+      if (response.ok && response.type === "basic") await cache.put(url, response);
+    } catch (error) {
+      // no signal: this asset comes with the next visit
+    }
+  }
 }
 
 // The kept copy of a page, marked for app.js with the time it was fetched (the note "as of HH:MM").

@@ -153,11 +153,12 @@ def _init_features(app: Flask) -> None:
     """Let every feature of ``webapp/features.py`` plug itself in."""
     from webapp.accounts import booking_mail as _booking_mail  # noqa: F401 - confirmations and reminders job
     from webapp.bookings import jobs as _booking_jobs  # noqa: F401 - the sweep's job (bookings is no feature)
-    from webapp.push import models as _push_models  # noqa: F401 - devices, settings, deliveries
     from webapp.bookings.registry import register_feature
     from webapp.core.provider import resolve
     from webapp.features import FEATURES
     from webapp.maps.layers import register_layer
+    from webapp.push import models as _push_models  # noqa: F401 - devices, settings, deliveries
+    from webapp.push import reminders as _push_reminders  # noqa: F401 - the push notifications job
 
     for spec in FEATURES:
         for target in spec.blueprints:

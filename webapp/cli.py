@@ -15,6 +15,7 @@ from webapp.bookings.cli import bookings_cli
 from webapp.config import PROVIDER_NAMES, SANDBOX_DEMO_CREDENTIALS
 from webapp.core.jobs import jobs_cli
 from webapp.core.keys import keys_cli
+from webapp.push.cli import push_cli
 
 sandbox_cli = AppGroup("sandbox", help="Serve a provider sandbox over real HTTP.")
 demo_cli = AppGroup("demo", help="Demo data for `make run`.")
@@ -81,5 +82,5 @@ def load_demo() -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the app-wide command groups to ``app``."""
-    for group in (users_cli, bookings_cli, sandbox_cli, demo_cli, jobs_cli, keys_cli):
+    for group in (users_cli, bookings_cli, sandbox_cli, demo_cli, jobs_cli, keys_cli, push_cli):
         app.cli.add_command(group)

@@ -25,6 +25,7 @@ from webapp.bookings.registry import booking_title
 from webapp.core.clock import locale_for, utcnow
 from webapp.core.jobs import EVERY_MINUTE, app_periodic_task
 from webapp.extensions import db
+from webapp.push.reminders import push_reminds_of_ending
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ def _due(now: datetime) -> list[tuple[Booking, str]]:
         select(Booking).where(*mailable, Booking.status == Status.ACTIVE, Booking.ends_at > now,
                               Booking.ends_at <= now + REMIND_BEFORE, _without(ENDING))
     )
+    # The e-mail reminder is for drivers without push: one whose phone is warned by push (a device, the
+    # kind on, a parking push warns of) gets no mail. Left out here rather than claimed as "not needed",
+    # so that if the push warning cannot go (the last device removed or gone, the kind turned off within
+    # these 10 minutes) the next run still mails it.
+    remind = [booking for booking in remind if not push_reminds_of_ending(booking)]
     return [(booking, CONFIRMED) for booking in confirm] + [(booking, ENDING) for booking in remind]
 
 

@@ -78,6 +78,12 @@ class StreetParkingAdapter:
         §6.5.4, ``not_valid`` once the stop has passed), so a parking past its end is over."""
         return True
 
+    def free_cancellation_until(self, booking: Booking) -> datetime | None:
+        """The end of the regret time (seed 002 §6.8: 2 minutes from the parking's start), when cancelling
+        costs nothing; read by the push reminders through the booking core (``parkings.regret_until`` is
+        the same rule for the session page)."""
+        return booking.starts_at + REGRET_TIME if booking.starts_at is not None else None
+
     def find_remote(self, booking: Booking) -> list[RemoteBooking]:
         """The city's parkings of this plate in this area whose ``device_id`` carries our reference.
 

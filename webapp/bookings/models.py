@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DDL, JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy import DDL, JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -194,6 +194,11 @@ class Booking(db.Model):
         # equality on phone_tail, which a plain b-tree index answers on both.
         *(Index(f"ix_bookings_{name}_search", name, postgresql_using="gin",
                 postgresql_ops={name: "gin_trgm_ops"}) for name in ("plate_key", "email_lower")),
+        # a driver's history (migration 0021): now and upcoming, and the past's count, from the first; the
+        # past newest first from the second (the page's own order); the vehicle filter's plates from the third
+        Index("ix_bookings_user_status_ends", "user_id", "status", "ends_at"),
+        Index("ix_bookings_user_started", "user_id", text("coalesce(starts_at, created_at)")),
+        Index("ix_bookings_user_plate", "user_id", "plate"),
     )
 
     events = relationship("BookingEvent", back_populates="booking", order_by="BookingEvent.id",

@@ -450,3 +450,24 @@ def test_flask_push_send_due_sends_what_is_due_once(app, street, add_device, pus
     app.config["VAPID_PRIVATE_KEY"] = None
     result = runner.invoke(args=["push", "send-due"])
     assert result.exit_code != 0 and "VAPID_PRIVATE_KEY is not set" in result.output
+
+
+def test_a_notice_that_cannot_be_built_does_not_hold_back_the_others(app, street, add_device, push_service,
+                                                                     monkeypatch, caplog):
+    first, second = street.driver(), street.driver(plate="XYZ-789")
+    broken = street.park(first, 30, key="push-e")
+    fine = street.park(second, 30, key="push-f")
+    add_device(first)
+    _device, subscription = add_device(second)
+    build = reminders.build_payload
+
+    def build_or_fail(notice, booking, language, now=None):
+        if booking.id == broken.id:
+            raise RuntimeError("a feature's title hook failed")
+        return build(notice, booking, language, now)
+
+    monkeypatch.setattr(reminders, "build_payload", build_or_fail)
+    street.clock.move_to(fine.ends_at - timedelta(minutes=9))
+    assert reminders.send_due() == 1
+    assert messages(push_service, subscription)[0]["tag"] == f"parking_ending:{fine.public_ref}"
+    assert "push parking_ending for booking" in caplog.text

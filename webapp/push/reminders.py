@@ -239,8 +239,11 @@ def due_notices(now: datetime | None = None) -> list[DueNotice]:
             Booking.starts_at > now + DAY_BEFORE_UNTIL, Booking.starts_at <= now + timedelta(hours=31),
             _reachable(kind))), kind)
 
+    # from the drivers with a device to their bookings to those bookings' events (each step by an index),
+    # rather than through the events of everyone: the history has no index by time
     visits = db.session.execute(select(BookingEvent.id, BookingEvent.booking_id).join(
         Booking, Booking.id == BookingEvent.booking_id).where(
+        Booking.user_id.in_(select(PushDevice.user_id)),
         BookingEvent.action.in_((Action.VEHICLE_ENTERED, Action.PAID)), BookingEvent.outcome == Outcome.OK,
         BookingEvent.created_at >= now - VISIT_WITHIN, BookingEvent.created_at <= now,
         (BookingEvent.action == Action.VEHICLE_ENTERED) | (BookingEvent.actor == SYSTEM),
@@ -389,7 +392,11 @@ def send_due(now: datetime | None = None) -> int:
     sent = 0
     with sending.http_client() as client:
         for notice in due_notices(now):
-            sent += deliver(notice, now, client) > 0
+            try:
+                sent += deliver(notice, now, client) > 0
+            except Exception:  # one notice that cannot be built or recorded must not hold back the others
+                db.session.rollback()
+                log.exception("push %s for booking %s failed", notice.kind, notice.booking_id)
     return sent
 
 

@@ -67,7 +67,8 @@
   async function refreshDeviceList() {
     const list = document.getElementById("push-devices");
     if (!list) return;
-    const response = await fetch(window.location.pathname, {credentials: "same-origin"});
+    // the same address (a ?lang= included), so the list comes back in the page's language
+    const response = await fetch(window.location.href.split("#")[0], {credentials: "same-origin"});
     if (!response.ok) return;
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("push-devices");
     if (fresh) list.replaceWith(document.importNode(fresh, true));

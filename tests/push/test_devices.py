@@ -140,6 +140,8 @@ def test_a_push_service_on_this_machine_only_where_the_setting_allows_it(app, dr
     (FIREFOX_WINDOWS, "Firefox on Windows"), (EDGE_WINDOWS, "Edge on Windows"),
     (SAMSUNG, "Samsung Internet on Android"), (CHROME_IPHONE, "Chrome on iPhone"),
     ("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox on Linux"),
+    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36",
+     "Chrome on Linux"),
     ("curl/8.5.0", "A browser"), ("", "A browser"), (None, "A browser"),
     ("Mozilla/5.0 (Windows NT 10.0)", "A browser on Windows"),
 ])
@@ -147,14 +149,18 @@ def test_the_label_names_browser_and_system_or_says_less(app, agent, label):
     assert devices.device_label(agent) == label
 
 
-def test_the_label_speaks_the_drivers_language(app):
+def test_the_label_is_kept_in_english_and_shown_in_the_readers_language(app):
+    kept = devices.device_label(CHROME_ANDROID)
     with force_locale("fi"):
-        assert devices.device_label(CHROME_ANDROID) == "Chrome (Android)"
+        assert devices.readable_label(kept) == "Chrome (Android)"
+        assert devices.readable_label("A browser on Windows") == "Selain (Windows)"
+        assert devices.readable_label("A browser") == devices.readable_label("") == "Selain"
     with force_locale("sv"):
-        assert devices.device_label(SAFARI_IPHONE) == "Safari på iPhone"
+        assert devices.readable_label(devices.device_label(SAFARI_IPHONE)) == "Safari på iPhone"
     with force_locale("ko"):
-        assert "Firefox" in devices.device_label(FIREFOX_WINDOWS) and " on " not in devices.device_label(
-            FIREFOX_WINDOWS)
+        assert devices.readable_label(devices.device_label(FIREFOX_WINDOWS)) == "Windows의 Firefox"
+    # a label this parser did not make (an older one, a changed list) is shown as it is
+    assert devices.readable_label("Netscape on BeOS") == "Netscape on BeOS"
 
 
 def test_forgetting_a_device_is_for_its_owner_only(app, driver, other):

@@ -253,6 +253,7 @@ def test_every_sentence_of_the_notifications_section_is_translated(app, client, 
         'id="notifications"'))])
     english = [message for message in _english_messages() if len(message) > 12 and message in section]
     assert not english, english
+    assert {"fi": "Chrome (Android)", "sv": "Chrome på Android", "ko": "Android의 Chrome"}[language] in section
     with open(CATALOGS.format(language), "rb") as catalog:
         translations = {message.id: message.string for message in read_po(catalog)}
     for msgid in ("Turn on notifications on this device", "Notifications are on for this device.",

@@ -95,7 +95,7 @@ _BROWSERS = (
     ("Opera", r"\bOPR/|\bOPT/|\bOpera\b"),
     ("Samsung Internet", r"\bSamsungBrowser/"),
     ("Firefox", r"\bFirefox/|\bFxiOS/"),
-    ("Chrome", r"\bChrome/|\bCriOS/|\bChromium/"),
+    ("Chrome", r"\b(?:Headless)?Chrome/|\bCriOS/|\bChromium/"),
     ("Safari", r"\bSafari/|\bAppleWebKit/"),
 )
 #: (system, pattern): an iPad that asks for the desktop site says "Macintosh" and is one, as far as we can tell
@@ -111,21 +111,38 @@ _SYSTEMS = (
 
 
 def device_label(user_agent: str | None) -> str:
-    """A readable name for the browser of ``user_agent``: "Chrome on Android", "Safari on iPhone".
+    """The name kept for the browser of ``user_agent``: "Chrome on Android", "Safari on iPhone".
 
     A small parser of the common browsers only; what it cannot tell it leaves out ("Firefox",
-    "a browser on Windows"), never guesses.
+    "A browser on Windows"), never guesses. It is kept in English and shown in the reader's language
+    by ``readable_label`` (a driver may change language after turning notifications on).
     """
     agent = (user_agent or "")[:512]
     browser = next((name for name, pattern in _BROWSERS if re.search(pattern, agent)), None)
     system = next((name for name, pattern in _SYSTEMS if re.search(pattern, agent)), None)
     if browser and system:
-        return str(_l("%(browser)s on %(system)s", browser=browser, system=system))
-    if browser:
-        return browser
+        return f"{browser} on {system}"
     if system:
-        return str(_l("A browser on %(system)s", system=system))
-    return str(_l("A browser"))
+        return f"A browser on {system}"
+    return browser or "A browser"
+
+
+_KEPT_LABEL = re.compile(r"(?P<browser>.+) on (?P<system>.+)")
+_BROWSER_NAMES = {name for name, _pattern in _BROWSERS}
+_SYSTEM_NAMES = {name for name, _pattern in _SYSTEMS}
+
+
+def readable_label(label: str | None) -> str:
+    """A device's kept label (``device_label``) in the page's language: "Chrome (Android)" in Finnish."""
+    kept = _KEPT_LABEL.fullmatch(label or "")
+    if kept and kept["system"] in _SYSTEM_NAMES:
+        if kept["browser"] == "A browser":
+            return str(_l("A browser on %(system)s", system=kept["system"]))
+        if kept["browser"] in _BROWSER_NAMES:
+            return str(_l("%(browser)s on %(system)s", browser=kept["browser"], system=kept["system"]))
+    if not label or label == "A browser":
+        return str(_l("A browser"))
+    return label
 
 
 def endpoint_digest(endpoint: str) -> str:

@@ -75,7 +75,8 @@ def subscribe():
         device = push_devices.subscribe(current_user.id, subscription, request.headers.get("User-Agent"))
     except ValidationError as error:
         return _answer(422, error.message or _("Notifications could not be turned on. Reload the page and try again."))
-    return _answer(201, _("Notifications are on for this device."), id=device.id, label=device.label)
+    return _answer(201, _("Notifications are on for this device."), id=device.id,
+                   label=push_devices.readable_label(device.label))
 
 
 @bp.post("/devices/<int:device_id>/remove")
@@ -132,3 +133,4 @@ def init_app(app: Flask) -> None:
     """``push_offer()`` for the templates that show the opt-in button (profile, after a booking)."""
     app.jinja_env.globals["push_offer"] = PushOffer
     app.jinja_env.globals["endpoint_digest"] = push_devices.endpoint_digest
+    app.jinja_env.filters["device_label"] = push_devices.readable_label

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from webapp.bookings.operations import PlateConflictError, new_idempotency_key
 from webapp.core.clock import SEOUL
 from webapp.core.errors import ConflictError, NotFoundError, ValidationError
-from webapp.rentcar import glossary, rentals
+from webapp.rentcar import glossary, rentals, search_texts
 from webapp.rentcar.forms import (
     CancelForm,
     ChangeForm,
@@ -130,8 +130,9 @@ def search():
         if name in keep._fields and not keep[name].errors:
             keep[name].errors = list(errors)
     change_ref = form.change.data if form.change.data and form.version.data else None
+    window = {"start": request.args.get("start"), "end": request.args.get("end")}
     return page_or_block("rentals/search.html", None, status=status, form=keep, result=result, change_ref=change_ref,
-                         window={"start": request.args.get("start"), "end": request.args.get("end")})
+                         window=window, texts=search_texts.result_texts(result, window))
 
 
 def _reserve_form(formdata=None) -> ReserveForm:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Flask, Response, render_template, request
+from flask import Blueprint, Flask, Response, has_request_context, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -24,11 +24,23 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(status_label=status_label, event_label=event_label, kind_label=kind_label,
                                  status_now=status_now,
                                  money_summary=ledger.summary, ledger_entry_label=ledger.entry_label,
-                                 booking_title=lambda booking: booking_title(booking, current_language()),
-                                 booking_seller=lambda booking: booking_seller(booking, current_language()),
+                                 booking_title=lambda booking: booking_title(booking, _page_language()),
+                                 booking_seller=lambda booking: booking_seller(booking, _page_language()),
                                  actor_label=actor_label,
                                  where_and_price=lambda booking: booking_history.where_and_price(
-                                     booking, current_language()))
+                                     booking, _page_language()))
+
+
+def _page_language() -> str:
+    """``current_language()`` once per request: a list of bookings names each row in it (issue 18: it parsed
+    the Accept-Language header again for every row)."""
+    if not has_request_context():
+        return current_language()
+    # kept on the request itself (``g`` outlives a request when an app context was pushed around it, as in tests)
+    found = request.environ.get("parkgo.page_language")
+    if found is None:
+        found = request.environ["parkgo.page_language"] = current_language()
+    return found
 
 
 def status_label(status) -> str:

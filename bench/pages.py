@@ -23,6 +23,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -30,6 +31,8 @@ from bench._harness import throwaway_database
 from bench._server import HEADER, Endpoint, app_environment, compare, migrate, serve, sign_in
 
 ADMIN, DRIVER, PASSWORD = "admin@bench.example", "driver@bench.example", "bench-password-18"
+#: bookings of the driver whose history and CSV export are measured (issue 18: 1,000 of 100,000)
+DRIVER_BOOKINGS = 1000
 HX = {"HX-Request": "true", "HX-Target": "results"}
 
 
@@ -95,8 +98,29 @@ def build(app, bookings: int, places: int) -> None:
                                        "(SELECT max(id) FROM booking_ledger))"))
             db.session.commit()
         accounts.register_user(ADMIN, PASSWORD, PASSWORD, role="admin")
-        accounts.register_user(DRIVER, PASSWORD, PASSWORD)
+        driver = accounts.register_user(DRIVER, PASSWORD, PASSWORD)
+        # the history's driver: every hundredth booking becomes theirs (1,000 of 100,000), of every provider,
+        # status and age, with their contact details as the booking core would have stored them
+        from webapp.bookings.models import Booking, email_lower
+
+        db.session.execute(db.update(Booking).where(Booking.id % (bookings // DRIVER_BOOKINGS) == 0)
+                           .values(user_id=driver.id, contact_email=DRIVER, email_lower=email_lower(DRIVER)))
+        db.session.commit()
         _city.analyse()
+
+
+def _looked_for(app) -> dict:
+    """What the admin's exact searches look for: a reference, a whole plate and a phone number of the data."""
+    from sqlalchemy import select
+
+    from webapp.bookings.models import Booking
+    from webapp.extensions import db
+
+    with app.app_context():
+        booking = db.session.get(Booking, 4321)
+        phone = db.session.scalar(select(Booking.contact_phone).where(Booking.contact_phone.is_not(None),
+                                                                      Booking.id >= 777).limit(1))
+        return {"ref": booking.public_ref, "plate": booking.plate, "phone": phone}
 
 
 def main() -> int:
@@ -107,6 +131,9 @@ def main() -> int:
     parser.add_argument("--per-run", type=int, default=20, help="requests per run (20)")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
                         help="postgresql+psycopg://… : a throw-away database is created on that server")
+    parser.add_argument("--keep", metavar="DIR", help="SQLite only: build the data in DIR once and reuse it on "
+                                                       "later runs (new migrations are applied to it)")
+    parser.add_argument("--only", default="", help="measure only the endpoints whose label contains this")
     args = parser.parse_args()
 
     import httpx
@@ -114,36 +141,54 @@ def main() -> int:
     from webapp import create_app
     from webapp.config import TestingConfig
 
-    folder = Path(tempfile.mkdtemp(prefix="parkgo-bench-pages-"))
+    keep = Path(args.keep).resolve() if args.keep and not (args.database_url or "").startswith("postgresql") \
+        else None
+    folder = keep or Path(tempfile.mkdtemp(prefix="parkgo-bench-pages-"))
+    built = keep is not None and (keep / "built").exists()
     try:
-        with throwaway_database(args.database_url, folder, "bench_pages") as (database_url, label):
+        with throwaway_database(None if keep else args.database_url, folder, "bench_pages") as (database_url, label):
             env = app_environment(database_url, folder / "instance")
             migrate(env)
             app = create_app(TestingConfig({"INSTANCE_PATH": str(folder / "instance"), "DATABASE_URL": database_url,
                                             "LOG_LEVEL": "WARNING"}))
-            build(app, args.bookings, args.places)
+            if not built:
+                build(app, args.bookings, args.places)
+                if keep:
+                    (keep / "built").write_text(f"{args.bookings} {args.places}\n")
+            looked_for = _looked_for(app)
             with app.app_context():
                 from webapp.extensions import db
 
                 db.engine.dispose()
             app.extensions["providers"].close()
-            print(f"Pages bench on {label}: {args.bookings:,} bookings of {args.bookings // 5:,} drivers, "
-                  f"{args.places:,} Helsinki areas and APDS car parks; gunicorn -w 2 (sync); {args.rounds} "
-                  f"alternating rounds of {args.per_run} requests; load average {os.getloadavg()[0]:.1f} on "
-                  f"{os.cpu_count()} CPUs")
+            print(f"Pages bench on {label}: {args.bookings:,} bookings of {args.bookings // 5:,} drivers "
+                  f"({DRIVER_BOOKINGS:,} of one driver), {args.places:,} Helsinki areas and APDS car parks; "
+                  f"gunicorn -w 2 (sync); {args.rounds} alternating rounds of {args.per_run} requests; "
+                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
             seoul = datetime.now(UTC) + timedelta(days=3)
             window = (f"start={seoul:%Y-%m-%d}T10:00&end={(seoul + timedelta(days=2)):%Y-%m-%d}T10:00"
                       "&region=jeju")
             endpoints = [
                 Endpoint("APDS car-park list (/carparks/)", "/carparks/?minutes=180"),
+                Endpoint("APDS list page 40 (/carparks/?page=40)", "/carparks/?minutes=180&page=40"),
                 Endpoint("APDS list search (htmx), q=Bench Car Park 17", "/carparks/?q=Bench+Car+Park+17&minutes=180",
                          {"HX-Request": "true", "HX-Target": "place-list"}),
                 Endpoint("rent-car search (Jeju, 2 days)", f"/rentals/?{window}", client="driver"),
                 Endpoint("admin search page, partial plate ABC", "/admin?q=ABC", client="admin"),
                 Endpoint("admin search (htmx), partial plate ABC", "/admin?q=ABC", HX, client="admin"),
+                Endpoint(f"admin search, plate {looked_for['plate']}", f"/admin?q={quote(looked_for['plate'])}",
+                         client="admin"),
+                Endpoint("admin search, exact reference", f"/admin?q={looked_for['ref']}", client="admin"),
                 Endpoint("admin search, status completed", "/admin?status=completed", client="admin"),
                 Endpoint("admin search, e-mail driver1@", "/admin?q=driver1%40", client="admin"),
+                Endpoint(f"admin search, phone {looked_for['phone']}", f"/admin?q={quote(looked_for['phone'])}",
+                         client="admin"),
+                Endpoint(f"history, {DRIVER_BOOKINGS:,} bookings (/bookings)", "/bookings", client="driver"),
+                Endpoint("history page 20", "/bookings?page=20", client="driver"),
+                Endpoint("history, filtered (kind street parking)", "/bookings?kind=street_parking", client="driver"),
+                Endpoint(f"CSV export, {DRIVER_BOOKINGS:,} bookings", "/bookings/export.csv", client="driver"),
             ]
+            endpoints = [e for e in endpoints if args.only.lower() in e.name.lower()]
             with serve(env) as server, httpx.Client(timeout=120) as guest, \
                     httpx.Client(timeout=120) as driver, httpx.Client(timeout=120) as admin:
                 sign_in(server, driver, DRIVER, PASSWORD)
@@ -153,7 +198,8 @@ def main() -> int:
                         Endpoint("trivial page (GET /password/forgot)", "/password/forgot"), rounds=args.rounds,
                         per_run=args.per_run)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

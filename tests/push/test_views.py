@@ -265,3 +265,11 @@ def test_the_english_profile_section_reads_in_english(app, client, driver):
     page = client.get("/account").get_data(as_text=True)
     assert "Turn on notifications on this device" in page and "No device gets notifications yet." in page
     assert db.session.query(PushDevice).count() == 0
+
+
+def test_test_notifications_are_limited_per_driver_and_the_page_says_so(app, client, driver):
+    for _ in range(10):
+        assert client.post("/account/push/test").status_code == 303
+    refused = client.post("/account/push/test")
+    assert refused.status_code == 303 and refused.headers["Location"].endswith("/account#notifications")
+    assert "Too many test notifications in a short time." in client.get("/account").get_data(as_text=True)

@@ -178,3 +178,23 @@ def test_screenshots_of_the_notifications_section_and_the_stop_box_at_360_px(liv
     expect(page.locator("#extension-preview strong").first).to_be_visible()  # priced before any tap
     page.locator("#extend").screenshot(path=str(SHOTS / f"extend-{language}.png"))
     assert not page.js_errors, page.js_errors
+
+
+def test_after_a_booking_the_offer_appears_once_and_says_when_it_is_on(live_server, browser_page, journey,
+                                                                      push_service):
+    page, base = browser_page, live_server.url
+    browser = make_subscription(push_service)
+    page.context.add_init_script(STUB % json.dumps(browser.json))
+    page.context.grant_permissions(["notifications"], origin=base)
+    _log_in(page, base, DRIVER_EMAIL)
+    page.goto(f"{base}/parking/{journey.refs['parkings']}")
+    offer = page.get_by_role("button", name="Get a notification 10 minutes before it ends")
+    expect(offer).to_be_visible()
+    offer.click()
+    expect(page.locator(".after-booking [data-push-status]")).to_have_text("Notifications are on for this device.")
+    expect(offer).to_be_hidden()
+    assert [device.endpoint for device in _devices(live_server.app)] == [browser.endpoint]
+    # the next booking page has nothing more to offer: the box stays hidden
+    page.goto(f"{base}/carparks/sessions/{journey.refs['apds']}")
+    expect(page.locator(".after-booking [data-push-opt-in]")).to_be_hidden()
+    assert not page.js_errors, page.js_errors

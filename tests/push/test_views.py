@@ -19,7 +19,7 @@ from webapp.extensions import db
 from webapp.push import devices
 from webapp.push.keys import application_server_key
 from webapp.push.kinds import KINDS, PARKING_ENDING, VALET_DROPOFF
-from webapp.push.models import PushDevice
+from webapp.push.models import PushDevice, PushSetting
 
 SUBSCRIBE = "/account/push/devices"
 CATALOGS = "webapp/translations/{}/LC_MESSAGES/messages.po"
@@ -273,3 +273,11 @@ def test_test_notifications_are_limited_per_driver_and_the_page_says_so(app, cli
     refused = client.post("/account/push/test")
     assert refused.status_code == 303 and refused.headers["Location"].endswith("/account#notifications")
     assert "Too many test notifications in a short time." in client.get("/account").get_data(as_text=True)
+
+
+def test_deleting_the_account_forgets_its_devices_and_choices(app, client, driver):
+    _subscribe(client, subscription())
+    client.post("/account/push/settings", data={"kind": []})
+    response = client.post("/account/delete", data={"password": DEFAULT_PASSWORD})
+    assert response.status_code == 303
+    assert PushDevice.query.count() == 0 and PushSetting.query.count() == 0

@@ -44,10 +44,12 @@ def test_the_list_sends_as_many_statements_for_100_car_parks_as_for_10(app, clie
     _add(10, 0)
     client.get(path, headers=headers)  # warm: the freshness checks
     places._PARSED_TARIFFS.clear()  # each request reads the tariff sets of its rows (one statement for all)
+    places._MATCHES.clear()  # and a search its matches (kept per copy of the places)
     with statements() as few:
         first = client.get(path, headers=headers)
     _add(90, 10)
     places._PARSED_TARIFFS.clear()
+    places._MATCHES.clear()
     with statements() as many:
         second = client.get(path, headers=headers)
     assert first.status_code == second.status_code == 200
@@ -91,3 +93,20 @@ def test_the_price_of_a_tariff_set_is_computed_once_for_the_minute(app, client, 
     assert 0 < once <= sets
     client.get("/carparks/?q=List+Car&minutes=95&page=2")
     assert len(priced) <= sets  # the same minute: only sets not on the first page are priced
+
+
+def test_a_search_is_answered_again_when_the_places_change(app, client):
+    places.sync_places()
+    _add(30, 0)
+    first = client.get("/carparks/?q=List+Car&minutes=90").get_data(as_text=True)
+    assert "Car parks: 30" in first
+    with statements() as again:
+        client.get("/carparks/?q=List+Car&minutes=90&page=2")
+    assert not [s for s in again if "LIKE" in s], again  # the kept matches: no scan of the names
+    _add(5, 30)  # a place more: a new copy of the matches
+    assert "Car parks: 35" in client.get("/carparks/?q=List+Car&minutes=90").get_data(as_text=True)
+    db.session.get(ApdsPlace, "list-0001").name = "Renamed Car Park"  # the model keeps its search text
+    db.session.commit()
+    places.sync_places()  # the refresh that renames places: what was kept is dropped
+    renamed = client.get("/carparks/?q=Renamed&minutes=90").get_data(as_text=True)
+    assert "Renamed Car Park" in renamed and "Car parks: 1" in renamed

@@ -48,9 +48,12 @@ async function writeState(changes) {
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(STATIC_CACHE);
-    const urls = [...BUILD.precache, ...Object.values(BUILD.offline)];
-    // cache: "reload": the copies come from the server, not from an HTTP cache that might hold an older file
-    await cache.addAll(urls.map((url) => new Request(url, { cache: "reload", credentials: "omit" })));
+    // a fingerprinted URL names one version of its file: the copy the page has just loaded (the HTTP cache)
+    // is the right one, no second download; the offline pages' URLs name no version: from the server
+    await cache.addAll([
+      ...BUILD.precache.map((url) => new Request(url, { credentials: "omit" })),
+      ...Object.values(BUILD.offline).map((url) => new Request(url, { cache: "reload", credentials: "omit" })),
+    ]);
     await self.skipWaiting();
   })());
 });
@@ -61,7 +64,9 @@ self.addEventListener("activate", (event) => {
     await Promise.all(names.filter((name) => name.startsWith("parkgo-static-") && name !== STATIC_CACHE)
       .map((name) => caches.delete(name)));
     await self.clients.claim();
-    await syncPages(true);
+    // the driver's pages are fetched once this worker is in charge, not awaited: activation (and every
+    // navigation waiting for it) does not wait on the network (app.js asks again on each page anyway)
+    syncPages(true).catch(() => undefined);
   })());
 });
 

@@ -198,6 +198,9 @@ document.addEventListener("input", (event) => {
     note.hidden = false;
     note.querySelector("[data-offline-as-of-text]").textContent = (note.dataset.asOf || "").replace("{time}", time);
   }
+  // a kept copy may have been stored right after an action ("Parking extended until …"): that message
+  // belonged to that moment, not to this one
+  if (offlineCopy) document.querySelectorAll("#flash-area .flash").forEach((flash) => flash.remove());
   if (isOffline()) showOfflineNote();
   window.addEventListener("offline", showOfflineNote);
   window.addEventListener("online", () => {

@@ -300,20 +300,25 @@ self.addEventListener("push", (event) => {
   if (notification) event.waitUntil(self.registration.showNotification(notification.title, notification.options));
 });
 
-// Open the clicked action's page (else the notification's); only a page of our own site, else the
-// driver's bookings. A window already showing that page is focused instead of opening a second one.
-self.addEventListener("notificationclick", (event) => {
-  const notification = event.notification;
-  const data = notification.data || {};
-  notification.close();
-  const wanted = (event.action && data.actions && data.actions[event.action]) || data.url || BUILD.home;
+// Open the clicked action's page (else the notification's), always on this site: a URL naming another
+// origin (PUBLIC_BASE_URL differs from the address this browser uses) opens the same path here, so a
+// notification can never open a foreign page. A window already showing it is focused, not opened twice.
+function clickTarget(data, action) {
+  const wanted = (action && data.actions && data.actions[action]) || data.url || BUILD.home;
   let target;
   try {
     target = new URL(wanted, self.location.origin);
   } catch (error) {
     target = null;
   }
-  if (!target || target.origin !== self.location.origin) target = new URL(BUILD.home, self.location.origin);
+  if (!target || !["http:", "https:"].includes(target.protocol)) return new URL(BUILD.home, self.location.origin);
+  return new URL(target.pathname + target.search + target.hash, self.location.origin);
+}
+
+self.addEventListener("notificationclick", (event) => {
+  const notification = event.notification;
+  notification.close();
+  const target = clickTarget(notification.data || {}, event.action);
   event.waitUntil((async () => {
     const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
     const open = windows.find((client) => client.url === target.href);

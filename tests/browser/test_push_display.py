@@ -89,3 +89,21 @@ def test_a_push_shows_the_notification_with_its_actions(live_server, phone, jour
     while page.evaluate(NOTIFICATIONS)[0]["body"] != "later" and time.monotonic() < deadline:
         page.wait_for_timeout(150)
     assert [n["body"] for n in page.evaluate(NOTIFICATIONS)] == ["later"]
+
+
+def test_a_click_opens_only_a_page_of_this_site(live_server, phone):  # noqa: F811
+    """What a tap on the notification or one of its actions opens (the worker's ``clickTarget``): the
+    action's page, else the notification's, always on this origin — a URL naming another origin opens the
+    same path here, a script URL the driver's bookings."""
+    page, base = phone, live_server.url
+    page.goto(f"{base}/map")
+    wait_for_worker(page)
+    [worker] = page.context.service_workers
+    data = {"url": f"{base}/parking/HP1", "actions": {"extend": "https://parkgo.example/parking/HP1?extend=1#extend",
+                                                       "stop": "javascript:alert(1)"}}
+    target = "(args) => clickTarget(args[0], args[1]).href"
+    assert worker.evaluate(target, [data, "extend"]) == f"{base}/parking/HP1?extend=1#extend"
+    assert worker.evaluate(target, [data, ""]) == f"{base}/parking/HP1"
+    assert worker.evaluate(target, [data, "stop"]) == f"{base}/bookings"
+    assert worker.evaluate(target, [{"url": "//evil.example/x"}, ""]) == f"{base}/x"
+    assert worker.evaluate(target, [{}, ""]) == f"{base}/bookings"

@@ -138,6 +138,11 @@
   }
 
   async function start() {
+    // a copy kept for offline use (sw.js marks it): turning notifications on needs the network
+    if (document.documentElement.dataset.offlineAsOf) {
+      boxes.forEach((box) => { box.hidden = true; });
+      return;
+    }
     if (!supported) {
       boxes.forEach((box) => show(box, "unsupported"));
       return;

@@ -160,3 +160,18 @@ def test_the_plate_guard_compares_the_stored_plate_key(make_user, make_booking):
     db.session.execute(update(Booking).where(Booking.id == held.id).values(plate_key="ZZZ999"))
     db.session.commit()
     assert overlapping("ABC-123", now, now + timedelta(hours=1)) == []
+
+
+def test_a_search_of_beginnings_says_so_and_anywhere_finds_the_rest(make_user, make_booking):
+    """SQLite answers from beginnings first, and the page says so; asked, it looks inside plates too. On
+    PostgreSQL every search is anywhere. Either way the two plates are found by ``anywhere``."""
+    starts = make_booking(make_user("first@example.com"), plate="ABC-123")
+    holds = make_booking(make_user("second@example.com"), plate="XABC-9")
+    first = search_bookings(SearchFilters(query="ABC"))
+    anywhere = search_bookings(SearchFilters(query="ABC", anywhere=True))
+    assert {b.public_ref for b in anywhere.rows} == {starts.public_ref, holds.public_ref}
+    assert not anywhere.starts_with_only
+    if db.session.get_bind().dialect.name == "sqlite":
+        assert first.starts_with_only and {b.public_ref for b in first.rows} == {starts.public_ref}
+    else:
+        assert not first.starts_with_only and first.total == 2

@@ -61,6 +61,8 @@ class SearchFilters:
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "newest"
+    #: match the text anywhere in plates, addresses and names even on SQLite (see ``_matching_ids``)
+    anywhere: bool = False
     #: the zone the dates are meant in (the page's), so "made on the 27th" means the admin's 27th
     zone: tzinfo = UTC
 
@@ -73,6 +75,9 @@ class Page:
     page: int
     pages: int
     total: int
+    #: only bookings whose plate, address or phone *starts with* the text were looked for (SQLite's first
+    #: pass); the page says so and offers the search anywhere
+    starts_with_only: bool = False
 
 
 def _like_escape(text: str) -> str:
@@ -175,28 +180,29 @@ def _same_phone(text: str, tail: str) -> list[int]:
     return found
 
 
-def _matching_ids(text: str):
-    """What ``Booking.id`` must be in for ``text``: the ids themselves when they are few.
+def _matching_ids(text: str, anywhere: bool = False):
+    """What ``Booking.id`` must be in for ``text``, and whether only beginnings were looked for.
 
-    On SQLite the bookings whose plate or e-mail address starts with the text come first: when there
-    are any, they are the answer (see below); on PostgreSQL a match anywhere is always the answer.
+    On SQLite, unless ``anywhere``, the bookings whose plate or e-mail address starts with the text come
+    first: when there are any, they are the answer, and the page says that only beginnings were searched,
+    with a link to search anywhere; on PostgreSQL a match anywhere is always the answer.
 
     The count and the page both need the matches; listing them once spares the second
     search (on SQLite, a second scan of the index). Many matches stay a sub-select.
     """
-    if db.session.get_bind().dialect.name == "sqlite":
+    if not anywhere and db.session.get_bind().dialect.name == "sqlite":
         # SQLite has no index for a match inside a column (PostgreSQL's trigram indexes answer it): what an
         # admin mostly types — a whole plate, its beginning, an address, a phone — is answered from the
-        # indexes first, and only when nothing starts with the text is every plate, address and name scanned
-        # for it (issue 18: the scan was 3-8x a trivial page at 100,000 bookings)
+        # indexes first, and only when nothing starts with the text, or the admin asks, is every plate,
+        # address and name scanned for it (issue 18: the scan was 3-8x a trivial page at 100,000 bookings)
         matches = _text_matches(text, prefix=True)
         ids = [] if matches is None else \
             list(db.session.scalars(select(matches.subquery().c.id).limit(MATCHES_LISTED + 1)))
         if ids:
-            return ids if len(ids) <= MATCHES_LISTED else matches
+            return (ids if len(ids) <= MATCHES_LISTED else matches), True
     matches = _text_matches(text)
     ids = list(db.session.scalars(select(matches.subquery().c.id).limit(MATCHES_LISTED + 1)))
-    return ids if len(ids) <= MATCHES_LISTED else matches
+    return (ids if len(ids) <= MATCHES_LISTED else matches), False
 
 
 def search_bookings(filters: SearchFilters, page: int = 1) -> Page:
@@ -214,8 +220,10 @@ def search_bookings(filters: SearchFilters, page: int = 1) -> Page:
             or_(Booking.public_ref == text.upper(), Booking.provider_ref == text)).limit(PAGE_SIZE)))
         if exact:
             return Page(rows=exact, page=1, pages=1, total=len(exact))
+    starts_with_only = False
     if text:
-        query = query.where(Booking.id.in_(_matching_ids(text)))
+        matching, starts_with_only = _matching_ids(text, filters.anywhere)
+        query = query.where(Booking.id.in_(matching))
     if filters.provider:
         query = query.where(Booking.provider == filters.provider)
     if filters.kind:
@@ -236,7 +244,7 @@ def search_bookings(filters: SearchFilters, page: int = 1) -> Page:
     page = min(max(1, page), 10**6)
     rows = list(db.session.scalars(query.options(*listing_options()).order_by(direction(column), desc(Booking.id))
                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-    return Page(rows=rows, page=page, pages=pages, total=total)
+    return Page(rows=rows, page=page, pages=pages, total=total, starts_with_only=starts_with_only)
 
 
 def find_bookings(admin_id: int, filters: SearchFilters, page: int = 1, ip: str = "") -> Page:

@@ -61,7 +61,7 @@ def index():
         query=request.args.get("q", "")[:200], provider=request.args.get("provider", "")[:20],
         kind=request.args.get("kind", "")[:20], status=request.args.get("status", "")[:16],
         date_from=_date("from"), date_to=_date("to"), sort=request.args.get("sort", "newest")[:10],
-        zone=get_timezone())
+        anywhere=request.args.get("anywhere") == "1", zone=get_timezone())
     searched = any((filters.query, filters.provider, filters.kind, filters.status, filters.date_from,
                     filters.date_to))
     errors: dict[str, str] = {}

@@ -53,6 +53,15 @@ def list_bookings(user_id: int, page: int = 1) -> tuple[list[Booking], bool]:
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
+def bookings_in_status(user_id: int, statuses, kinds) -> list[Booking]:
+    """``user_id``'s bookings of ``kinds`` whose stored status is one of ``statuses``, earliest start first
+    (the pages the service worker keeps offline, ``webapp/web/offline.py``)."""
+    return list(db.session.scalars(
+        select(Booking).where(Booking.user_id == user_id, Booking.status.in_(tuple(statuses)),
+                              Booking.kind.in_(tuple(kinds)))
+        .order_by(Booking.starts_at, Booking.id)))
+
+
 def get_booking_for_user(user_id: int, public_ref: str) -> Booking:
     """One of the user's bookings with its events.
 

@@ -32,12 +32,11 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
-from webapp.bookings.models import KIND_APDS_SESSION, KIND_RENTAL, KIND_STREET_PARKING, KIND_VALET, Booking, Status
+from webapp.bookings.history import bookings_in_status
+from webapp.bookings.models import KIND_APDS_SESSION, KIND_RENTAL, KIND_STREET_PARKING, KIND_VALET, Status
 from webapp.bookings.registry import status_now
 from webapp.core.clock import utcnow
-from webapp.extensions import db
 from webapp.web.static_files import fingerprint, sessionless
 
 bp = Blueprint("offline", __name__)
@@ -239,10 +238,7 @@ def pages_to_keep(user_id: int) -> list[str]:
     A booking that has run out by itself (``status_now``) is no longer running; a 247Parking voucher is listed
     once 247Parking has given its reservation number (before that, its page is a 404).
     """
-    bookings = db.session.scalars(
-        select(Booking).where(Booking.user_id == user_id, Booking.status.in_(RUNNING_OR_UPCOMING),
-                              Booking.kind.in_(tuple(_PAGES_BY_KIND)))
-        .order_by(Booking.starts_at, Booking.id)).all()
+    bookings = bookings_in_status(user_id, RUNNING_OR_UPCOMING, tuple(_PAGES_BY_KIND))
     now = utcnow()
     urls: list[str] = []
     for booking in bookings:

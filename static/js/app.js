@@ -307,7 +307,8 @@ document.addEventListener("input", (event) => {
   window.addEventListener("beforeinstallprompt", (event) => {
     event.preventDefault();
     installPrompt = event;
-    if (dismissedRecently()) return;
+    // a copy kept for offline use offers only what works without signal (its note says so)
+    if (dismissedRecently() || document.documentElement.dataset.offlineAsOf) return;
     offers().forEach((offer) => { offer.hidden = false; });
   });
   window.addEventListener("appinstalled", () => {

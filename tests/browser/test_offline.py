@@ -162,6 +162,9 @@ def test_booking_pages_are_readable_offline_and_forgotten_at_logout(live_server,
     page.goto(base + pages["parking"])
     assert page.locator("[data-push-opt-in]").count() == 1
     expect(page.locator("[data-push-opt-in]")).to_be_hidden()
+    # nor to install the app: the browser's offer (dispatched here, as Chromium would) is not shown
+    page.evaluate("window.dispatchEvent(new Event('beforeinstallprompt'))")
+    expect(page.locator("[data-install-offer]")).to_be_hidden()
     # the voucher's QR code and reservation number are there without signal
     page.goto(base + pages["voucher"])
     expect(page.locator("svg").first).to_be_visible()
@@ -194,10 +197,12 @@ def test_booking_pages_are_readable_offline_and_forgotten_at_logout(live_server,
     with app_context(live_server):
         assert _booking_state(journey.refs["parkings"]) == before
 
-    # a page loaded online is no offline copy and shows no note
+    # a page loaded online is no offline copy and shows no note; the install offer is shown there
     page.goto(base + pages["parking"])
     assert page.get_attribute("html", "data-offline-as-of") is None
     expect(page.locator("[data-offline-note]")).to_be_hidden()
+    page.evaluate("window.dispatchEvent(new Event('beforeinstallprompt'))")
+    expect(page.locator("[data-install-offer]")).to_be_visible()
 
     # logout: the kept pages go; the worker and its assets stay (Clear-Site-Data "cache" spares them)
     open_menu(page)

@@ -62,6 +62,20 @@ def test_history_filters(client, login, driver, trips, args, shown, hidden):
         assert f"/bookings/{trips[name].public_ref}" not in html, name
 
 
+def test_a_fleet_types_the_plate_and_case_spaces_and_dashes_do_not_matter(client, login, driver, make_booking):
+    """Up to 20 plates the vehicle filter is a list; more (a fleet) and it is a field, matched like the admin's
+    search: "abc 103" finds ABC-103."""
+    cars = [make_booking(driver, plate=f"ABC-{100 + n}", status=Status.COMPLETED,
+                         starts_at=datetime(2026, 10, 1, tzinfo=UTC) + timedelta(days=n)) for n in range(21)]
+    login(driver)
+    html = client.get("/bookings").get_data(as_text=True)
+    assert '<input type="search" name="plate"' in html and '<select name="plate">' not in html
+    assert html.count("<option") < 20  # kinds and statuses only
+    html = client.get("/bookings", query_string={"plate": "abc 103"}).get_data(as_text=True)
+    assert f"/bookings/{cars[3].public_ref}" in html and f"/bookings/{cars[4].public_ref}" not in html
+    assert 'value="abc 103"' in html  # the field keeps what was typed
+
+
 def test_a_page_past_the_last_says_so(client, login, driver, trips):
     login(driver)
     html = client.get("/bookings", query_string={"page": 7}).get_data(as_text=True)

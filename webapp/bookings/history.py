@@ -19,7 +19,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from webapp.bookings import ledger
 from webapp.bookings.adapter import Place, PriceBreakdown
-from webapp.bookings.models import AT_COUNTER, PAID_NOW, Booking, LedgerEntry, Status
+from webapp.bookings.models import AT_COUNTER, PAID_NOW, Booking, LedgerEntry, Status, plate_key
 from webapp.bookings.registry import adapter_for, booking_seller, booking_title
 from webapp.core.clock import PROVIDER_ZONES, utcnow
 from webapp.core.errors import NotFoundError
@@ -152,7 +152,8 @@ def _filtered(user_id: int, filters: HistoryFilters):
         except ValueError:
             query = query.where(Booking.id.is_(None))  # an unknown status matches nothing
     if filters.plate:
-        query = query.where(Booking.plate == filters.plate)
+        # as typed or chosen: case, spaces and dashes aside ("abc 123" is ABC-123), like the admin's search
+        query = query.where(Booking.plate_key == plate_key(filters.plate))
     if filters.date_from:
         query = query.where(func.coalesce(Booking.starts_at, Booking.created_at)
                             >= datetime.combine(filters.date_from, time.min, tzinfo=UTC))
@@ -238,10 +239,15 @@ def monthly_totals(user_id: int, filters: HistoryFilters | None = None) -> list[
             for key, currency, paid_now, at_counter, refunded, count in rows]
 
 
-def driver_plates(user_id: int) -> list[str]:
-    """The plates the driver has booked with (for the vehicle filter)."""
+#: up to this many plates the vehicle filter is a list to choose from; a fleet's driver types the plate instead
+PLATE_CHOICES_MAX = 20
+
+
+def driver_plates(user_id: int, limit: int = PLATE_CHOICES_MAX + 1) -> list[str]:
+    """The plates the driver has booked with (for the vehicle filter), at most ``limit`` of them: one more
+    than ``PLATE_CHOICES_MAX`` tells the page to offer a field instead of a list of hundreds."""
     return list(db.session.scalars(select(Booking.plate).where(Booking.user_id == user_id, Booking.plate != "")
-                                   .distinct().order_by(Booking.plate)))
+                                   .distinct().order_by(Booking.plate).limit(limit)))
 
 
 #: a booking kind as the driver reads it (the history's filter, its rows and the CSV export)

@@ -94,6 +94,7 @@ def history():
                    if value}
     return render_template("bookings/history.html", history=found, filters=filters, kinds=KINDS,
                            statuses=list(Status), plates=booking_history.driver_plates(current_user.id),
+                           plate_choices_max=booking_history.PLATE_CHOICES_MAX,
                            export_args=export_args, dates_reversed=dates_reversed)
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.support.statements import statements
-from webapp.apds import places
+from webapp.apds import place_search, places
 from webapp.apds.models import ApdsPlace
 from webapp.apds.views import LIST_PAGE_SIZE
 from webapp.extensions import db
@@ -44,12 +44,12 @@ def test_the_list_sends_as_many_statements_for_100_car_parks_as_for_10(app, clie
     _add(10, 0)
     client.get(path, headers=headers)  # warm: the freshness checks
     places._PARSED_TARIFFS.clear()  # each request reads the tariff sets of its rows (one statement for all)
-    places._MATCHES.clear()  # and a search its matches (kept per copy of the places)
+    place_search._MATCHES.clear()  # and a search its matches (kept per copy of the places)
     with statements() as few:
         first = client.get(path, headers=headers)
     _add(90, 10)
     places._PARSED_TARIFFS.clear()
-    places._MATCHES.clear()
+    place_search._MATCHES.clear()
     with statements() as many:
         second = client.get(path, headers=headers)
     assert first.status_code == second.status_code == 200
@@ -84,9 +84,9 @@ def test_the_price_of_a_tariff_set_is_computed_once_for_the_minute(app, client, 
     places.sync_places()
     _add(40, 0)
     priced = []
-    real = places.quote_stay
-    monkeypatch.setattr(places, "quote_stay", lambda *a, **kw: priced.append(a) or real(*a, **kw))
-    places._QUOTES.clear()
+    real = place_search.quote_stay
+    monkeypatch.setattr(place_search, "quote_stay", lambda *a, **kw: priced.append(a) or real(*a, **kw))
+    place_search._QUOTES.clear()
     client.get("/carparks/?q=List+Car&minutes=95")
     once = len(priced)
     sets = len({place.tariff_key for place in db.session.scalars(db.select(ApdsPlace))})

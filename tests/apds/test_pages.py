@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from webapp.accounts.vehicles import add_vehicle
-from webapp.apds import events, places
+from webapp.apds import events, place_search, places
 from webapp.apds.models import ApdsPlace
 from webapp.bookings.models import Booking, Status
 from webapp.extensions import db
@@ -63,10 +63,10 @@ def test_an_odd_price_limit_is_no_limit_never_an_error(client, driver, limit):
 
 
 def test_the_list_loads_one_page_and_counts_the_rest_every_word_matching(driver):
-    found = places.search_places(minutes=180, limit=5)
+    found = place_search.search_places(minutes=180, limit=5)
     assert len(found.rows) == 5 and found.total == db.session.query(ApdsPlace).count() > 5
     assert [r.place.name for r in found.rows] == sorted(r.place.name for r in found.rows)
-    words = places.search_places(text="ARNDALE  high street", minutes=180)  # words in any case, any order
+    words = place_search.search_places(text="ARNDALE  high street", minutes=180)  # words in any case, any order
     assert [r.place.place_id for r in words.rows] == [ARNDALE] and words.total == 1
     assert words.rows[0].quote.total == Decimal("12.20")
 

@@ -44,7 +44,7 @@ COMPARE_MINUTES = 180
 def _check_fresh():
     """Refresh a stale copy and stale figures; until when both stay fresh (the sooner of the two)."""
     now = utcnow()
-    apds_places._fresh_copy(now)  # the copy's freshness rules live there
+    apds_places.fresh_copy(now)  # the copy's freshness rules live there
     apds_places.refresh_occupancy(now)
     fetched, occupancy = db.session.execute(select(
         func.min(ApdsPlace.fetched_at), func.min(ApdsPlace.occupancy_fetched_at))).one()

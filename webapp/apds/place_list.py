@@ -1,6 +1,6 @@
 """The car-park list page's rows and pagination, formatted once per distinct value instead of once per row.
 
-``places.search_places`` finds one page of places with their availability and price; this module
+``place_search.search_places`` finds one page of places with their availability and price; this module
 turns it into what the template prints (``ListRow``), so that the template does no translating,
 URL-building or number formatting per row: a translated pattern is looked up once per page and
 filled per row, a price is formatted once per distinct quote (a page's 25 rows share a few tariff
@@ -20,7 +20,7 @@ from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from webapp.apds.places import PlaceSearch
+from webapp.apds.place_search import PlaceSearch
 from webapp.core.clock import format_duration
 from webapp.core.money import format_money
 

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.accounts import vehicles
-from webapp.apds import place_list, places, sessions
+from webapp.apds import place_list, place_search, places, sessions
 from webapp.apds.forms import (
     DURATIONS,
     ExtendSessionForm,
@@ -116,7 +116,7 @@ def index():
     point = _point(request.args.get("lat"), request.args.get("lon"))
     near = (landmark[1], landmark[2], NEAR_RADIUS) if landmark else (*point, NEAR_RADIUS) if point else None
     now = utcnow()
-    found = places.search_places(text=request.args.get("q", ""), city=city, minutes=minutes,
+    found = place_search.search_places(text=request.args.get("q", ""), city=city, minutes=minutes,
                                  free_only=bool(request.args.get("free")), max_price=max_price, near=near,
                                  limit=LIST_PAGE_SIZE, page=min(max(1, _int(request.args.get("page"), 1)), 10**6),
                                  now=now)

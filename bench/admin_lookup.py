@@ -13,7 +13,7 @@ SQLite and PostgreSQL"):
    their kinds, a realistic mix of statuses, made over the last year. The
    generator is seeded: every run builds the same data. ``ANALYZE`` runs
    afterwards, as autovacuum (PostgreSQL) or a maintenance job would.
-2. Each lookup calls ``webapp.bookings.admin.search_bookings`` (the count and
+2. Each lookup calls ``webapp.bookings.admin_search.search_bookings`` (the count and
    the first page of 25, as the admin page does) ``--repeat`` times in a fresh
    session; a primary-key fetch (``db.session.get(Booking, id)``) is timed in
    the same loop, so the ratio travels between machines.
@@ -337,7 +337,7 @@ def main() -> int:
 
 
 def _run(args, database_name: str) -> int:
-    from webapp.bookings.admin import SearchFilters
+    from webapp.bookings.admin_search import SearchFilters
     from webapp.extensions import db
 
     db.create_all()
@@ -380,7 +380,7 @@ def _run(args, database_name: str) -> int:
 
 def _table(lookups, rows: list[dict], args, pk: int) -> list:
     """Time each lookup beside a PK fetch and print one line each; returns the slow lookups."""
-    from webapp.bookings.admin import search_bookings
+    from webapp.bookings.admin_search import search_bookings
 
     header = f"{'lookup':<44}{'found/expected':>16}{'median ms':>11}{'p90 ms':>9}{'PK get ms':>11}{'ratio':>9}"
     print(header)
@@ -405,7 +405,7 @@ def _table(lookups, rows: list[dict], args, pk: int) -> list:
 
 
 def _plans(lookups) -> None:
-    from webapp.bookings.admin import search_bookings
+    from webapp.bookings.admin_search import search_bookings
 
     for name, filters in lookups:
         print()

@@ -228,7 +228,7 @@ def test_six_digits_find_a_plate_holding_them_as_well_as_a_phone(admin_client, m
 
 
 def test_admin_search_finds_a_partial_email_anywhere_and_a_drivers_name(make_user, make_booking):
-    from webapp.bookings.admin import SearchFilters, search_bookings
+    from webapp.bookings.admin_search import SearchFilters, search_bookings
 
     newbie = make_booking(make_user("newbie554826desk@example.org", name="Noora Virtanen"))
     korean = make_booking(make_user("minjun@example.kr", name="김민준"), plate="12가3456")
@@ -239,7 +239,7 @@ def test_admin_search_finds_a_partial_email_anywhere_and_a_drivers_name(make_use
 
 
 def test_admin_phone_search_tells_countries_apart(make_user, make_booking):
-    from webapp.bookings.admin import SearchFilters, search_bookings
+    from webapp.bookings.admin_search import SearchFilters, search_bookings
 
     korean = make_booking(make_user(), kind="rental", provider="rentcar", contact_phone="010-1234-5678")
     dutch = make_booking(make_user(), kind="valet", provider="parking247", contact_phone="+31 6 1234 5678")

@@ -9,7 +9,7 @@ from sqlalchemy import event, text, update
 from tests.conftest import DATABASE_URL
 from webapp import create_app
 from webapp.accounts import users as accounts
-from webapp.bookings.admin import SearchFilters, search_bookings
+from webapp.bookings.admin_search import SearchFilters, search_bookings
 from webapp.bookings.models import Booking
 from webapp.config import TestingConfig
 from webapp.extensions import db

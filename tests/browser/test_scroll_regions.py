@@ -14,9 +14,10 @@ def test_a_wide_table_on_a_phone_is_a_focusable_named_region(live_server, browse
     with live_server.app.app_context():
         from webapp.accounts import users as accounts
         from webapp.bookings import admin as admin_lookup
+        from webapp.bookings import admin_search
         admin = accounts.create_admin("audit-admin@example.com", DEFAULT_PASSWORD)
         for query in ("ABC-123", "someone@example.com", "+358 40 123 4567"):
-            admin_lookup.audit_search(admin.id, admin_lookup.SearchFilters(query=query), "127.0.0.1")
+            admin_lookup.audit_search(admin.id, admin_search.SearchFilters(query=query), "127.0.0.1")
     page = browser_page
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(f"{live_server.url}/login")

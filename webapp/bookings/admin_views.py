@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from webapp.bookings import admin
+from webapp.bookings import admin, admin_search
 from webapp.bookings.models import KINDS, Status
 from webapp.core.errors import ConflictError, ValidationError
 from webapp.web.access import admin_required
@@ -57,7 +57,7 @@ def _page() -> int:
 @bp.get("")
 @admin_required
 def index():
-    filters = admin.SearchFilters(
+    filters = admin_search.SearchFilters(
         query=request.args.get("q", "")[:200], provider=request.args.get("provider", "")[:20],
         kind=request.args.get("kind", "")[:20], status=request.args.get("status", "")[:16],
         date_from=_date("from"), date_to=_date("to"), sort=request.args.get("sort", "newest")[:10],
@@ -72,7 +72,7 @@ def index():
         except ValidationError as error:
             errors = error.errors
     return page_or_block("admin/bookings.html", "results", ("results",), filters=filters, results=results,
-                         errors=errors, kinds=KINDS, statuses=list(Status), sorts=list(admin.SORTS))
+                         errors=errors, kinds=KINDS, statuses=list(Status), sorts=list(admin_search.SORTS))
 
 
 @bp.get("/attention")

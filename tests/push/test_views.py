@@ -143,7 +143,8 @@ def test_csrf_token_in_the_header_as_push_js_sends_it(csrf_app):
     login_page = client.get("/login").get_data(as_text=True)
     assert client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD,
                                        "csrf_token": csrf_token_from(login_page)}).status_code == 303
-    assert _subscribe(client, subscription()).status_code == 400  # no token: refused
+    refused = _subscribe(client, subscription())  # no token: refused, with a sentence push.js shows
+    assert refused.status_code == 400 and "Reload the page" in refused.get_json()["message"]
     page = client.get("/account").get_data(as_text=True)
     # push.js reads the token where layout.html puts it for htmx: <body hx-headers='{"X-CSRFToken": …}'>
     token = json.loads(html.unescape(re.search(r"hx-headers='([^']+)'", page).group(1)))["X-CSRFToken"]

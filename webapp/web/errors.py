@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app, redirect, render_template, request
+from flask import Flask, Response, current_app, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -76,8 +76,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         log.info("CSRF rejected: %s", error.description)
-        return _render(400, _("Your session expired"),
-                       _("The form was open too long or came from elsewhere. Reload the page and try again."))
+        message = _("The form was open too long or came from elsewhere. Reload the page and try again.")
+        if request.is_json:  # a script's call (push.js): a sentence it can show, not a page
+            return jsonify(message=message), 400
+        return _render(400, _("Your session expired"), message)
 
     @app.errorhandler(429)
     def rate_limited(error):

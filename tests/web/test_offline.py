@@ -14,7 +14,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from PIL import Image
 
+from tests.conftest import DEFAULT_PASSWORD, csrf_token_from
 from tests.web.journey_data import DRIVER_EMAIL, make_journey_data
+from webapp.accounts import users as accounts
 from webapp.accounts.users import find_user_by_email
 from webapp.bookings.models import Status
 from webapp.core.clock import utcnow
@@ -253,3 +255,19 @@ def test_pages_list_of_another_driver_is_their_own(client, login, make_user, mak
     login(other)
     listed = json.loads(client.get("/offline/pages.json").get_data(as_text=True))["pages"]
     assert listed == [f"/rentals/{mine.public_ref}"]
+
+
+def test_pages_list_never_sets_the_cookie_so_a_background_answer_cannot_undo_a_login(csrf_app):
+    """The worker asks for the list in the background. Sent by a guest just before they log in, its answer
+    arrives after the login's: a cookie in it (Flask-Login marks a guest's session not fresh) would replace
+    the login's and log the driver out. The list reads the session and never writes it."""
+    accounts.register_user("racer@example.com", DEFAULT_PASSWORD, DEFAULT_PASSWORD)  # csrf_app's own database
+    guest = csrf_app.test_client()
+    login_page = guest.get("/login").get_data(as_text=True)  # the guest's session: a CSRF token
+    before_login = guest.get("/offline/pages.json")
+    assert before_login.status_code == 401 and not before_login.headers.getlist("Set-Cookie")
+    assert guest.post("/login", data={"email": "racer@example.com", "password": DEFAULT_PASSWORD,
+                                      "csrf_token": csrf_token_from(login_page)}).status_code == 303
+    after_login = guest.get("/offline/pages.json")
+    assert after_login.status_code == 200 and not after_login.headers.getlist("Set-Cookie")
+    assert guest.get("/account").status_code == 200  # still logged in

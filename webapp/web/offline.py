@@ -252,10 +252,16 @@ def pages_to_keep(user_id: int) -> list[str]:
 
 
 @bp.get("/offline/pages.json")
+@sessionless
 def pages():
     """``{"pages": [...]}``: the pages to keep for the logged-in driver; 401 for a guest (the worker then forgets
     what it kept). Never stored by any cache. Not ``login_required``: a guest gets no login page, nor its
-    "log in to see" note saved for the next page."""
+    "log in to see" note saved for the next page.
+
+    It reads the session but never writes it (``sessionless``): the worker asks in the background, and
+    its answer to a request sent just before the driver logged in would otherwise set the guest's cookie
+    again after the login's — logging the driver out (Flask-Login marks a guest's session not fresh on
+    its first look, which writes the cookie)."""
     if not current_user.is_authenticated:
         response = Response(json.dumps({"pages": []}), status=401, mimetype="application/json")
     else:

@@ -311,6 +311,18 @@ document.addEventListener("input", (event) => {
     if (dismissedRecently() || document.documentElement.dataset.offlineAsOf) return;
     offers().forEach((offer) => { offer.hidden = false; });
   });
+  // Safari on an iPhone or iPad has no install prompt, only Share > Add to Home Screen; it alone has
+  // navigator.standalone (false in the browser, true once added): the offer says how instead of a button
+  if (navigator.standalone === false && !dismissedRecently() && !document.documentElement.dataset.offlineAsOf) {
+    offers().forEach((offer) => {
+      const how = offer.querySelector("[data-install-how]");
+      const button = offer.querySelector("[data-install-button]");
+      if (!how) return;
+      how.hidden = false;
+      if (button) button.hidden = true;
+      offer.hidden = false;
+    });
+  }
   window.addEventListener("appinstalled", () => {
     installPrompt = null;
     offers().forEach((offer) => { offer.hidden = true; });

@@ -22,6 +22,8 @@ def test_install_offer_appears_after_a_booking_and_not_now_is_remembered(live_se
     page.goto(base + parking)
     offer = page.locator("[data-install-offer]")
     expect(offer).to_be_visible(timeout=15000)  # Chromium found the app installable and offered it
+    expect(offer.locator("[data-install-button]")).to_be_visible()  # its own prompt: no Share-menu steps
+    expect(offer.locator("[data-install-how]")).to_be_hidden()
     # "Not now": hidden, and still hidden on the next booking page
     offer.locator("[data-install-dismiss]").click()
     expect(offer).to_be_hidden()
@@ -34,3 +36,18 @@ def test_install_offer_appears_after_a_booking_and_not_now_is_remembered(live_se
     page.evaluate(f"localStorage.setItem('parkgo.installDismissedAt', String({dismissed_at} - 31 * 86400000))")
     page.goto(base + parking)
     expect(page.locator("[data-install-offer]")).to_be_visible(timeout=15000)
+
+
+def test_safari_on_an_iphone_is_told_how_to_add_the_app(live_server, phone, journey):  # noqa: F811
+    """Safari has no install prompt; it alone has ``navigator.standalone`` (false in the browser): the offer
+    says how to add the app from the Share menu, without a button that could do nothing."""
+    page, base = phone, live_server.url
+    page.add_init_script("Object.defineProperty(navigator, 'standalone', {get: () => false})")
+    log_in(page, base)
+    page.goto(base + booking_pages(journey)["parking"])
+    offer = page.locator("[data-install-offer]")
+    expect(offer).to_be_visible()
+    expect(offer).to_contain_text("tap Share, then Add to Home Screen")
+    expect(offer.locator("[data-install-button]")).to_be_hidden()
+    page.goto(f"{base}/map")  # never on the first screen
+    assert page.locator("[data-install-offer]").count() == 0

@@ -244,6 +244,21 @@ def empty_database_url(tmp_path):
 
 
 @pytest.fixture
+def business_hours():
+    """Run the test (the app, its sandboxes and a live server's threads: this process) from the next
+    working day's 10:00 London time, time flowing on from there (tests/support/clock.py ``business_hours``).
+    A browser's clock is another process's: a browser test sets it with ``page.clock.install(time=...)``
+    to the instant this fixture returns."""
+    import time_machine
+
+    from tests.support.clock import business_hours as next_business_hours
+
+    start = next_business_hours()
+    with time_machine.travel(start, tick=True):
+        yield start
+
+
+@pytest.fixture
 def moving_clock(app):
     """The app's clock and the in-process sandboxes' clocks, stopped and moved together by the test
     (tests/support/clock.py); real time runs again afterwards."""

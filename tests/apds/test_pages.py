@@ -14,6 +14,9 @@ from webapp.apds.models import ApdsPlace
 from webapp.bookings.models import Booking, Status
 from webapp.extensions import db
 
+# prices spelled out here are daytime prices (the Arndale's evening flat rate starts at 18:00)
+pytestmark = pytest.mark.usefixtures("business_hours")
+
 ARNDALE = "805432"
 HX = {"HX-Request": "true"}
 

@@ -16,6 +16,9 @@ from webapp.bookings.models import Booking, Status
 from webapp.core.errors import ConflictError, ValidationError
 from webapp.extensions import db
 
+# prices spelled out here are daytime prices (the Arndale's evening flat rate starts at 18:00)
+pytestmark = pytest.mark.usefixtures("business_hours")
+
 ARNDALE = "805432"
 PICCADILLY = "220001"
 ENDPOINT = "https://parkgo.test" + events.RECEIVER_PATH

@@ -23,6 +23,9 @@ from webapp.rentcar import rentals
 from webapp.valet import reservations
 from webapp.valet.pricing import ValetChoice
 
+# prices spelled out here are daytime prices (the Arndale's evening flat rate starts at 18:00)
+pytestmark = pytest.mark.usefixtures("business_hours")
+
 # -- what the pages say --------------------------------------------------------------------
 
 

@@ -42,8 +42,9 @@ def _login(page, base, email):
 
 
 @pytest.mark.parametrize("size", sorted(WIDTHS))
-def test_find_compare_start_watch_occupancy_and_end(live_server, browser_page, apds_driver, size):
+def test_find_compare_start_watch_occupancy_and_end(business_hours, live_server, browser_page, apds_driver, size):
     page, base = browser_page, live_server.url
+    page.clock.install(time=business_hours)  # the daytime prices below (the browser's clock too)
     page.set_viewport_size(WIDTHS[size])
     _login(page, base, apds_driver["email"])
     open_menu(page)
@@ -86,8 +87,10 @@ def test_find_compare_start_watch_occupancy_and_end(live_server, browser_page, a
 
 
 @pytest.mark.parametrize("size", sorted(WIDTHS))
-def test_register_plate_then_the_camera_drives_in_and_out(live_server, browser_page, apds_driver, size):
+def test_register_plate_then_the_camera_drives_in_and_out(business_hours, live_server, browser_page, apds_driver,
+                                                          size):
     page, base = browser_page, live_server.url
+    page.clock.install(time=business_hours)  # the daytime prices below (the browser's clock too)
     page.set_viewport_size(WIDTHS[size])
     _login(page, base, apds_driver["email"])
     page.goto(f"{base}/carparks/{ARNDALE}")

@@ -45,8 +45,9 @@ def _start(page, base, area_id, chip):
     return page.url.rsplit("/", 1)[-1]
 
 
-def test_start_extend_stop_and_cancel_reported_to_the_hub(live_server, browser_page, hub_driver):
+def test_start_extend_stop_and_cancel_reported_to_the_hub(business_hours, live_server, browser_page, hub_driver):
     page, base = browser_page, live_server.url
+    page.clock.install(time=business_hours)  # a weekday's tariff: an extension has a price (the browser's too)
     page.goto(f"{base}/login")
     page.get_by_label("Email").fill(hub_driver["email"])
     page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)

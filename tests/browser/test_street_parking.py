@@ -24,8 +24,9 @@ def parked_driver(live_server):
         return {"email": user.email, "area_id": area.area_id}
 
 
-def test_find_area_by_code_preview_start_extend_stop(live_server, browser_page, parked_driver):
+def test_find_area_by_code_preview_start_extend_stop(business_hours, live_server, browser_page, parked_driver):
     page, base = browser_page, live_server.url
+    page.clock.install(time=business_hours)  # a weekday's tariff: an extension has a price (the browser's too)
     page.goto(f"{base}/login")
     page.get_by_label("Email").fill(parked_driver["email"])
     page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)

@@ -79,3 +79,23 @@ class MovingClock:
             if name in self.app.config["PROVIDERS"]:
                 sandbox_now = read(providers.sandbox_app(name))
                 assert sandbox_now == now, f"the {name} sandbox's clock does not follow time-machine"
+
+
+#: days on which the tariffs of our sandboxes are those of an ordinary working day (no holidays near)
+_HOLIDAYS = {(12, 24), (12, 25), (12, 26), (12, 31), (1, 1), (1, 6)}
+
+
+def business_hours(now: datetime | None = None) -> datetime:
+    """The next working day (Monday to Friday, no holiday near) at 10:00 in London, 12:00 in Helsinki.
+
+    Prices that a test spells out (the Arndale's £3.70 for an hour, a Helsinki extension to pay now) are
+    daytime prices: from 18:00 the Arndale charges its evening flat rate and Helsinki's Sunday tariff
+    ends at 20:00. A test that states them runs at this hour, whatever the hour of the run.
+    """
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    day = (now or datetime.now(UTC)).astimezone(london).date() + timedelta(days=1)
+    while day.weekday() >= 5 or (day.month, day.day) in _HOLIDAYS:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 10, 0, tzinfo=london).astimezone(UTC)

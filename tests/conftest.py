@@ -67,6 +67,9 @@ def make_app(tmp_path: Path, **overrides):
     if DATABASE_URL:
         environ["DATABASE_URL"] = DATABASE_URL
     config = TestingConfig(environ)
+    # The rent-car sandbox refuses bookings daily 04:00–04:30 KST (seed 001, 0700), which is 19:00–19:30 UTC:
+    # a suite crossing it failed tests about other things. The pause has its own tests, which switch it on.
+    config.PROVIDERS["rentcar"].credentials["maintenance"] = "off"
     settings = {"WTF_CSRF_ENABLED": False, "SERVER_NAME": None}
     settings.update(overrides)
     app = create_app(config, **settings)

@@ -7,9 +7,9 @@ from fractions import Fraction
 
 import pytest
 
-from webapp.bookings.models import Status
+from webapp.bookings.models import Action, Booking, Status
 from webapp.core.clock import SEOUL, utcnow
-from webapp.core.errors import ConflictError, ValidationError
+from webapp.core.errors import ConflictError, ProviderFailedError, ValidationError
 from webapp.extensions import db
 from webapp.rentcar import rentals
 from webapp.rentcar.models import RentcarApiCost
@@ -81,6 +81,25 @@ def test_a_lost_revadd_reply_is_found_by_our_reference_at_once(app, make_user):
     booking = _book(user, mid=10101, name="모닝", key="lost-1")
     assert booking.status == Status.RESERVED and booking.rental.revnum == booking.provider_ref
     assert _sandbox_calls(app, "revadd") == 1 and _sandbox_calls(app, "revdetail") == 1
+
+
+def test_a_booking_in_the_0400_pause_fails_at_once_with_the_time_to_come_back(app, make_user):
+    """Seed 001's 0700 is the company's answer, not a lost reply: nothing was booked, so the driver is told
+    to come back after 04:30 instead of being left with a booking "being checked" for ten minutes."""
+    user = make_user()
+    state = app.extensions["providers"].sandbox_app("rentcar").extensions["rentcar_state"]
+    state["maintenance"] = True
+    state["now"] = utcnow().astimezone(SEOUL).replace(hour=4, minute=10, second=0, microsecond=0, tzinfo=None)
+    with pytest.raises(ProviderFailedError) as refused:
+        _book(user, mid=10101, name="모닝", key="paused-1")
+    assert "04:30" in refused.value.message
+    booking = db.session.query(Booking).filter_by(user_id=user.id).one()
+    assert booking.status == Status.FAILED and booking.provider_ref is None
+    assert [e.action for e in booking.events if e.action == Action.RECONCILE] == []
+    assert booking.events[-1].provider_code == "0700"
+    assert _sandbox_calls(app, "revadd") == 1 and _sandbox_calls(app, "revdetail") == 0
+    state["now"] = state["now"].replace(minute=30)
+    assert _book(user, mid=10101, name="모닝", key="paused-2").status == Status.RESERVED
 
 
 def test_change_and_cancel_are_refused_after_the_deadline_without_a_call(app, make_user):

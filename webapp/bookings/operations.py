@@ -36,6 +36,7 @@ from webapp.core.clock import utcnow
 from webapp.core.errors import (
     ConflictError,
     ProviderError,
+    ProviderPausedError,
     ProviderTimeoutError,
     ProviderUnavailableError,
     ValidationError,
@@ -211,7 +212,10 @@ def is_unknown_outcome(error: ProviderError) -> bool:
     A timeout or a dropped connection may come after the provider committed,
     and so may a 5xx from a gateway: such a call leaves the booking *unknown*,
     for reconciliation to settle — it is never marked failed on the spot.
+    A provider that *answers* it is paused (rent-car 0700) did nothing.
     """
+    if isinstance(error, ProviderPausedError):
+        return False
     return isinstance(error, ProviderTimeoutError | ProviderUnavailableError)
 
 

@@ -64,6 +64,14 @@ class ProviderUnavailableError(ProviderError):
     default_user_message = "The service is not available right now. Please try again in a moment."
 
 
+class ProviderPausedError(ProviderUnavailableError):
+    """The provider answered that it takes no bookings right now (a maintenance window).
+
+    Unlike a 5xx or a lost reply this is an answer about the request itself:
+    it was not carried out, so a booking it was for has failed, not become unknown.
+    """
+
+
 class ProviderTimeoutError(ProviderError):
     """No answer in time: the request may or may not have been carried out."""
 

@@ -72,7 +72,8 @@ class RentcarClient:
         Raises:
             ProviderAuthError: 1000/1002/1003/9200 (our uid, passcode or IP), HTTP 401/403.
             ProviderRateLimitedError: 3000, the call limit is spent; HTTP 429.
-            ProviderUnavailableError: 0700/0400/9999, HTTP 5xx, unreachable.
+            ProviderUnavailableError: 0400/9999, HTTP 5xx, unreachable; ProviderPausedError (a
+                subclass) for 0700, the daily 04:00–04:30 KST pause.
             ProviderTimeoutError: no answer in time, HTTP 408/504.
             ProviderRejectedError: any other refusal, with its resCode; another HTTP 4xx.
             ProviderBadResponseError: the reply is not the documented JSON, or HTTP 404.

@@ -13,6 +13,7 @@ from webapp.core.errors import (
     ProviderAuthError,
     ProviderError,
     ProviderNotFoundError,
+    ProviderPausedError,
     ProviderRateLimitedError,
     ProviderRejectedError,
     ProviderUnavailableError,
@@ -81,7 +82,9 @@ RESULT_CODES: dict[str, ResultCode] = {
     "0611": ResultCode("예약변경 불가(기타상품)", "The booked extras do not allow this car.", _R, True),
     "0612": ResultCode("예약변경 불가(자차보험)", "A booking with two damage covers cannot be changed.", _R),
     "0620": ResultCode("취소사유 글자수 제한", "The cancellation reason is longer than 200 characters.", _R),
-    "0700": ResultCode("서버점검 중", "Bookings are paused for maintenance from 04:00 to 04:30 (KST).", _U, True),
+    # seed 001: "매일 04:00 ~ 04:30까지 접수/변경/취소 불가" — an answer, so nothing was booked
+    "0700": ResultCode("서버점검 중", "Bookings are paused for maintenance from 04:00 to 04:30 (KST).",
+                       ProviderPausedError, True),
     "9100": ResultCode("파라미터 오류", "A parameter is missing or malformed.", _R),
     "9200": ResultCode("API 권한 필요", "Our account lacks permission for this API.", _A),
     "9800": ResultCode("NO Result", "No result.", _N),

@@ -1,4 +1,4 @@
-"""A driver's history reads its parts from the indexes of migration 0021, not every booking of theirs (issue 18).
+"""A driver's history reads its parts from the indexes of migrations 0021 and 0022, not every booking of theirs.
 
 At 1,000 bookings of one driver each part of the page read all of them from the table, and the past was
 sorted whole for a page of 25 (bench/pages.py). The plans are SQLite's (PostgreSQL's are measured by the
@@ -63,6 +63,8 @@ def test_the_history_reads_the_past_in_its_order_from_an_index(make_user, make_b
     assert "COVERING INDEX ix_bookings_user_status_ends" in count, count
     plates = next(plan for statement, plan in booking_reads if "DISTINCT bookings.plate" in statement)
     assert "COVERING INDEX ix_bookings_user_plate" in plates, plates
+    stamp = next(plan for statement, plan in booking_reads if "sum(bookings.version)" in statement)
+    assert "COVERING INDEX ix_bookings_user_version" in stamp, stamp  # migration 0022
 
 
 def test_the_history_pages_are_what_they_were(make_user, make_booking):

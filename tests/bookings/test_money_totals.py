@@ -127,6 +127,7 @@ def test_the_history_reads_thirty_bookings_in_as_many_statements_as_three(client
     with _statements() as few:
         assert client.get("/bookings").status_code == 200
     _bookings(driver, make_booking, 27, first - timedelta(days=40))
+    client.get("/bookings")  # the totals of this state of the bookings are summed once, then kept
     with _statements() as many:
         html = client.get("/bookings").get_data(as_text=True)
     assert html.count('<li class="card booking-row">') == 25  # a full page
@@ -144,3 +145,44 @@ def test_the_payments_and_totals_are_said_in_every_language(client, login, drive
     refund = {"fi": "Palautus", "sv": "Återbetalning", "ko": "환불"}[language]
     assert 'id="booking-payments"' in html and f"<td>{refund}</td>" in html
     assert {"fi": "Palautettu", "sv": "Återbetalt", "ko": "환불액"}[language] in html
+
+
+def _page_totals(client) -> dict[tuple[str, str], list[str]]:
+    html = client.get("/bookings").get_data(as_text=True)
+    table = re.search(r'<table class="totals monthly-totals".*?</table>', html, re.S)
+    if table is None:
+        return {}
+    return {(month, currency): [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td>(.*?)</td>", cells)][1:]
+            for month, currency, cells in re.findall(r'<tr data-month="([\d-]+)" data-currency="(\w+)">(.*?)</tr>',
+                                                     table.group(0), re.S)}
+
+
+def test_the_kept_totals_follow_every_change_of_the_bookings(client, login, driver, make_booking, time_machine):
+    """The totals are summed once per state of the driver's bookings and kept: each change below (a refund,
+    a new booking, a start moved to another month, a cancellation) must show at once, on a stopped clock too."""
+    time_machine.move_to(datetime(2026, 12, 1, 12, tzinfo=UTC), tick=False)
+    login(driver)
+    october = datetime(2026, 10, 3, 9, tzinfo=UTC)
+    parking = make_booking(driver, status=Status.COMPLETED, amount=Decimal("8.40"), starts_at=october)
+    assert _page_totals(client) == {("2026-10", "EUR"): ["1", "€8.40", "€0.00", "€0.00", "€8.40"]}
+    assert _page_totals(client) == {("2026-10", "EUR"): ["1", "€8.40", "€0.00", "€0.00", "€8.40"]}  # kept
+
+    parking.amount = Decimal("6.00")  # stopped earlier: part of it refunded
+    transition(parking, Action.STOPPED)
+    db.session.commit()
+    assert _page_totals(client) == {("2026-10", "EUR"): ["1", "€6.00", "€0.00", "€2.40", "€6.00"]}
+
+    valet = make_booking(driver, kind="valet", provider="parking247", status=Status.RESERVED,
+                         amount=Decimal("100.00"), starts_at=october + timedelta(days=1))
+    assert _page_totals(client)[("2026-10", "EUR")] == ["2", "€106.00", "€0.00", "€2.40", "€106.00"]
+
+    valet.starts_at = datetime(2026, 11, 4, 9, tzinfo=UTC)  # the driver moved it: no money changes
+    transition(valet, Action.CHANGED)
+    db.session.commit()
+    assert _page_totals(client) == {("2026-11", "EUR"): ["1", "€100.00", "€0.00", "€0.00", "€100.00"],
+                                    ("2026-10", "EUR"): ["1", "€6.00", "€0.00", "€2.40", "€6.00"]}
+
+    _cancel(valet, Decimal("30.00"))
+    assert _page_totals(client)[("2026-11", "EUR")] == ["1", "€30.00", "€0.00", "€70.00", "€30.00"]
+    assert client.get("/bookings?status=cancelled").status_code == 200
+    assert "€6.00" not in client.get("/bookings?status=cancelled").get_data(as_text=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -51,10 +52,27 @@ def _default_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
+#: texts of amounts and times kept per process: a page of bookings writes the same ones at every visit
+#: (a history page, 50 of each, spent a fifth of its time in babel: bench/pages.py); a text is a few dozen bytes
+TEXTS_KEPT = 8192
+
+
+@lru_cache(maxsize=TEXTS_KEPT)
+def _moment_text(value: datetime, locale: str, zone: ZoneInfo) -> str:
+    return format_moment(value, locale, zone)
+
+
+@lru_cache(maxsize=TEXTS_KEPT)
+def _money_text(value: Decimal | int, currency: str, locale: str) -> str:
+    return format_money(value, currency, locale)
+
+
 def when(value: datetime | None, zone: ZoneInfo | None = None) -> str:
     """``{{ booking.ends_at|when(booking_zone(booking)) }}`` -> ``27/11/2026, 14:28`` (en), ``27.11.2026 14.28``
     (fi): the one date-and-time format of the page's language; no time -> ``–``."""
-    return "–" if value is None else format_moment(value, get_locale() or "en_GB", zone or _default_zone())
+    if value is None:
+        return "–"
+    return _moment_text(value, str(get_locale() or "en_GB"), zone or _default_zone())
 
 
 def when_in_zone(value: datetime | None, zone: ZoneInfo | None = None) -> str:
@@ -79,7 +97,11 @@ def money(value: Decimal | int | None, currency: str, per: timedelta | int | Non
     if value is None:
         return "–"
     locale = get_locale() or "en_GB"
-    return format_money(value, currency, locale) if per is None else format_money_per(value, currency, per, locale)
+    if per is not None:
+        return format_money_per(value, currency, per, locale)
+    if (isinstance(value, Decimal) and value.is_finite()) or type(value) is int:  # kept by value: 1.5 == 1.50
+        return _money_text(value, currency, str(locale))
+    return format_money(value, currency, locale)
 
 
 def duration(value: timedelta | int | float | Decimal) -> str:

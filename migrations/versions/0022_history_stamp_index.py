@@ -1,4 +1,4 @@
-"""The stamp of a driver's bookings from an index alone (issue 18)
+"""The stamp of a driver's bookings, and the history's kind filter, from indexes alone (issue 18)
 
 Revision ID: 0022
 Revises: 0021
@@ -8,6 +8,9 @@ The history's monthly totals are kept per state of the driver's bookings, named 
 count, the sum of their versions and the newest id (``webapp.bookings.history.history_stamp``). Read
 from the table that stamp cost 1.2 ms at 1,000 bookings on SQLite (bench/pages.py), a third of the
 totals it saves; ``(user_id, version, id)`` answers it from the index.
+
+The history filtered to one kind counted its past from the table (1.3 ms at 1,000 bookings);
+``(user_id, kind, status, ends_at)`` counts it from the index (0.08 ms).
 """
 from alembic import op
 
@@ -17,9 +20,15 @@ branch_labels = None
 depends_on = None
 
 
+INDEXES = (('ix_bookings_user_version', ['user_id', 'version', 'id']),
+           ('ix_bookings_user_kind_status_ends', ['user_id', 'kind', 'status', 'ends_at']))
+
+
 def upgrade():
-    op.create_index('ix_bookings_user_version', 'bookings', ['user_id', 'version', 'id'], unique=False)
+    for name, columns in INDEXES:
+        op.create_index(name, 'bookings', columns, unique=False)
 
 
 def downgrade():
-    op.drop_index('ix_bookings_user_version', table_name='bookings')
+    for name, _columns in reversed(INDEXES):
+        op.drop_index(name, table_name='bookings')

@@ -187,10 +187,13 @@ def driver_history(user_id: int, filters: HistoryFilters | None = None, page: in
     past_query = base.where(~is_current)
     past_total = db.session.scalar(select(func.count()).select_from(past_query.subquery())) or 0
     page = min(max(1, page), MAX_PAGE)
-    past = list(db.session.scalars(listed.where(~is_current)
-                                   .order_by(func.coalesce(Booking.starts_at, Booking.created_at).desc(),
-                                             Booking.id.desc())
-                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    newest_first = (func.coalesce(Booking.starts_at, Booking.created_at).desc(), Booking.id.desc())
+    # the page's ids from the index first, then their rows with the details joined: joined to the whole
+    # query, page 20 joined the 475 rows its OFFSET skips too (3 ms at 1,000 bookings, bench/pages.py)
+    page_ids = (past_query.with_only_columns(Booking.id).order_by(*newest_first)
+                .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+    past = list(db.session.scalars(select(Booking).options(*listing_options()).where(Booking.id.in_(page_ids))
+                                   .order_by(*newest_first)))
     return History(current=current, past=past, page=page, pages=max(1, math.ceil(past_total / PAGE_SIZE)),
                    past_total=past_total, totals=kept_monthly_totals(user_id, filters))
 

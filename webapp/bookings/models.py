@@ -199,8 +199,10 @@ class Booking(db.Model):
         Index("ix_bookings_user_status_ends", "user_id", "status", "ends_at"),
         Index("ix_bookings_user_started", "user_id", text("coalesce(starts_at, created_at)")),
         Index("ix_bookings_user_plate", "user_id", "plate"),
-        # the stamp of a driver's bookings (bookings.history.history_stamp, migration 0022): from the index alone
+        # the stamp of a driver's bookings (bookings.history.history_stamp, migration 0022) and the past's count
+        # of one kind (the history's kind filter), each from the index alone
         Index("ix_bookings_user_version", "user_id", "version", "id"),
+        Index("ix_bookings_user_kind_status_ends", "user_id", "kind", "status", "ends_at"),
     )
 
     events = relationship("BookingEvent", back_populates="booking", order_by="BookingEvent.id",

@@ -16,6 +16,7 @@ in step on every write (see ``webapp.seoul.models``). The glossaries (``webapp.r
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from korean_romanizer.romanizer import Romanizer
 
@@ -30,7 +31,12 @@ def has_hangul(text: str | None) -> bool:
 
 
 def _word(match: re.Match) -> str:
-    word = match.group(0)
+    return _romanised_word(match.group(0))
+
+
+@lru_cache(maxsize=4096)
+def _romanised_word(word: str) -> str:
+    """One word romanised, kept: lists name the same companies, cars and lots on every page (issue 18)."""
     if not has_hangul(word):
         return word
     latin = Romanizer(word).romanize()

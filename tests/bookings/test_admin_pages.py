@@ -89,3 +89,26 @@ def test_the_search_filters_name_providers_and_kinds_in_words(admin_client):
     assert '<option value="parking247">247Parking valet</option>' in html
     assert '<option value="apds_session">Car park</option>' in html
     assert ">apds_session<" not in html and ">parking247<" not in html
+
+
+def test_a_search_with_more_matches_than_it_counts_says_more_than_and_still_pages_to_the_end(
+        admin_client, make_user, make_booking, monkeypatch):
+    """The count stops at COUNT_UP_TO (a status filter counted 60,000 bookings for each page): past it the page
+    says "More than …", and Next goes on while a page has rows after it."""
+    from webapp.bookings import admin_search
+    from webapp.bookings.models import Status
+
+    monkeypatch.setattr(admin_search, "COUNT_UP_TO", 5)
+    monkeypatch.setattr(admin_search, "PAGE_SIZE", 2)
+    driver = make_user("many@example.com")
+    made = {make_booking(driver, status=Status.COMPLETED).public_ref for _ in range(8)}
+    make_booking(driver, status=Status.CANCELLED)
+    seen: set[str] = set()
+    for page in (1, 2, 3, 4):
+        html = admin_client.get("/admin", query_string={"status": "completed", "page": page}).get_data(as_text=True)
+        assert "More than 5 bookings" in html and f"Page {page}<" in html and " of " not in html.split("pager")[-1]
+        seen |= {ref for ref in made if ref in html}
+        assert ('>Next</a>' in html) is (page < 4), page
+    assert seen == made
+    few = admin_client.get("/admin", query_string={"status": "cancelled"}).get_data(as_text=True)
+    assert "1 booking" in few and "More than" not in few

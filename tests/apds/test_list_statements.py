@@ -110,3 +110,45 @@ def test_a_search_is_answered_again_when_the_places_change(app, client):
     places.sync_places()  # the refresh that renames places: what was kept is dropped
     renamed = client.get("/carparks/?q=Renamed&minutes=90").get_data(as_text=True)
     assert "Renamed Car Park" in renamed and "Car parks: 1" in renamed
+
+
+def test_the_csv_export_names_each_car_parks_seller_in_as_many_statements_for_20_stays_as_for_2(
+        app, client, login, make_user, make_booking):
+    """Each APDS row's seller is its car park's rate table: the car parks come in one statement for the
+    whole export, not one per row (200 statements for an export of 1,000 bookings)."""
+    import csv
+    import io
+    from datetime import timedelta
+
+    from webapp.apds.models import ApdsSession
+    from webapp.bookings.models import Status
+
+    places.sync_places()
+    _add(20, 0)
+    driver = make_user("exports@example.com")
+    login(driver)
+    start = datetime(2026, 10, 5, 9, tzinfo=UTC)
+
+    def stays(count: int, first: int) -> None:
+        for n in range(first, first + count):
+            booking = make_booking(driver, kind="apds_session", provider="apds", currency="GBP", title=f"Stay {n}",
+                                   status=Status.COMPLETED, starts_at=start + timedelta(days=n),
+                                   ends_at=start + timedelta(days=n, hours=2))
+            db.session.add(ApdsSession(booking=booking, mode="phone", place_id=f"list-{n:04d}",
+                                       transaction_id=f"parkgo:{booking.public_ref}"))
+        db.session.commit()
+
+    def export() -> tuple[list[str], list[dict]]:
+        places._PARSED_TARIFFS.clear()  # each export reads the tariff sets of its car parks (one statement)
+        with statements() as sent:
+            answer = client.get("/bookings/export.csv")
+        assert answer.status_code == 200
+        return sent, list(csv.DictReader(io.StringIO(answer.data.decode("utf-8-sig"))))
+
+    stays(2, 0)
+    few, _rows = export()
+    stays(18, 2)
+    many, rows = export()
+    assert len(rows) == 20 and len(many) == len(few), many
+    # each row names a seller: the rate table's responsible party, else the car park (never the unknown operator)
+    assert all(row["seller"] and row["seller"] != "The car park's operator" for row in rows), rows

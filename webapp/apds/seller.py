@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from webapp.apds import places, rates
-from webapp.apds.models import ApdsPlace
+from webapp.apds.models import ApdsPlace, ApdsSession
 from webapp.apds.wire import RateLineCollection, RateTable
 from webapp.bookings.adapter import Seller
 from webapp.bookings.models import Booking
@@ -33,7 +34,7 @@ def seller_for(booking: Booking, language: str) -> Seller:
     takes the table that applies at its start.
     """
     detail = booking.apds
-    place = db.session.get(ApdsPlace, detail.place_id) if detail is not None else None
+    place = _place_of(detail) if detail is not None else None
     if place is None:
         return Seller(name=str(UNKNOWN_OPERATOR))
     start, end = ((detail.entered_at, detail.exited_at) if detail.entered_at
@@ -46,6 +47,32 @@ def seller_for(booking: Booking, language: str) -> Seller:
     # with taxIncluded false and no taxRate the engine adds nothing: the amount holds no tax
     included = rate is not None or (collection is not None and collection.tax_included)
     return Seller(name=table.responsible_party or place.name, vat_included=included, vat_rate=rate)
+
+
+#: car parks read in one statement at most (a bound on the IN list)
+PLACES_PER_READ = 500
+
+
+def _place_of(detail: ApdsSession) -> ApdsPlace | None:
+    """The session's car park. The first one asked for in a database session brings the car parks of
+    every APDS session that session holds, a few hundred per statement, kept in it until it ends (the
+    request): the CSV export of 1,000 bookings asked for them one row at a time (200 statements,
+    bench/pages.py). A car park the platform dropped stays None."""
+    known: dict[str, ApdsPlace | None] = db.session.info.setdefault(_PLACES_HELD, {})
+    if detail.place_id not in known:
+        held = {held.place_id for held in list(db.session.identity_map.values()) if isinstance(held, ApdsSession)}
+        missing = sorted((held | {detail.place_id}) - known.keys())
+        for start in range(0, len(missing), PLACES_PER_READ):
+            chunk = missing[start:start + PLACES_PER_READ]
+            found = {place.place_id: place for place in db.session.scalars(
+                select(ApdsPlace).where(ApdsPlace.place_id.in_(chunk)))}
+            known.update({place_id: found.get(place_id) for place_id in chunk})
+            places.load_tariff_sets({place.tariff_key for place in found.values()})  # their rate tables, at once
+    return known[detail.place_id]
+
+
+#: the key of the car parks a database session has read for sellers (``Session.info``)
+_PLACES_HELD = "apds_seller_places"
 
 
 def _table_applied(place: ApdsPlace, start: datetime | None, end: datetime | None) -> RateTable | None:

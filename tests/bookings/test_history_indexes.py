@@ -59,8 +59,10 @@ def test_the_history_reads_the_past_in_its_order_from_an_index(make_user, make_b
     # the page's 25 ids come from the index in order (no sort of every booking); only those 25 rows are sorted
     assert "LIST SUBQUERY" in past and "ix_bookings_user_started" in past, past
     assert past.count("TEMP B-TREE") == 1 and past.rindex("TEMP B-TREE") > past.index("ix_bookings_user_started"), past
-    current = next(plan for statement, plan in booking_reads if "ORDER BY bookings.starts_at" in statement)
-    assert "ix_bookings_user_status_ends (user_id=? AND status=?)" in current, current
+    # the current bookings' ids from the index alone (their rows, with details, only when there are some)
+    current = next(plan for statement, plan in booking_reads if statement.startswith("SELECT bookings.id \nFROM")
+                   and "bookings.status IN" in statement)
+    assert "COVERING INDEX ix_bookings_user_status_ends (user_id=? AND status=?)" in current, current
     count = next(plan for statement, plan in booking_reads if "count(" in statement)
     assert "COVERING INDEX ix_bookings_user_status_ends" in count, count
     plates = next(plan for statement, plan in booking_reads if "DISTINCT bookings.plate" in statement)

@@ -117,4 +117,6 @@ class HubReport(db.Model):
     last_answer: Mapped[dict | None] = mapped_column(JSON)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    booking = relationship("Booking", backref=db.backref("hub_report", uselist=False, cascade="all, delete-orphan"))
+    # not one of a list's details (bookings.history.listing_options): no row of a list shows it
+    booking = relationship("Booking", backref=db.backref("hub_report", uselist=False, cascade="all, delete-orphan",
+                                                         info={"listed": False}))

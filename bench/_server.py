@@ -19,6 +19,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,6 +37,12 @@ class Server:
 
     port: int
     process: subprocess.Popen
+    #: gunicorn's and the app's log (a file: a pipe nobody reads fills up and stalls the workers)
+    log: Path | None = None
+
+    def log_tail(self, size: int = 4000) -> str:
+        """The end of the server's log, for a failure's message."""
+        return self.log.read_text(errors="replace")[-size:] if self.log is not None and self.log.exists() else ""
 
     @property
     def base(self) -> str:
@@ -95,15 +102,17 @@ def serve(env: dict, workers: int = 2, target: str = "app:app"):
     port = _free_port()
     # the workers' heartbeat files in memory (gunicorn's advice): a busy disk must not stall them
     heartbeat = ("--worker-tmp-dir", "/dev/shm") if Path("/dev/shm").is_dir() else ()
+    log = Path(tempfile.mkstemp(prefix="parkgo-bench-gunicorn-", suffix=".log")[1])
+    log_file, served = log.open("w"), False
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
          "--timeout", "120", *heartbeat, target],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True)
     try:
         deadline, answered = time.monotonic() + 90, 0
         while time.monotonic() < deadline and answered < workers * 2:
             if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-3000:]}")
+                raise RuntimeError(f"gunicorn exited: {log.read_text(errors='replace')[-3000:]}")
             try:
                 httpx.get(f"http://127.0.0.1:{port}/login", timeout=60)  # a new connection: workers take turns
                 answered += 1
@@ -111,8 +120,10 @@ def serve(env: dict, workers: int = 2, target: str = "app:app"):
                 time.sleep(0.2)
         if answered < workers * 2:
             raise RuntimeError("gunicorn did not start in time")
-        yield Server(port, process)
+        yield Server(port, process, log)
+        served = True
     finally:
+        log_file.close()
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             try:
@@ -120,6 +131,8 @@ def serve(env: dict, workers: int = 2, target: str = "app:app"):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
+        if served:
+            log.unlink(missing_ok=True)  # kept after a failure, for its whole story
 
 
 @dataclass(frozen=True)
@@ -167,7 +180,7 @@ def _run(server: Server, client, endpoint: Endpoint, count: int) -> tuple[float,
         response = client.get(server.base + endpoint.path, headers={**COMPRESSED, **endpoint.headers})
         timings.append((time.perf_counter() - started) * 1000)
         if response.status_code != endpoint.status:
-            raise RuntimeError(f"{endpoint.path}: {response.status_code} {response.text[:300]}")
+            raise RuntimeError(f"{endpoint.path}: {response.status_code}; the server's log ends:\n{server.log_tail()}")
     cpu = (server.cpu_seconds() - cpu_before) * 1000 / count
     return statistics.median(timings), cpu
 

@@ -158,8 +158,9 @@ def _page_totals(client) -> dict[tuple[str, str], list[str]]:
 
 
 def test_the_kept_totals_follow_every_change_of_the_bookings(client, login, driver, make_booking, time_machine):
-    """The totals are summed once per state of the driver's bookings and kept: each change below (a refund,
-    a new booking, a start moved to another month, a cancellation) must show at once, on a stopped clock too."""
+    """The totals and the vehicle filter's plates are worked out once per state of the driver's bookings and
+    kept: each change below (a refund, a new booking, a start moved to another month, a cancellation) must show
+    at once, on a stopped clock too."""
     time_machine.move_to(datetime(2026, 12, 1, 12, tzinfo=UTC), tick=False)
     login(driver)
     october = datetime(2026, 10, 3, 9, tzinfo=UTC)
@@ -172,9 +173,11 @@ def test_the_kept_totals_follow_every_change_of_the_bookings(client, login, driv
     db.session.commit()
     assert _page_totals(client) == {("2026-10", "EUR"): ["1", "€6.00", "€0.00", "€2.40", "€6.00"]}
 
-    valet = make_booking(driver, kind="valet", provider="parking247", status=Status.RESERVED,
+    assert '<option value="97-KGT-1"' not in client.get("/bookings").get_data(as_text=True)
+    valet = make_booking(driver, kind="valet", provider="parking247", status=Status.RESERVED, plate="97-KGT-1",
                          amount=Decimal("100.00"), starts_at=october + timedelta(days=1))
     assert _page_totals(client)[("2026-10", "EUR")] == ["2", "€106.00", "€0.00", "€2.40", "€106.00"]
+    assert '<option value="97-KGT-1"' in client.get("/bookings").get_data(as_text=True)  # the kept plates too
 
     valet.starts_at = datetime(2026, 11, 4, 9, tzinfo=UTC)  # the driver moved it: no money changes
     transition(valet, Action.CHANGED)

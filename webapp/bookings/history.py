@@ -146,6 +146,8 @@ class History:
     pages: int
     past_total: int
     totals: list[MonthTotal]
+    #: the plates for the vehicle filter (``driver_plates``)
+    plates: list[str]
 
 
 def _filtered(user_id: int, filters: HistoryFilters):
@@ -185,14 +187,13 @@ def driver_history(user_id: int, filters: HistoryFilters | None = None, page: in
     filters = filters or HistoryFilters()
     base = _filtered(user_id, filters)
     is_current = Booking.status.in_(CURRENT) & (Booking.ends_at.is_(None) | (Booking.ends_at > now))
-    # the current bookings' ids first: most drivers have none, and the query that joins their details is
-    # the page's dearest to plan on PostgreSQL (bench/pages.py)
-    current_ids = list(db.session.scalars(base.with_only_columns(Booking.id).where(is_current)))
-    current = list(db.session.scalars(select(Booking).options(*listing_options())
-                                      .where(Booking.id.in_(current_ids))
-                                      .order_by(Booking.starts_at, Booking.id))) if current_ids else []
+    # both counts in one statement from the index first: most drivers have nothing current, and the query
+    # that joins the current rows' details is the page's dearest to plan on PostgreSQL (bench/pages.py)
+    counts = base.with_only_columns(func.count().filter(is_current), func.count().filter(~is_current))
+    current_total, past_total = (n or 0 for n in db.session.execute(counts).one())
+    current = list(db.session.scalars(base.options(*listing_options()).where(is_current)
+                                      .order_by(Booking.starts_at, Booking.id))) if current_total else []
     past_query = base.where(~is_current)
-    past_total = db.session.scalar(select(func.count()).select_from(past_query.subquery())) or 0
     page = min(max(1, page), MAX_PAGE)
     newest_first = (func.coalesce(Booking.starts_at, Booking.created_at).desc(), Booking.id.desc())
     # the page's ids from the index first, then their rows with the details joined: joined to the whole
@@ -201,8 +202,13 @@ def driver_history(user_id: int, filters: HistoryFilters | None = None, page: in
                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
     past = list(db.session.scalars(select(Booking).options(*listing_options()).where(Booking.id.in_(page_ids))
                                    .order_by(*newest_first)))
+    # what only a change of the driver's bookings changes is kept per state of them (read before the answers:
+    # answers computed after it are at least as new as what it names)
+    stamp = history_stamp(user_id)
+    totals = _kept(("totals", user_id, filters, stamp), lambda: monthly_totals(user_id, filters))
+    plates = _kept(("plates", user_id, stamp), lambda: driver_plates(user_id))
     return History(current=current, past=past, page=page, pages=max(1, math.ceil(past_total / PAGE_SIZE)),
-                   past_total=past_total, totals=kept_monthly_totals(user_id, filters))
+                   past_total=past_total, totals=totals, plates=plates)
 
 
 def history_stamp(user_id: int) -> tuple[int, int, int]:
@@ -219,19 +225,20 @@ def history_stamp(user_id: int) -> tuple[int, int, int]:
     return int(count), int(versions), int(newest)
 
 
-#: monthly totals kept per app for this many (user, filters, stamp); each is a few hundred bytes
-TOTALS_KEPT = 2048
+#: answers kept per app for this many (kind, user, filters, stamp); each is a few hundred bytes
+KEPT_ANSWERS = 2048
 
 
-class _KeptTotals:
-    """The app's recent monthly totals by (user, filters, stamp): a stamp names one state, so a kept
-    answer is never stale, only unused; the least recently used go first."""
+class _KeptAnswers:
+    """The app's recent answers about drivers' bookings (monthly totals, plates) by a key holding the
+    history stamp: a stamp names one state, so a kept answer is never stale, only unused; the least
+    recently used go first."""
 
     def __init__(self) -> None:
-        self._answers: OrderedDict[tuple, tuple[MonthTotal, ...]] = OrderedDict()
+        self._answers: OrderedDict[tuple, tuple] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> list[MonthTotal] | None:
+    def get(self, key: tuple) -> list | None:
         with self._lock:
             found = self._answers.get(key)
             if found is None:
@@ -239,26 +246,24 @@ class _KeptTotals:
             self._answers.move_to_end(key)
             return list(found)
 
-    def put(self, key: tuple, totals: list[MonthTotal]) -> None:
+    def put(self, key: tuple, answer: list) -> None:
         with self._lock:
-            self._answers[key] = tuple(totals)
-            while len(self._answers) > TOTALS_KEPT:
+            self._answers[key] = tuple(answer)
+            while len(self._answers) > KEPT_ANSWERS:
                 self._answers.popitem(last=False)
 
 
-def kept_monthly_totals(user_id: int, filters: HistoryFilters | None = None) -> list[MonthTotal]:
-    """``monthly_totals``, summed once per state of the user's bookings (3.7 ms at 1,000 bookings, bench/pages.py).
+def _kept(key: tuple, compute) -> list:
+    """The answer kept under ``key`` (which holds a ``history_stamp``), else ``compute()``'s, kept.
 
-    The stamp is read before the totals: totals summed after it are at least as new as what it names.
+    Monthly totals cost 3.7 ms at 1,000 bookings (bench/pages.py), and the page asks for them at every visit.
     """
-    filters = filters or HistoryFilters()
-    key = (user_id, filters, history_stamp(user_id))
-    kept = current_app.extensions.setdefault("history_totals", _KeptTotals())
-    totals = kept.get(key)
-    if totals is None:
-        totals = monthly_totals(user_id, filters)
-        kept.put(key, totals)
-    return totals
+    kept = current_app.extensions.setdefault("history_answers", _KeptAnswers())
+    answer = kept.get(key)
+    if answer is None:
+        answer = compute()
+        kept.put(key, answer)
+    return answer
 
 
 class month_of(FunctionElement):

@@ -93,7 +93,7 @@ def history():
     export_args = {key: value.isoformat() for key, value in (("from", filters.date_from), ("to", filters.date_to))
                    if value}
     return render_template("bookings/history.html", history=found, filters=filters, kinds=KINDS,
-                           statuses=list(Status), plates=booking_history.driver_plates(current_user.id),
+                           statuses=list(Status), plates=found.plates,
                            plate_choices_max=booking_history.PLATE_CHOICES_MAX,
                            export_args=export_args, dates_reversed=dates_reversed)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["when_in_zone"] = when_in_zone
     app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["month"] = month
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.globals["booking_zone"] = booking_zone
     app.jinja_env.globals["page_zone_name"] = lambda: zone_name(_default_zone(), get_locale() or "en_GB")
@@ -79,6 +81,16 @@ def when_in_zone(value: datetime | None, zone: ZoneInfo | None = None) -> str:
     """``when`` with the zone named (``06/12/2026, 14:52 (Finland Time)``), for text read away from the
     place: mails, receipts."""
     return "–" if value is None else format_moment_in_zone(value, get_locale() or "en_GB", zone or _default_zone())
+
+
+@lru_cache(maxsize=TEXTS_KEPT)
+def _month_text(value: date, locale: str) -> str:
+    return format_date(value, "LLLL yyyy", locale=locale)
+
+
+def month(value: date) -> str:
+    """``{{ total.month|month }}`` -> ``October 2026``, ``lokakuu 2026``, ``2026년 10월`` (CLDR's stand-alone month)."""
+    return _month_text(value, str(get_locale() or "en_GB"))
 
 
 def day(value: datetime | None, zone: ZoneInfo | None = None) -> str:

@@ -203,10 +203,13 @@ def search_bookings(filters: SearchFilters, page: int = 1) -> Page:
     query = select(Booking)
     text = " ".join((filters.query or "").split())[:200]
     if text and not any((filters.provider, filters.kind, filters.status, filters.date_from, filters.date_to)):
-        # a reference is answered exactly through its index first, before any partial match
-        exact = list(db.session.scalars(select(Booking).options(*listing_options()).where(
+        # a reference is answered exactly through its index first, before any partial match; its ids alone,
+        # since a search for anything else finds none and the rows' joined details cost PostgreSQL planning
+        exact_ids = list(db.session.scalars(select(Booking.id).where(
             or_(Booking.public_ref == text.upper(), Booking.provider_ref == text)).limit(PAGE_SIZE)))
-        if exact:
+        if exact_ids:
+            exact = list(db.session.scalars(select(Booking).options(*listing_options())
+                                            .where(Booking.id.in_(exact_ids)).order_by(desc(Booking.id))))
             return Page(rows=exact, page=1, pages=1, total=len(exact))
     starts_with_only = False
     if text:

@@ -89,7 +89,8 @@ def _month_text(value: date, locale: str) -> str:
 
 
 def month(value: date) -> str:
-    """``{{ total.month|month }}`` -> ``October 2026``, ``lokakuu 2026``, ``2026년 10월`` (CLDR's stand-alone month)."""
+    """``{{ total.month|month }}`` -> ``October 2026``, ``lokakuu 2026``, ``10월 2026``: CLDR's stand-alone month, as
+    the monthly totals always wrote it (``LLLL yyyy``)."""
     return _month_text(value, str(get_locale() or "en_GB"))
 
 

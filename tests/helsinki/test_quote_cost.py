@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from tests.support.lines import lines_run
 from webapp.accounts.vehicles import add_vehicle
 from webapp.bookings.models import Booking
 from webapp.extensions import db
@@ -33,22 +33,9 @@ def test_a_stay_of_exactly_the_cap_is_priced():
 
 
 def _lines_run(function, *args, **kwargs) -> int:
-    """How many lines of the tariff engine a call runs: a count of work that, unlike a time, does not
-    depend on what else the machine is doing."""
-    counted = [0]
-
-    def trace(frame, event, _arg):
-        if frame.f_code.co_filename != tariffs.__file__:
-            return None
-        if event == "line":
-            counted[0] += 1
-        return trace
-
-    sys.settrace(trace)
-    try:
+    """How many lines of the tariff engine a call runs."""
+    with lines_run(lambda filename: filename == tariffs.__file__) as counted:
         function(*args, **kwargs)
-    finally:
-        sys.settrace(None)
     return counted[0]
 
 

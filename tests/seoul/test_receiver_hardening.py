@@ -3,7 +3,6 @@ every push counted, and no older description rolling a lot back (issue 11)."""
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.seoul.support import INFRA_ID, KEY, OPER_FIELDS, SECRET, SYNC, WRITE_FIELDS, push_client, register_lot
+from tests.support.lines import lines_run
 from webapp.extensions import db
 from webapp.seoul import admin as seoul_admin
 from webapp.seoul.models import SeoulLot, SeoulLotOperation, SeoulRequestCounter
@@ -57,21 +57,9 @@ def test_parsing_work_grows_linearly_with_the_markers():
     """Counted in lines of the protocol modules run, not in seconds: the same on a loaded machine."""
     def lines(markers: int) -> int:
         form = {"key": KEY, "infra_id": INFRA_ID + "¤t_parking=1" * markers}
-        counted = [0]
-
-        def trace(frame, event, _arg):
-            if not frame.f_code.co_filename.startswith(SEOUL_PACKAGE):
-                return None
-            if event == "line":
-                counted[0] += 1
-            return trace
-
-        sys.settrace(trace)
-        try:
-            with pytest.raises(SeoulProtocolError):
-                parse_push("ParkStatPost", form)
-        finally:
-            sys.settrace(None)
+        with lines_run(lambda filename: filename.startswith(SEOUL_PACKAGE)) as counted, \
+                pytest.raises(SeoulProtocolError):
+            parse_push("ParkStatPost", form)
         return counted[0]
 
     assert lines(10_000) < lines(1_000) * 12  # ten times the markers, at most about ten times the work

@@ -7,13 +7,10 @@ import csv
 import io
 import logging
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, case, func, inspect, or_, select
 from sqlalchemy.ext.compiler import compiles
@@ -26,6 +23,7 @@ from webapp.bookings.models import AT_COUNTER, PAID_NOW, Booking, LedgerEntry, S
 from webapp.bookings.registry import adapter_for, booking_seller, booking_title
 from webapp.core.clock import PROVIDER_ZONES, utcnow
 from webapp.core.errors import NotFoundError
+from webapp.core.kept import kept
 from webapp.core.money import amount as to_amount
 from webapp.core.money import included_vat, minor_units
 from webapp.extensions import db
@@ -205,8 +203,10 @@ def driver_history(user_id: int, filters: HistoryFilters | None = None, page: in
     # what only a change of the driver's bookings changes is kept per state of them (read before the answers:
     # answers computed after it are at least as new as what it names)
     stamp = history_stamp(user_id)
-    totals = _kept(("totals", user_id, filters, stamp), lambda: monthly_totals(user_id, filters))
-    plates = _kept(("plates", user_id, stamp), lambda: driver_plates(user_id))
+    # monthly totals cost 3.7 ms at 1,000 bookings (bench/pages.py), and the page asks for them at every visit
+    totals = list(kept("history", ("totals", user_id, filters, stamp),
+                       lambda: tuple(monthly_totals(user_id, filters))))
+    plates = list(kept("history", ("plates", user_id, stamp), lambda: tuple(driver_plates(user_id))))
     return History(current=current, past=past, page=page, pages=max(1, math.ceil(past_total / PAGE_SIZE)),
                    past_total=past_total, totals=totals, plates=plates)
 
@@ -223,47 +223,6 @@ def history_stamp(user_id: int) -> tuple[int, int, int]:
         select(func.count(), func.coalesce(func.sum(Booking.version), 0), func.coalesce(func.max(Booking.id), 0))
         .where(Booking.user_id == user_id)).one()
     return int(count), int(versions), int(newest)
-
-
-#: answers kept per app for this many (kind, user, filters, stamp); each is a few hundred bytes
-KEPT_ANSWERS = 2048
-
-
-class _KeptAnswers:
-    """The app's recent answers about drivers' bookings (monthly totals, plates) by a key holding the
-    history stamp: a stamp names one state, so a kept answer is never stale, only unused; the least
-    recently used go first."""
-
-    def __init__(self) -> None:
-        self._answers: OrderedDict[tuple, tuple] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> list | None:
-        with self._lock:
-            found = self._answers.get(key)
-            if found is None:
-                return None
-            self._answers.move_to_end(key)
-            return list(found)
-
-    def put(self, key: tuple, answer: list) -> None:
-        with self._lock:
-            self._answers[key] = tuple(answer)
-            while len(self._answers) > KEPT_ANSWERS:
-                self._answers.popitem(last=False)
-
-
-def _kept(key: tuple, compute) -> list:
-    """The answer kept under ``key`` (which holds a ``history_stamp``), else ``compute()``'s, kept.
-
-    Monthly totals cost 3.7 ms at 1,000 bookings (bench/pages.py), and the page asks for them at every visit.
-    """
-    kept = current_app.extensions.setdefault("history_answers", _KeptAnswers())
-    answer = kept.get(key)
-    if answer is None:
-        answer = compute()
-        kept.put(key, answer)
-    return answer
 
 
 class month_of(FunctionElement):

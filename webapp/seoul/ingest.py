@@ -358,7 +358,8 @@ _NOTE_SAMPLE = (
     update(SeoulLot).where(SeoulLot.id == _LOT)
     .values(current_parking=case((_NEWER, _CURRENT), else_=SeoulLot.current_parking),
             current_at=case((_NEWER, _SAMPLE_AT), else_=SeoulLot.current_at),
-            last_method=_SAMPLE_METHOD, last_result_state=OK, last_message=None, last_push_at=_RECEIVED)
+            last_method=_SAMPLE_METHOD, last_result_state=OK, last_message=None, last_push_at=_RECEIVED,
+            data_version=SeoulLot.data_version + 1)  # Core: the ORM's listener does not see this write
 )
 _INSERT_SAMPLE = insert(SeoulOccupancySample)
 

@@ -17,8 +17,10 @@ from sqlalchemy.orm import selectinload
 
 from webapp.core.clock import SEOUL, utcnow
 from webapp.core.errors import NotFoundError, ValidationError
+from webapp.core.kept import kept
 from webapp.extensions import db
 from webapp.seoul import glossary
+from webapp.seoul.chart import Chart, occupancy_chart
 from webapp.seoul.models import DisplayName, SeoulLot, SeoulLotOperation, SeoulOccupancySample, SeoulSpace
 from webapp.seoul.tariffs import (
     OpeningHours,
@@ -117,6 +119,16 @@ class SpaceView:
     space_id: str
     occupied: bool | None
 
+    @property
+    def short_id(self) -> str:
+        """What the grid's square shows: the space's number without its floor ("B1-003" -> "003")."""
+        return self.space_id.rsplit("-", 1)[-1]
+
+    @property
+    def state(self) -> str:
+        """The square's class: free, occupied or not reported."""
+        return "is-unknown" if self.occupied is None else ("is-occupied" if self.occupied else "is-free")
+
 
 @dataclass(frozen=True)
 class Floor:
@@ -158,7 +170,6 @@ class LotDetail:
     hours: dict[str, str] = field(default_factory=dict)
     discounts: tuple[DiscountOption, ...] = ()
     floors: tuple[Floor, ...] = ()
-    series: tuple[tuple[datetime, int], ...] = ()
     quote: Quote | None = None
 
 
@@ -234,10 +245,18 @@ def _get_described(lot_id: int) -> SeoulLot:
     return lot
 
 
+def _floors_of(lot: SeoulLot) -> tuple[Floor, ...]:
+    """The lot's floors, kept per version of its data (a lot may have hundreds of spaces, and a page is
+    asked for far more often than its operator reports them)."""
+    return kept("seoul_lot", ("floors", lot.id, lot.data_version), lambda: _floors(lot.id))
+
+
 def _floors(lot_id: int) -> tuple[Floor, ...]:
     grouped: dict[tuple, list[SpaceView]] = defaultdict(list)
-    for space in db.session.scalars(select(SeoulSpace).where(SeoulSpace.lot_id == lot_id)):
-        grouped[(space.floor_class, space.floor_number)].append(SpaceView(space.space_id, space.occupied))
+    spaces = db.session.execute(select(SeoulSpace.floor_class, SeoulSpace.floor_number, SeoulSpace.space_id,
+                                       SeoulSpace.occupied).where(SeoulSpace.lot_id == lot_id))
+    for floor_class, floor_number, space_id, occupied in spaces:
+        grouped[(floor_class, floor_number)].append(SpaceView(space_id, occupied))
 
     def order(item):
         (floor_class, number), _spaces = item
@@ -260,6 +279,11 @@ def occupancy_series(lot_id: int, now: datetime, window: timedelta = HISTORY) ->
         .order_by(SeoulOccupancySample.at, SeoulOccupancySample.id)
     ).all()
     return tuple((at, current) for at, current in rows)
+
+
+def occupancy_chart_of(detail: LotDetail, now: datetime, locale) -> Chart | None:
+    """The lot's chart of the last 24 hours up to ``now``, its times written as ``locale`` writes them."""
+    return occupancy_chart(occupancy_series(detail.lot.id, now), detail.lot.capacity, now, locale=locale)
 
 
 def _discounts(operation: SeoulLotOperation | None) -> tuple[DiscountOption, ...]:
@@ -317,8 +341,7 @@ def get_lot_detail(lot_id: int, now: datetime | None = None, stay_minutes: int |
         hours = {kind: hours_text(opening.for_kind(kind)) for kind in ("weekday", "weekend", "holiday")}
     return LotDetail(
         summary=_summary(lot, now), lot=lot, operation=operation, day_kind=day_kind(today),
-        holiday=holiday_name(today, language), hours=hours, discounts=options, floors=_floors(lot.id),
-        series=occupancy_series(lot.id, now), quote=quote,
+        holiday=holiday_name(today, language), hours=hours, discounts=options, floors=_floors_of(lot), quote=quote,
     )
 
 
@@ -331,4 +354,4 @@ def get_lot_live(lot_id: int, now: datetime | None = None) -> LotDetail:
     now = now or utcnow()
     lot = _get_described(lot_id)
     return LotDetail(summary=_summary(lot, now), lot=lot, operation=lot.operation,
-                     day_kind=day_kind(now.astimezone(SEOUL).date()), holiday=None, floors=_floors(lot.id))
+                     day_kind=day_kind(now.astimezone(SEOUL).date()), holiday=None, floors=_floors_of(lot))

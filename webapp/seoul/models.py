@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, event, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, event, func, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.util import identity_key
 
 from webapp.core.clock import utcnow
 from webapp.core.columns import UTCDateTime
@@ -103,6 +104,9 @@ class SeoulLot(db.Model):
     last_result_state: Mapped[str | None] = mapped_column(String(4))
     last_message: Mapped[str | None] = mapped_column(String(200))
     last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: raised by every write of the lot's data (the lot, its operation, spaces or samples): the lot page keeps
+    #: what it computed from them per version (``_bump_data_versions``, the receiver's sample statement)
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     operator_key = relationship("SeoulOperatorKey", back_populates="lots")
     operation = relationship("SeoulLotOperation", uselist=False, back_populates="lot", cascade="all, delete-orphan")
@@ -262,6 +266,38 @@ def _romanise_name(lot: SeoulLot, value: str | None, _old, _initiator) -> None:
 @event.listens_for(SeoulLotOperation.notify_memo, "set")
 def _romanise_memo(operation: SeoulLotOperation, value: str | None, _old, _initiator) -> None:
     operation.memo_roman = romanise(value)
+
+
+def _lot_id_of(item) -> int | None:
+    if item.lot_id is not None:
+        return item.lot_id
+    lot = getattr(item, "lot", None)  # an operation given to its lot before either was flushed
+    return lot.id if lot is not None else None
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_data_versions(session: Session, _context, _instances) -> None:
+    """Raise ``data_version`` of every lot whose data this flush writes, in SQL (two workers' writes both count).
+
+    The receiver's sample statement is Core and raises it itself (``ingest._NOTE_SAMPLE``); every other
+    writer — the receiver's other methods, the admin, demo data, tests — goes through the ORM and so here.
+    """
+    changed: set[int] = set()
+    for item in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(item, SeoulLot):
+            if item in session.dirty and session.is_modified(item, include_collections=False):
+                item.data_version = SeoulLot.data_version + 1
+        elif isinstance(item, SeoulLotOperation | SeoulSpace | SeoulOccupancySample):
+            lot_id = _lot_id_of(item)
+            if lot_id is not None:
+                changed.add(lot_id)
+    for lot_id in changed:
+        lot = session.identity_map.get(identity_key(SeoulLot, lot_id))
+        if lot is not None and lot not in session.deleted:
+            lot.data_version = SeoulLot.data_version + 1
+        elif lot is None:
+            session.connection().execute(update(SeoulLot.__table__).where(SeoulLot.__table__.c.id == lot_id)
+                                         .values(data_version=SeoulLot.__table__.c.data_version + 1))
 
 
 __all__ = [

@@ -11,11 +11,12 @@ from babel.dates import format_datetime, format_time
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from webapp.core.clock import SEOUL, utcnow
 from webapp.core.errors import ValidationError
+from webapp.core.kept import kept
 from webapp.seoul import lots as seoul_lots
-from webapp.seoul.chart import occupancy_chart
 from webapp.seoul.forms import StayForm
 from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import is_htmx, page_or_block
@@ -87,9 +88,8 @@ def lot(lot_id: int):
     here = request.full_path.rstrip("?")
     response = page_or_block("seoul_lots/lot.html", block, ("price_quote",), status=status, detail=detail,
                              lot=detail.summary, form=form, now=now, here=here,
-                             chart=occupancy_chart(detail.series, detail.summary.availability.capacity, now,
-                                                   locale=get_locale())
-                             if block is None else None)
+                             floors_html=_floors_html(detail) if block is None else None,
+                             chart_html=_chart_html(detail, now) if block is None else None)
     if block is not None and is_htmx():
         # the address shows the choices (a reload, a shared link and the login link keep them)
         response.headers["HX-Replace-Url"] = here
@@ -102,5 +102,26 @@ def live(lot_id: int):
         # the refresh link of the block: without htmx, the whole page is the fresh view
         return redirect(url_for("seoul_lots.lot", lot_id=lot_id, _anchor="live-figures"), code=303)
     detail = seoul_lots.get_lot_live(lot_id)
-    return page_or_block("seoul_lots/lot.html", "live_figures", ("live_figures",), detail=detail, lot=detail.summary)
+    return page_or_block("seoul_lots/lot.html", "live_figures", ("live_figures",), detail=detail, lot=detail.summary,
+                         floors_html=_floors_html(detail))
+
+
+# The two largest parts of the lot page are kept as HTML per version of the lot's data and language: a lot with
+# 124 spaces and a day of one-minute samples spent three quarters of its page reading and drawing them (35 ms,
+# bench/seoul.py). The chart is kept per minute of ``now`` as well (its window moves on with the clock), so it is
+# drawn once per new sample, not once per visit. Both templates escape everything the operator sent, so their
+# output is Markup like any rendered block.
+
+def _floors_html(detail: seoul_lots.LotDetail) -> Markup:
+    lot = detail.lot
+    return kept("seoul_lot", ("floors_html", lot.id, lot.data_version, str(get_locale())),
+                lambda: Markup(render_template("seoul_lots/_floors.html", floors=detail.floors)))  # noqa: S704
+
+
+def _chart_html(detail: seoul_lots.LotDetail, now: datetime) -> Markup:
+    lot, locale = detail.lot, get_locale()
+    return kept("seoul_lot", ("chart_html", lot.id, lot.data_version, now.replace(second=0, microsecond=0),
+                              str(locale)),
+                lambda: Markup(render_template("seoul_lots/_chart.html",  # noqa: S704
+                                               chart=seoul_lots.occupancy_chart_of(detail, now, locale))))
 

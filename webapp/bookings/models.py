@@ -249,8 +249,9 @@ def _keep_phone_tail(target, value, oldvalue, initiator):
     target.phone_tail = phone_tail(value)
 
 
-# the trigram operator class of the search indexes (create_all on PostgreSQL; migration 0014 does the same)
-event.listen(Booking.__table__, "before_create",
+# the trigram operator class of the search indexes (create_all on PostgreSQL; migrations 0014 and 0022 do the
+# same): before any table, since users (created before bookings) has one too (``ix_users_name_search``)
+event.listen(Booking.metadata, "before_create",
              DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 

@@ -83,12 +83,14 @@ def _init_extensions(app: Flask) -> None:
 
     from webapp.accounts.users import load_user
     from webapp.extensions import babel, csrf, csrf_signing_keys, db, limiter, login_manager, mail, migrate
+    from webapp.web import read_commits
     from webapp.web.hypermedia import htmx
     from webapp.web.locale import current_language, formatting_locale
     from webapp.web.rate_limits import RateLimitHit  # noqa: F401 - its storages and table, before the limiter
 
     event.listen(Engine, "connect", _sqlite_pragmas)
     db.init_app(app)
+    read_commits.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     if not app.config.get("WTF_CSRF_SECRET_KEY"):
         app.config["WTF_CSRF_SECRET_KEY"] = csrf_signing_keys(app.config)  # tokens survive a key rotation

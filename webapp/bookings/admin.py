@@ -60,7 +60,7 @@ def needs_attention(now: datetime | None = None, limit: int = 200) -> list[Booki
         select(Booking).options(*listing_options()).where(or_(Booking.status == Status.UNKNOWN,
                                   (Booking.status == Status.PENDING) & (Booking.created_at < now - PENDING_GRACE)))
         .order_by(Booking.created_at).limit(limit)
-    ))
+    ).unique())
 
 
 def view_booking(admin_id: int, ref: str, ip: str = "", audit: bool = True) -> tuple[Booking, User | None]:

@@ -209,7 +209,7 @@ def search_bookings(filters: SearchFilters, page: int = 1) -> Page:
             or_(Booking.public_ref == text.upper(), Booking.provider_ref == text)).limit(PAGE_SIZE)))
         if exact_ids:
             exact = list(db.session.scalars(select(Booking).options(*listing_options())
-                                            .where(Booking.id.in_(exact_ids)).order_by(desc(Booking.id))))
+                                            .where(Booking.id.in_(exact_ids)).order_by(desc(Booking.id))).unique())
             return Page(rows=exact, page=1, pages=1, total=len(exact))
     starts_with_only = False
     if text:
@@ -236,7 +236,7 @@ def search_bookings(filters: SearchFilters, page: int = 1) -> Page:
     column, direction = SORTS.get(filters.sort, SORTS["newest"])
     page = min(max(1, page), 10**6)
     found = list(db.session.scalars(query.options(*listing_options()).order_by(direction(column), desc(Booking.id))
-                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).unique())
     rows, rows_follow = found[:PAGE_SIZE], len(found) > PAGE_SIZE
     if total > COUNT_UP_TO:
         # past the bound the pages are known to go on while a page has a row after it

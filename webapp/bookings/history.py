@@ -35,15 +35,16 @@ PAGE_SIZE = 25
 MAX_PAGE = 1_000_000
 
 
-def listing_options() -> list:
-    """Loader options for a page that lists bookings: each row's feature detail (its title) joined into the
-    page's own query, and the rows' ledgers (what they cost) in one more for the whole page; never a query
-    per row. Joined, not one query per detail table: five of them were a third of the history's statements.
-    A detail no row shows says so (``info={"listed": False}`` on its relationship): each join costs
-    PostgreSQL planning time."""
+def listing_options(ledger_loader=joinedload) -> list:
+    """Loader options for a list of bookings: each row's feature detail (its title) and its ledger (what it
+    cost) joined into the list's own query; never a query per row, nor one per detail table (five of them
+    were a third of the history's statements). The ledger makes rows repeat: read with ``.unique()``. A list
+    of a thousand rows (the CSV export) reads the ledgers with ``selectinload`` instead: joined, their rows
+    cost more to decode than the query they save. A detail no row shows says so (``info={"listed": False}``
+    on its relationship): each join costs PostgreSQL planning time."""
     details = [joinedload(relationship) for relationship in inspect(Booking).relationships
                if not relationship.uselist and relationship.info.get("listed", True)]
-    return [selectinload(Booking.ledger), *details]
+    return [ledger_loader(Booking.ledger), *details]
 
 
 def list_bookings(user_id: int, page: int = 1) -> tuple[list[Booking], bool]:
@@ -53,7 +54,7 @@ def list_bookings(user_id: int, page: int = 1) -> tuple[list[Booking], bool]:
         select(Booking).options(*listing_options()).where(Booking.user_id == user_id)
         .order_by(Booking.created_at.desc(), Booking.id.desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-    ))
+    ).unique())
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
@@ -190,7 +191,7 @@ def driver_history(user_id: int, filters: HistoryFilters | None = None, page: in
     counts = base.with_only_columns(func.count().filter(is_current), func.count().filter(~is_current))
     current_total, past_total = (n or 0 for n in db.session.execute(counts).one())
     current = list(db.session.scalars(base.options(*listing_options()).where(is_current)
-                                      .order_by(Booking.starts_at, Booking.id))) if current_total else []
+                                      .order_by(Booking.starts_at, Booking.id)).unique()) if current_total else []
     past_query = base.where(~is_current)
     page = min(max(1, page), MAX_PAGE)
     newest_first = (func.coalesce(Booking.starts_at, Booking.created_at).desc(), Booking.id.desc())
@@ -199,7 +200,7 @@ def driver_history(user_id: int, filters: HistoryFilters | None = None, page: in
     page_ids = (past_query.with_only_columns(Booking.id).order_by(*newest_first)
                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
     past = list(db.session.scalars(select(Booking).options(*listing_options()).where(Booking.id.in_(page_ids))
-                                   .order_by(*newest_first)))
+                                   .order_by(*newest_first)).unique())
     # what only a change of the driver's bookings changes is kept per state of them (read before the answers:
     # answers computed after it are at least as new as what it names)
     stamp = history_stamp(user_id)
@@ -314,14 +315,16 @@ def export_csv(user_id: int, date_from: date | None = None, date_to: date | None
     Returns:
         UTF-8 with a byte-order mark.
     """
-    query = _filtered(user_id, HistoryFilters(date_from=date_from, date_to=date_to)).options(*listing_options())
+    query = _filtered(user_id, HistoryFilters(date_from=date_from, date_to=date_to)) \
+        .options(*listing_options(ledger_loader=selectinload))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     # the few kinds and statuses in words once each, not once per row (a gettext each: 2,000 for 1,000 rows)
     kinds: dict[str, str] = {}
     statuses: dict[str, str] = {}
-    for b in db.session.scalars(query.order_by(func.coalesce(Booking.starts_at, Booking.created_at), Booking.id)):
+    for b in db.session.scalars(query.order_by(func.coalesce(Booking.starts_at, Booking.created_at), Booking.id)) \
+            .unique():
         zone = PROVIDER_ZONES.get(b.provider, UTC)
         money = ledger.summary(b)
         seller = booking_seller(b, language)

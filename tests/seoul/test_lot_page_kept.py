@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from tests.seoul.support import INFRA_ID, KEY, push_client, register_lot
 from tests.support.statements import statements
-from webapp.core.kept import KeptAnswers
 from webapp.extensions import db
 from webapp.seoul.models import SeoulLot, SeoulLotOperation, SeoulOccupancySample, SeoulSpace
 from webapp.seoul.operator.push_client import SpaceReport
@@ -75,12 +74,3 @@ def test_a_page_with_nothing_new_reads_neither_samples_nor_spaces(app, driver, l
     assert again == first
     assert sent and not [s for s in sent if "seoul_occupancy_samples" in s or "seoul_spaces" in s], sent
 
-
-def test_kept_answers_forget_the_least_recently_used_first():
-    answers = KeptAnswers(size=2)
-    answers.put("a", 1)
-    answers.put("b", 2)
-    assert answers.get("a") == 1  # "b" is now the least recently used
-    answers.put("c", 3)
-    assert (answers.get("a"), answers.get("b"), answers.get("c")) == (1, None, 3)
-    assert len(answers) == 2

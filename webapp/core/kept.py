@@ -48,13 +48,16 @@ class KeptAnswers:
         return len(self._answers)
 
 
-def kept(store: str, key: Hashable, compute: Callable[[], T]) -> T:
+def kept(store: str, key: Hashable, compute: Callable[[], T], size: int = DEFAULT_SIZE) -> T:
     """The answer kept under ``key`` in the app's store ``store``, else ``compute()``'s, kept.
 
     ``key`` must hold a stamp of every piece of data the answer depends on (see the module
-    docstring); None is never kept (a caller with nothing to show asks again next time).
+    docstring); None is never kept (a caller with nothing to show asks again next time). ``size``
+    bounds the store when its first answer is kept: the entries a worker may hold of it.
     """
-    answers = current_app.extensions.setdefault(f"kept:{store}", KeptAnswers())
+    answers = current_app.extensions.get(f"kept:{store}")
+    if answers is None:
+        answers = current_app.extensions.setdefault(f"kept:{store}", KeptAnswers(size))
     answer = answers.get(key)
     if answer is None:
         answer = compute()

@@ -245,10 +245,14 @@ def _get_described(lot_id: int) -> SeoulLot:
     return lot
 
 
+#: lot pages' answers a worker keeps (floors, and in ``views`` their HTML and charts): 10-15 KB each at most
+KEPT_PER_WORKER = 512
+
+
 def _floors_of(lot: SeoulLot) -> tuple[Floor, ...]:
     """The lot's floors, kept per version of its data (a lot may have hundreds of spaces, and a page is
     asked for far more often than its operator reports them)."""
-    return kept("seoul_lot", ("floors", lot.id, lot.data_version), lambda: _floors(lot.id))
+    return kept("seoul_floors", (lot.id, lot.data_version), lambda: _floors(lot.id), KEPT_PER_WORKER)
 
 
 def _floors(lot_id: int) -> tuple[Floor, ...]:

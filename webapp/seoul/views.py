@@ -115,7 +115,8 @@ def live(lot_id: int):
 def _floors_html(detail: seoul_lots.LotDetail) -> Markup:
     lot = detail.lot
     return kept("seoul_lot", ("floors_html", lot.id, lot.data_version, str(get_locale())),
-                lambda: Markup(render_template("seoul_lots/_floors.html", floors=detail.floors)))  # noqa: S704
+                lambda: Markup(render_template("seoul_lots/_floors.html", floors=detail.floors)),  # noqa: S704
+                seoul_lots.KEPT_PER_WORKER)
 
 
 def _chart_html(detail: seoul_lots.LotDetail, now: datetime) -> Markup:
@@ -123,5 +124,6 @@ def _chart_html(detail: seoul_lots.LotDetail, now: datetime) -> Markup:
     return kept("seoul_lot", ("chart_html", lot.id, lot.data_version, now.replace(second=0, microsecond=0),
                               str(locale)),
                 lambda: Markup(render_template("seoul_lots/_chart.html",  # noqa: S704
-                                               chart=seoul_lots.occupancy_chart_of(detail, now, locale))))
+                                               chart=seoul_lots.occupancy_chart_of(detail, now, locale))),
+                seoul_lots.KEPT_PER_WORKER)
 

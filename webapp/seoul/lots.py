@@ -20,7 +20,6 @@ from webapp.core.errors import NotFoundError, ValidationError
 from webapp.core.kept import kept
 from webapp.extensions import db
 from webapp.seoul import glossary
-from webapp.seoul.chart import Chart, occupancy_chart
 from webapp.seoul.models import DisplayName, SeoulLot, SeoulLotOperation, SeoulOccupancySample, SeoulSpace
 from webapp.seoul.tariffs import (
     OpeningHours,
@@ -283,11 +282,6 @@ def occupancy_series(lot_id: int, now: datetime, window: timedelta = HISTORY) ->
         .order_by(SeoulOccupancySample.at, SeoulOccupancySample.id)
     ).all()
     return tuple((at, current) for at, current in rows)
-
-
-def occupancy_chart_of(detail: LotDetail, now: datetime, locale) -> Chart | None:
-    """The lot's chart of the last 24 hours up to ``now``, its times written as ``locale`` writes them."""
-    return occupancy_chart(occupancy_series(detail.lot.id, now), detail.lot.capacity, now, locale=locale)
 
 
 def _discounts(operation: SeoulLotOperation | None) -> tuple[DiscountOption, ...]:

@@ -17,6 +17,7 @@ from webapp.core.clock import SEOUL, utcnow
 from webapp.core.errors import ValidationError
 from webapp.core.kept import kept
 from webapp.seoul import lots as seoul_lots
+from webapp.seoul.chart import occupancy_chart
 from webapp.seoul.forms import StayForm
 from webapp.web.form_errors import apply_errors
 from webapp.web.hypermedia import is_htmx, page_or_block
@@ -124,6 +125,7 @@ def _chart_html(detail: seoul_lots.LotDetail, now: datetime) -> Markup:
     return kept("seoul_lot", ("chart_html", lot.id, lot.data_version, now.replace(second=0, microsecond=0),
                               str(locale)),
                 lambda: Markup(render_template("seoul_lots/_chart.html",  # noqa: S704
-                                               chart=seoul_lots.occupancy_chart_of(detail, now, locale))),
+                                               chart=occupancy_chart(seoul_lots.occupancy_series(lot.id, now),
+                                                                     lot.capacity, now, locale=locale))),
                 seoul_lots.KEPT_PER_WORKER)
 

@@ -49,13 +49,12 @@ def _note_writes(connection, _cursor, statement: str, _parameters, context, _exe
 
 
 def _end_reads_with_commit(error: BaseException | None) -> None:
-    if error is not None:
+    if error is not None or db.engine.dialect.name != "postgresql":
         return
     session = db.session()
     if not session.in_transaction() or session.new or session.dirty or session.deleted:
         return
-    connection = session.connection()
-    if connection.dialect.name != "postgresql" or connection.info.get(WROTE):
+    if session.connection().info.get(WROTE):
         return
     try:
         session.commit()

@@ -189,3 +189,10 @@ def test_the_kept_totals_follow_every_change_of_the_bookings(client, login, driv
     assert _page_totals(client)[("2026-11", "EUR")] == ["1", "€30.00", "€0.00", "€70.00", "€30.00"]
     assert client.get("/bookings?status=cancelled").status_code == 200
     assert "€6.00" not in client.get("/bookings?status=cancelled").get_data(as_text=True)
+
+    # the table is kept as HTML per language too: the same state of the bookings, read in Finnish
+    assert "November 2026" in client.get("/bookings").get_data(as_text=True)
+    client.post("/language", data={"language": "fi", "next": "/bookings"})
+    finnish = client.get("/bookings").get_data(as_text=True)
+    assert "marraskuu 2026" in finnish and "November 2026" not in finnish
+    assert "30,00\xa0€" in finnish

@@ -147,6 +147,9 @@ class History:
     totals: list[MonthTotal]
     #: the plates for the vehicle filter (``driver_plates``)
     plates: list[str]
+    #: the state of the driver's bookings the totals and plates were read in (``history_stamp``): what is
+    #: computed from them alone can be kept under it
+    stamp: tuple[int, int, int] = (0, 0, 0)
 
 
 def _filtered(user_id: int, filters: HistoryFilters):
@@ -209,7 +212,7 @@ def driver_history(user_id: int, filters: HistoryFilters | None = None, page: in
                        lambda: tuple(monthly_totals(user_id, filters))))
     plates = list(kept("history", ("plates", user_id, stamp), lambda: tuple(driver_plates(user_id))))
     return History(current=current, past=past, page=page, pages=max(1, math.ceil(past_total / PAGE_SIZE)),
-                   past_total=past_total, totals=totals, plates=plates)
+                   past_total=past_total, totals=totals, plates=plates, stamp=stamp)
 
 
 def history_stamp(user_id: int) -> tuple[int, int, int]:

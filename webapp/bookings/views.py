@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Flask, Response, has_request_context, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from webapp.bookings import history as booking_history
-from webapp.bookings import ledger, receipts
+from webapp.bookings import ledger, receipts, rows
 from webapp.bookings.models import KINDS, Status, event_label
 from webapp.bookings.registry import booking_seller, booking_title, status_now
+from webapp.core.kept import kept
 from webapp.web.locale import current_language
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
@@ -27,6 +30,8 @@ def init_app(app: Flask) -> None:
                                  booking_title=lambda booking: booking_title(booking, _page_language()),
                                  booking_seller=lambda booking: booking_seller(booking, _page_language()),
                                  actor_label=actor_label,
+                                 listed_rows=lambda bookings, href_pattern: rows.listed_rows(
+                                     bookings, href_pattern, _page_language()),
                                  where_and_price=lambda booking: booking_history.where_and_price(
                                      booking, _page_language()))
 
@@ -94,8 +99,19 @@ def history():
                    if value}
     return render_template("bookings/history.html", history=found, filters=filters, kinds=KINDS,
                            statuses=list(Status), plates=found.plates,
+                           totals_html=_totals_html(current_user.id, filters, found),
                            plate_choices_max=booking_history.PLATE_CHOICES_MAX,
                            export_args=export_args, dates_reversed=dates_reversed)
+
+
+def _totals_html(user_id: int, filters: booking_history.HistoryFilters, found: booking_history.History) -> Markup:
+    """The monthly totals' table, written once per state of the driver's bookings, filters and language: its
+    26 months of five amounts were a tenth of the page at every visit (issue 18, ``bench/pages.py``)."""
+    if not found.totals:
+        return Markup("")
+    return kept("history", ("totals_html", user_id, filters, found.stamp, str(get_locale())),
+                # render_template's output is escaped by autoescape, like the page around it
+                lambda: Markup(render_template("bookings/_monthly_totals.html", totals=found.totals)))  # noqa: S704
 
 
 @bp.get("/export.csv")

@@ -80,10 +80,11 @@ class StreetParking(db.Model):
     device_id: Mapped[str] = mapped_column(String(64))
 
     booking = relationship("Booking", backref=db.backref("street_parking", uselist=False, cascade="all, delete-orphan"))
-    #: the area parked in, loaded with the parkings of a page in one query for them all (a list of bookings
-    #: names each by its area: ``parkings.booking_title`` then finds it loaded, not one query per row)
+    #: the area parked in, joined wherever a parking is loaded (a list of bookings names each by its area:
+    #: ``parkings.booking_title`` then finds it loaded). Joined rather than read by a second query: a
+    #: statement of its own cost the history page 0.4 ms (issue 18, ``bench/pages.py``)
     area = relationship(HelsinkiArea, primaryjoin="foreign(StreetParking.area_id) == HelsinkiArea.area_id",
-                        viewonly=True, lazy="selectin")
+                        viewonly=True, lazy="joined")
 
 
 class HubReport(db.Model):

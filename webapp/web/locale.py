@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -102,6 +103,32 @@ def day(value: datetime | None, zone: ZoneInfo | None = None) -> str:
 def clock(value: datetime | None, zone: ZoneInfo | None = None) -> str:
     """The time of day alone, in the same format as ``when``."""
     return "–" if value is None else format_moment(value, get_locale() or "en_GB", zone or _default_zone(), "time")
+
+
+@dataclass(frozen=True)
+class PageFormats:
+    """``when`` and ``money`` with the page's locale and zone looked up once: a list of bookings writes a
+    hundred times and amounts, and each filter call asked Flask-Babel for the locale again (issue 18)."""
+
+    locale: str
+    zone: ZoneInfo
+
+    def when(self, value: datetime | None, zone: ZoneInfo | None = None) -> str:
+        """As the ``when`` filter."""
+        return "–" if value is None else _moment_text(value, self.locale, zone or self.zone)
+
+    def money(self, value: Decimal | int | None, currency: str) -> str:
+        """As the ``money`` filter without ``per``."""
+        if value is None:
+            return "–"
+        if (isinstance(value, Decimal) and value.is_finite()) or type(value) is int:
+            return _money_text(value, currency, self.locale)
+        return format_money(value, currency, self.locale)
+
+
+def page_formats() -> PageFormats:
+    """The formats of the page being written (``PageFormats``)."""
+    return PageFormats(str(get_locale() or "en_GB"), _default_zone())
 
 
 def money(value: Decimal | int | None, currency: str, per: timedelta | int | None = None) -> str:

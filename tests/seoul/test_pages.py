@@ -332,16 +332,17 @@ def test_cli_simulate_drives_arrivals_departures_totals_and_grids(app):
 # --- the lot page keeps its chart and floors per version of the lot's data (issue 18) ------------------
 
 
-def _version(lot_id: int) -> int:
+def _versions(lot_id: int) -> tuple[int, int]:
     db.session.expire_all()
-    return db.session.scalar(select(SeoulLot.data_version).where(SeoulLot.id == lot_id))
+    return db.session.execute(select(SeoulLot.data_version, SeoulLot.sample_version)
+                              .where(SeoulLot.id == lot_id)).one()._tuple()
 
 
 def test_a_sample_through_the_receiver_shows_at_the_next_visit(app, driver, lot_id):
     assert "the latest count is 57" in _text(driver.get(f"/seoul/lots/{lot_id}").get_data(as_text=True))
-    before = _version(lot_id)
+    data, samples = _versions(lot_id)
     assert push_client(app).park_stat(KEY, INFRA_ID, 99).ok  # the receiver's Core statement
-    assert _version(lot_id) == before + 1
+    assert _versions(lot_id) == (data, samples + 1)
     text = _text(driver.get(f"/seoul/lots/{lot_id}").get_data(as_text=True))
     assert "the latest count is 99" in text and "25 of 124 free" in text
 
@@ -356,7 +357,7 @@ def test_a_space_report_shows_at_the_next_visit_on_the_page_and_in_the_live_bloc
 
 @pytest.mark.parametrize("write", ["space", "sample", "operation", "lot"])
 def test_every_orm_write_of_a_lots_data_raises_its_version(app, lot_id, write):
-    before = _version(lot_id)
+    data, samples = _versions(lot_id)
     if write == "space":
         db.session.scalars(select(SeoulSpace).where(SeoulSpace.lot_id == lot_id)).first().occupied = None
     elif write == "sample":
@@ -367,7 +368,7 @@ def test_every_orm_write_of_a_lots_data_raises_its_version(app, lot_id, write):
     else:
         db.session.get(SeoulLot, lot_id).capacity = 125
     db.session.commit()
-    assert _version(lot_id) == before + 1
+    assert _versions(lot_id) == ((data, samples + 1) if write == "sample" else (data + 1, samples))
 
 
 def test_a_page_with_nothing_new_reads_neither_samples_nor_spaces(app, driver, lot_id):
@@ -377,3 +378,12 @@ def test_a_page_with_nothing_new_reads_neither_samples_nor_spaces(app, driver, l
     assert again == first
     assert sent and not [s for s in sent if "seoul_occupancy_samples" in s or "seoul_spaces" in s], sent
 
+
+def test_a_new_sample_redraws_the_chart_and_leaves_the_floors_as_they_were(app, driver, lot_id):
+    driver.get(f"/seoul/lots/{lot_id}")
+    assert push_client(app).park_stat(KEY, INFRA_ID, 99).ok
+    with statements() as sent:
+        text = _text(driver.get(f"/seoul/lots/{lot_id}").get_data(as_text=True))
+    assert "the latest count is 99" in text and "B1-003: occupied" in text
+    assert [s for s in sent if "seoul_occupancy_samples" in s], sent
+    assert not [s for s in sent if "seoul_spaces" in s], sent

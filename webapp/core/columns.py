@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import BigInteger, DateTime
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -33,3 +35,25 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class epoch_seconds(FunctionElement):
+    """Whole seconds since 1970 of a ``UTCDateTime`` column, as an integer in SQL on SQLite and PostgreSQL
+    alike: a long series read as numbers skips making a datetime of each value (``seoul.lots``)."""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "epoch_seconds"
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_seconds_sqlite(element, compiler, **kw):
+    # SQLite keeps UTCDateTime as naive UTC text, "2026-12-06 23:59:59.999999": its first 19 characters are the
+    # whole seconds (strftime itself rounds the fraction to milliseconds, and .9999995 up to the next second)
+    return f"CAST(strftime('%s', substr({compiler.process(element.clauses, **kw)}, 1, 19)) AS INTEGER)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_seconds_postgresql(element, compiler, **kw):
+    # timestamptz: the epoch does not depend on the session's zone; floor drops the fraction as SQLite does
+    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"

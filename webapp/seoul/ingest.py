@@ -359,7 +359,7 @@ _NOTE_SAMPLE = (
     .values(current_parking=case((_NEWER, _CURRENT), else_=SeoulLot.current_parking),
             current_at=case((_NEWER, _SAMPLE_AT), else_=SeoulLot.current_at),
             last_method=_SAMPLE_METHOD, last_result_state=OK, last_message=None, last_push_at=_RECEIVED,
-            data_version=SeoulLot.data_version + 1)  # Core: the ORM's listener does not see this write
+            sample_version=SeoulLot.sample_version + 1)  # Core: the ORM's listener does not see this write
 )
 _INSERT_SAMPLE = insert(SeoulOccupancySample)
 

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from webapp.core.clock import SEOUL, utcnow
+from webapp.core.columns import epoch_seconds
 from webapp.core.errors import NotFoundError, ValidationError
 from webapp.core.kept import kept
 from webapp.extensions import db
@@ -273,10 +274,14 @@ def _floors(lot_id: int) -> tuple[Floor, ...]:
     )
 
 
-def occupancy_series(lot_id: int, now: datetime, window: timedelta = HISTORY) -> tuple[tuple[datetime, int], ...]:
-    """(time, cars parked) of the lot's samples in the last ``window``, oldest first."""
+def occupancy_series(lot_id: int, now: datetime, window: timedelta = HISTORY) -> tuple[tuple[int, int], ...]:
+    """(seconds since the epoch, cars parked) of the lot's samples in the last ``window``, oldest first.
+
+    Seconds, not datetimes: a day of one-minute samples is 1,440 of them, and making each a datetime cost
+    more than reading it (issue 18, ``bench/seoul.py``); ``chart.occupancy_chart`` takes either.
+    """
     rows = db.session.execute(
-        select(SeoulOccupancySample.at, SeoulOccupancySample.current_parking)
+        select(epoch_seconds(SeoulOccupancySample.at), SeoulOccupancySample.current_parking)
         .where(SeoulOccupancySample.lot_id == lot_id, SeoulOccupancySample.at > now - window,
                SeoulOccupancySample.at <= now)
         .order_by(SeoulOccupancySample.at, SeoulOccupancySample.id)

@@ -104,9 +104,12 @@ class SeoulLot(db.Model):
     last_result_state: Mapped[str | None] = mapped_column(String(4))
     last_message: Mapped[str | None] = mapped_column(String(200))
     last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: raised by every write of the lot's data (the lot, its operation, spaces or samples): the lot page keeps
-    #: what it computed from them per version (``_bump_data_versions``, the receiver's sample statement)
+    #: raised by every write of the lot, its operation or its spaces: the lot page keeps what it computed from
+    #: them per version (``_bump_data_versions``)
     data_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: raised by every new or changed occupancy sample (the receiver's sample statement, ``_bump_data_versions``):
+    #: only the chart reads samples, so a sample a minute leaves the kept floor grid alone (migration 0024)
+    sample_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     operator_key = relationship("SeoulOperatorKey", back_populates="lots")
     operation = relationship("SeoulLotOperation", uselist=False, back_populates="lot", cascade="all, delete-orphan")
@@ -277,12 +280,13 @@ def _lot_id_of(item) -> int | None:
 
 @event.listens_for(Session, "before_flush")
 def _bump_data_versions(session: Session, _context, _instances) -> None:
-    """Raise ``data_version`` of every lot whose data this flush writes, in SQL (two workers' writes both count).
+    """Raise ``data_version`` (the lot, its operation, its spaces) or ``sample_version`` (its samples) of every
+    lot whose data this flush writes, in SQL (two workers' writes both count).
 
     The receiver's sample statement is Core and raises it itself (``ingest._NOTE_SAMPLE``); every other
     writer — the receiver's other methods, the admin, demo data, tests — goes through the ORM and so here.
     """
-    changed: set[int] = set()
+    changed: dict[str, set[int]] = {"data_version": set(), "sample_version": set()}
     for item in (*session.new, *session.dirty, *session.deleted):
         if isinstance(item, SeoulLot):
             if item in session.dirty and session.is_modified(item, include_collections=False):
@@ -290,14 +294,16 @@ def _bump_data_versions(session: Session, _context, _instances) -> None:
         elif isinstance(item, SeoulLotOperation | SeoulSpace | SeoulOccupancySample):
             lot_id = _lot_id_of(item)
             if lot_id is not None:
-                changed.add(lot_id)
-    for lot_id in changed:
-        lot = session.identity_map.get(identity_key(SeoulLot, lot_id))
-        if lot is not None and lot not in session.deleted:
-            lot.data_version = SeoulLot.data_version + 1
-        elif lot is None:
-            session.connection().execute(update(SeoulLot.__table__).where(SeoulLot.__table__.c.id == lot_id)
-                                         .values(data_version=SeoulLot.__table__.c.data_version + 1))
+                changed["sample_version" if isinstance(item, SeoulOccupancySample) else "data_version"].add(lot_id)
+    table = SeoulLot.__table__
+    for column, lot_ids in changed.items():
+        for lot_id in lot_ids:
+            lot = session.identity_map.get(identity_key(SeoulLot, lot_id))
+            if lot is not None and lot not in session.deleted:
+                setattr(lot, column, getattr(SeoulLot, column) + 1)
+            elif lot is None:
+                session.connection().execute(update(table).where(table.c.id == lot_id)
+                                             .values({column: table.c[column] + 1}))
 
 
 __all__ = [

@@ -109,8 +109,9 @@ def live(lot_id: int):
 
 # The two largest parts of the lot page are kept as HTML per version of the lot's data and language: a lot with
 # 124 spaces and a day of one-minute samples spent three quarters of its page reading and drawing them (35 ms,
-# bench/seoul.py). The chart is kept per minute of ``now`` as well (its window moves on with the clock), so it is
-# drawn once per new sample, not once per visit. Both templates escape everything the operator sent, so their
+# bench/seoul.py). The chart is kept per version of the lot's samples and per minute of ``now`` as well (its
+# window moves on with the clock), so it is drawn once per new sample, not once per visit; a sample leaves the
+# floors as they were (``SeoulLot.sample_version``). Both templates escape everything the operator sent, so their
 # output is Markup like any rendered block.
 
 def _floors_html(detail: seoul_lots.LotDetail) -> Markup:
@@ -122,8 +123,8 @@ def _floors_html(detail: seoul_lots.LotDetail) -> Markup:
 
 def _chart_html(detail: seoul_lots.LotDetail, now: datetime) -> Markup:
     lot, locale = detail.lot, get_locale()
-    return kept("seoul_lot", ("chart_html", lot.id, lot.data_version, now.replace(second=0, microsecond=0),
-                              str(locale)),
+    return kept("seoul_lot", ("chart_html", lot.id, lot.data_version, lot.sample_version,
+                              now.replace(second=0, microsecond=0), str(locale)),
                 lambda: Markup(render_template("seoul_lots/_chart.html",  # noqa: S704
                                                chart=occupancy_chart(seoul_lots.occupancy_series(lot.id, now),
                                                                      lot.capacity, now, locale=locale))),

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.seoul.support import INFRA_ID, KEY, SECRET_HEX, push_client, register_lot
+from tests.seoul.support import INFRA_ID, KEY, OPER_FIELDS, SECRET, SECRET_HEX, push_client, register_lot
 from tests.support.statements import statements
 from webapp.core.clock import utcnow
 from webapp.extensions import db
@@ -387,3 +387,15 @@ def test_a_new_sample_redraws_the_chart_and_leaves_the_floors_as_they_were(app, 
     assert "the latest count is 99" in text and "B1-003: occupied" in text
     assert [s for s in sent if "seoul_occupancy_samples" in s], sent
     assert not [s for s in sent if "seoul_spaces" in s], sent
+
+
+def test_new_fees_and_hours_show_at_the_next_visit_in_each_language(app, driver, lot_id):
+    """The name, fees, hours and facts are kept as HTML per version of the lot's data and language."""
+    text = _text(driver.get(f"/seoul/lots/{lot_id}").get_data(as_text=True))
+    assert "Fees and opening hours" in text and "₩1,000 for the first 30 mins" in text and "08:00–22:30" in text
+    finnish = _text(driver.get(f"/seoul/lots/{lot_id}?lang=fi").get_data(as_text=True))
+    assert "Maksut ja aukioloajat" in finnish and "Fees and opening hours" not in finnish and "8.00–22.30" in finnish
+    changed = {**OPER_FIELDS, "rates": 1500, "weekday_begin_time": "0700"}
+    assert push_client(app).park_oper(KEY, INFRA_ID, SECRET, changed).ok
+    text = _text(driver.get(f"/seoul/lots/{lot_id}").get_data(as_text=True))
+    assert "₩1,500 for the first 30 mins" in text and "07:00–22:30" in text and "₩1,000 for" not in text

@@ -261,6 +261,13 @@ def is_open(hours: OpeningHours, when: datetime) -> bool:
 def clock_text(minutes: int, locale: Locale | str) -> str:
     """Minutes after midnight on a 24-hour clock as ``locale`` writes it: ``"08:30"`` (en, sv, ko),
     ``"8.30"`` (fi); the end of the day (1440) is ``"24:00"`` / ``"24.00"``, as the seed and signs write it."""
+    return _clock_text(minutes, str(locale))
+
+
+@lru_cache(maxsize=4096)
+def _clock_text(minutes: int, locale: str) -> str:
+    # a few hundred times of day in four languages; each lot page writes six of them, and CLDR's skeleton
+    # lookup was a tenth of the page (issue 18, bench/seoul.py)
     if minutes >= DAY_MINUTES:
         # no time of day is 24:00, so write 23:00 the language's way and put the 24 in
         return format_skeleton("Hm", time(23, 0), locale=locale).replace("23", "24", 1)

@@ -5,6 +5,7 @@ group and the demo loader.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from babel.dates import format_datetime, format_time
@@ -90,7 +91,8 @@ def lot(lot_id: int):
     response = page_or_block("seoul_lots/lot.html", block, ("price_quote",), status=status, detail=detail,
                              lot=detail.summary, form=form, now=now, here=here,
                              floors_html=_floors_html(detail) if block is None else None,
-                             chart_html=_chart_html(detail, now) if block is None else None)
+                             chart_html=_chart_html(detail, now) if block is None else None,
+                             facts_html=_facts_html(detail, form) if block is None else None)
     if block is not None and is_htmx():
         # the address shows the choices (a reload, a shared link and the login link keep them)
         response.headers["HX-Replace-Url"] = here
@@ -119,6 +121,29 @@ def _floors_html(detail: seoul_lots.LotDetail) -> Markup:
     return kept("seoul_lot", ("floors_html", lot.id, lot.data_version, str(get_locale())),
                 lambda: Markup(render_template("seoul_lots/_floors.html", floors=detail.floors)),  # noqa: S704
                 seoul_lots.KEPT_PER_WORKER)
+
+
+@dataclass(frozen=True)
+class FactsHtml:
+    """The parts of the lot page that only the operator's data, the language and the kind of day change."""
+
+    heading: Markup
+    tariffs: Markup
+    about: Markup
+
+
+def _facts_html(detail: seoul_lots.LotDetail, form: StayForm) -> FactsHtml:
+    # the name and memo (romanised through the glossary), the fees and hours (CLDR's clock) and the lot's
+    # facts were half of the cached page's writing (issue 18, bench/seoul.py); "today" marks the kind of day
+    lot, language = detail.lot, current_language()
+
+    def write() -> FactsHtml:
+        context = {"detail": detail, "lot": detail.summary, "form": form}
+        return FactsHtml(*(Markup(render_template(f"seoul_lots/_{part}.html", **context))  # noqa: S704
+                           for part in ("heading", "tariffs", "about")))
+
+    return kept("seoul_lot", ("facts_html", lot.id, lot.data_version, language, str(get_locale()), detail.day_kind,
+                              detail.holiday), write, seoul_lots.KEPT_PER_WORKER)
 
 
 def _chart_html(detail: seoul_lots.LotDetail, now: datetime) -> Markup:

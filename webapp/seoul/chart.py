@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_time
 
 from webapp.core.clock import SEOUL
+from webapp.seoul.tariffs import clock_text
 
 WIDTH, HEIGHT = 360, 190
 LEFT, RIGHT, TOP, BOTTOM = 34, 8, 10, 24
@@ -57,12 +58,10 @@ def _thin(series: list[tuple[float, int]], start: float) -> list[tuple[float, in
 
 
 def _clock(at: datetime, locale: Locale | str) -> str:
-    # a 24-hour clock in the language's way ("06:00", "6.00"): the axis and the table stay short
-    return format_skeleton("Hm", at.astimezone(SEOUL), locale=locale)
-
-
-def _seconds(at: datetime | float) -> float:
-    return at.timestamp() if isinstance(at, datetime) else float(at)
+    # a 24-hour clock in the language's way ("06:00", "6.00"): the axis and the table stay short (the
+    # opening hours' clock, kept per time and language: 29 labels per chart)
+    local = at.astimezone(SEOUL)
+    return clock_text(local.hour * 60 + local.minute, locale)
 
 
 def occupancy_chart(series, capacity: int | None, now: datetime,
@@ -79,7 +78,8 @@ def occupancy_chart(series, capacity: int | None, now: datetime,
     """
     if not series:
         return None
-    series = [(_seconds(at), cars) for at, cars in series]
+    if isinstance(series[0][0], datetime):
+        series = [(at.timestamp(), cars) for at, cars in series]
     start_dt = now - window
     start, span = start_dt.timestamp(), window.total_seconds()
     top_value = max(capacity or 0, max(cars for _at, cars in series), 1)

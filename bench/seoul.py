@@ -26,7 +26,8 @@
    through the protocol), beside a trivial page, through the Flask test client,
    in alternating rounds: as most visits find it (the chart and floors kept
    for the lot's data version) and as the first visit after each new sample
-   finds it (everything computed again). ``--page-only`` runs this part alone.
+   finds it (everything computed again). Then the same under gunicorn (2 sync workers, a SQLite file), as
+   ``bench/pages.py`` measures the other pages. ``--page-only`` runs this part alone.
 
 Only 127.0.0.1; every run is bounded in time; servers are stopped and the
 throw-away database dropped at the end, whatever happens. Without wrk
@@ -292,29 +293,23 @@ def _median_ms(client, url: str, runs: int = PAGE_RUNS, **kwargs) -> float:
     return statistics.median(timings)
 
 
-def bench_lot_page() -> None:
-    sys.path.insert(0, str(ROOT))
-    import logging
+def _seeded_lot(app):
+    """A lot through the protocol: its description, 24 h of one-minute samples, its 124 spaces, and a driver's
+    account. Returns (lot id, the lot's feed, its demo data, seconds the samples took)."""
     import random
     from datetime import timedelta
 
-    from webapp import create_app
     from webapp.accounts import users as accounts
-    from webapp.config import TestingConfig
     from webapp.core.clock import utcnow
     from webapp.extensions import db
     from webapp.seoul import admin as seoul_admin
     from webapp.seoul.operator import feed as seoul_feed
     from webapp.seoul.operator.demo_data import DEMO_LOTS
 
-    logging.disable(logging.INFO)
-    app = create_app(TestingConfig({"INSTANCE_PATH": tempfile.mkdtemp(prefix="seoul-page-")}),
-                     WTF_CSRF_ENABLED=False)
     with app.app_context():
         db.create_all()
         seoul_admin.add_key(KEY, 100_000_000)
-        lot = seoul_admin.add_lot(KEY, INFRA_ID, SECRET_HEX)
-        lot_id = lot.id
+        lot_id = seoul_admin.add_lot(KEY, INFRA_ID, SECRET_HEX).id
         demo = DEMO_LOTS[0]
         feed = seoul_feed.LotFeed(demo, random.Random(1))
         with seoul_feed.receiver_client() as client:
@@ -329,20 +324,44 @@ def bench_lot_page() -> None:
                 assert client.park_stat2(KEY, INFRA_ID, feed.stat2_fields("I", at)).ok
             seeding = time.perf_counter() - started
             assert client.park_space(KEY, INFRA_ID, demo.capacity, feed.space_reports()).ok
-        accounts.register_user("bench@example.com", "bench-password", "bench-password")
+        accounts.register_user(DRIVER, PASSWORD, PASSWORD)
+    return lot_id, feed, demo, seeding
+
+
+def _push_sample(app, feed, demo) -> None:
+    """One new sample through the protocol, now (in-process, into the app's database)."""
+    from webapp.core.clock import utcnow
+    from webapp.seoul.operator import feed as seoul_feed
+
+    with app.app_context(), seoul_feed.receiver_client() as client:
+        now = utcnow()
+        feed.fill_to(seoul_feed.target_share(demo.profile, now))
+        assert client.park_stat2(KEY, INFRA_ID, feed.stat2_fields("I", now)).ok
+
+
+DRIVER, PASSWORD = "bench@example.com", "bench-password"
+
+
+def bench_lot_page() -> None:
+    import logging
+
+    from webapp import create_app
+    from webapp.config import TestingConfig
+
+    logging.disable(logging.INFO)
+    app = create_app(TestingConfig({"INSTANCE_PATH": tempfile.mkdtemp(prefix="seoul-page-")}),
+                     WTF_CSRF_ENABLED=False)
+    lot_id, feed, demo, seeding = _seeded_lot(app)
     web = app.test_client()
-    web.post("/login", data={"email": "bench@example.com", "password": "bench-password"})
+    web.post("/login", data={"email": DRIVER, "password": PASSWORD})
     anonymous = app.test_client()
     lot_timings, trivial_timings, fresh_timings = [], [], []
     for _round in range(PAGE_RUNS // 10):  # alternating: the machine's other load moves both alike
         trivial_timings.append(_median_ms(anonymous, "/login", runs=10))
         lot_timings.append(_median_ms(web, f"/seoul/lots/{lot_id}", runs=10))
-    with app.app_context(), seoul_feed.receiver_client() as client:
-        for _visit in range(10):  # a new sample, then the first visit after it
-            now = utcnow()
-            feed.fill_to(seoul_feed.target_share(demo.profile, now))
-            assert client.park_stat2(KEY, INFRA_ID, feed.stat2_fields("I", now)).ok
-            fresh_timings.append(_median_ms(web, f"/seoul/lots/{lot_id}", runs=1))
+    for _visit in range(10):  # a new sample, then the first visit after it
+        _push_sample(app, feed, demo)
+        fresh_timings.append(_median_ms(web, f"/seoul/lots/{lot_id}", runs=1))
     lot_ms, trivial_ms = statistics.median(lot_timings), statistics.median(trivial_timings)
     fresh_ms = statistics.median(fresh_timings)
     live_ms = _median_ms(web, f"/seoul/lots/{lot_id}/live", headers={"HX-Request": "true"})
@@ -355,8 +374,56 @@ def bench_lot_page() -> None:
     print(f"trivial page (/login): {trivial_ms:.1f} ms median; lot page / trivial: {lot_ms / trivial_ms:.1f}; "
           f"first visit after a new sample / trivial: {fresh_ms / trivial_ms:.1f}")
 
+
+def bench_lot_page_served() -> None:
+    """The lot page as ``bench/pages.py`` measures pages: gunicorn with 2 sync workers on a SQLite file, beside
+    a trivial page in alternating rounds; then the first visit after each new sample (pushed in-process into
+    the same file between visits, so whichever worker answers has a new version to draw)."""
+    import httpx
+
+    from bench._server import HEADER, Endpoint, app_environment, compare, migrate, serve, sign_in
+    from webapp import create_app
+    from webapp.config import TestingConfig
+
+    folder = Path(tempfile.mkdtemp(prefix="seoul-served-"))
+    try:
+        database_url = f"sqlite:///{folder / 'app.sqlite3'}"
+        env = app_environment(database_url, folder / "instance")
+        migrate(env)
+        app = create_app(TestingConfig({"INSTANCE_PATH": str(folder / "instance"), "DATABASE_URL": database_url,
+                                        "LOG_LEVEL": "WARNING"}))
+        lot_id, feed, demo, _seeding = _seeded_lot(app)
+        trivial = Endpoint("trivial page (GET /password/forgot)", "/password/forgot", client="driver")
+        with serve(env) as server, httpx.Client(timeout=60) as web:
+            sign_in(server, web, DRIVER, PASSWORD)
+            print(f"Seoul lot page under gunicorn -w 2 (sync), SQLite file: 24 h of one-minute samples, "
+                  f"{demo.capacity} spaces; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+            print(HEADER)
+            compare(server, {"driver": web}, [Endpoint("Seoul lot page (kept chart and floors)",
+                                                       f"/seoul/lots/{lot_id}", client="driver")], trivial)
+            fresh, plain = [], []
+            for _visit in range(30):  # alternating: a trivial page, then a new sample and the first visit after it
+                started = time.perf_counter()
+                assert web.get(server.base + trivial.path).status_code == 200
+                plain.append(time.perf_counter() - started)
+                _push_sample(app, feed, demo)
+                started = time.perf_counter()
+                assert web.get(server.base + f"/seoul/lots/{lot_id}").status_code == 200
+                fresh.append(time.perf_counter() - started)
+            fresh_ms, plain_ms = statistics.median(fresh) * 1000, statistics.median(plain) * 1000
+            print(f"{'Seoul lot page, first visit after a new sample':<52} {fresh_ms:6.1f}ms "
+                  f"{fresh_ms / plain_ms:5.1f}x  (30 visits, each beside a trivial page: {plain_ms:.1f} ms)")
+        with app.app_context():
+            from webapp.extensions import db
+
+            db.engine.dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 if __name__ == "__main__":
     if "--page-only" not in sys.argv:
         bench_receiver()
     if "--receiver-only" not in sys.argv:
         bench_lot_page()
+        bench_lot_page_served()

@@ -108,7 +108,7 @@ def add_lots(total: int, key: str = "BENCHKEY01") -> None:
 def add_places(total: int) -> None:
     """APDS car parks up to ``total``: the platform's own (synced from the sandbox), then synthetic ones."""
     from webapp.apds import places
-    from webapp.apds.models import ApdsPlace
+    from webapp.apds.models import ApdsPlace, new_copy_stamp
     from webapp.extensions import db
     from webapp.maps.search import search_text
 
@@ -129,6 +129,8 @@ def add_places(total: int) -> None:
                      "occupancy_observed_at": now, "occupancy_fetched_at": now,
                      "search_text": search_text(name, address)})
     _insert(ApdsPlace.__table__, rows)
+    with db.engine.begin() as connection:  # a Core insert: stamp the set of car parks as the ORM's writes do
+        new_copy_stamp(connection)
 
 
 def analyse() -> None:

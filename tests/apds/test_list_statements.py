@@ -45,11 +45,13 @@ def test_the_list_sends_as_many_statements_for_100_car_parks_as_for_10(app, clie
     client.get(path, headers=headers)  # warm: the freshness checks
     places._PARSED_TARIFFS.clear()  # each request reads the tariff sets of its rows (one statement for all)
     place_search._MATCHES.clear()  # and a search its matches (kept per copy of the places)
+    app.extensions.pop("kept:apds_places", None)  # and the list its count (kept per stamp of the set)
     with statements() as few:
         first = client.get(path, headers=headers)
     _add(90, 10)
     places._PARSED_TARIFFS.clear()
     place_search._MATCHES.clear()
+    app.extensions.pop("kept:apds_places", None)
     with statements() as many:
         second = client.get(path, headers=headers)
     assert first.status_code == second.status_code == 200
@@ -152,3 +154,28 @@ def test_the_csv_export_names_each_car_parks_seller_in_as_many_statements_for_20
     assert len(rows) == 20 and len(many) == len(few), many
     # each row names a seller: the rate table's responsible party, else the car park (never the unknown operator)
     assert all(row["seller"] and row["seller"] != "The car park's operator" for row in rows), rows
+
+
+def _pages_shown(client) -> int:
+    return int(re.search(r"Page 1 of (\d+)", client.get("/carparks/?minutes=180").get_data(as_text=True)).group(1))
+
+
+def _pages(places_held: int) -> int:
+    return -(-places_held // LIST_PAGE_SIZE)
+
+
+def test_the_count_of_every_car_park_is_kept_until_one_is_added_or_removed(app, client):
+    """The unfiltered list's "page 1 of N" is counted once per stamp of the set of car parks (``ApdsCopy``):
+    the next visit counts nothing, and each way of adding or removing car parks shows at once."""
+    places.sync_places()
+    platform = db.session.query(ApdsPlace).count()
+    _add(60, 0)
+    assert _pages_shown(client) == _pages(platform + 60)
+    with statements() as sent:
+        assert _pages_shown(client) == _pages(platform + 60)
+    assert not [s for s in sent if re.search(r"SELECT count\(\*\) AS count_1\s+FROM apds_places\s*$", s)], sent
+    _add(60, 60)  # through the ORM: a flush
+    assert _pages_shown(client) == _pages(platform + 120)
+    db.session.execute(db.delete(ApdsPlace).where(ApdsPlace.place_id.like("list-%")))  # in bulk: no flush
+    db.session.commit()
+    assert _pages_shown(client) == _pages(platform)

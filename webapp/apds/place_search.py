@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import false, func, select, tuple_
 
 from webapp.apds import rates
-from webapp.apds.models import ApdsPlace
+from webapp.apds.models import ApdsCopy, ApdsPlace
 from webapp.apds.places import (
     EARTH_RADIUS_M,
     Availability,
@@ -27,6 +27,7 @@ from webapp.apds.places import (
 )
 from webapp.core.clock import utcnow
 from webapp.core.errors import ValidationError
+from webapp.core.kept import kept
 from webapp.extensions import db
 from webapp.maps.search import distance_m, search_words
 
@@ -110,7 +111,7 @@ def search_places(text: str = "", city: str = "", minutes: int = 180, free_only:
             answer = db.session.execute(ordered.offset((page - 1) * limit).limit(limit)).all()
         found = [row[0] for row in answer]
     elif near is None:  # the count and the page each from the name index
-        total = db.session.scalar(select(func.count()).select_from(ApdsPlace).where(*where)) or 0
+        total = _count(where)
         pages = max(1, math.ceil(total / limit))
         page = min(max(1, page), pages)
         found = list(db.session.scalars(ordered.offset((page - 1) * limit).limit(limit)))
@@ -125,6 +126,18 @@ def search_places(text: str = "", city: str = "", minutes: int = 180, free_only:
     load_tariff_sets(p.tariff_key for p in found)  # one statement for the sets not parsed yet, not one per set
     rows = [PlaceRow(p, Availability.of(p), _quote(p.tariff_key, p.time_zone, now, stay)) for p in found]
     return PlaceSearch(rows, total, page, pages)
+
+
+def _count(where: list) -> int:
+    """How many places ``where`` selects; with no condition, the count of them all kept per stamp of the set
+    (``ApdsCopy``): PostgreSQL visits every row to count them."""
+    counted = select(func.count()).select_from(ApdsPlace).where(*where)
+    if where:
+        return db.session.scalar(counted) or 0
+    stamp = db.session.scalar(select(ApdsCopy.stamp).where(ApdsCopy.id == 1))
+    if stamp is None:  # no car park was ever added through the ORM (nor stamped): count them
+        return db.session.scalar(counted) or 0
+    return kept("apds_places", ("count", stamp), lambda: db.session.scalar(counted) or 0, 64)
 
 
 def _text_matches(words: tuple[str, ...], city: str, where: list) -> list[str]:

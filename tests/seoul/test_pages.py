@@ -399,3 +399,10 @@ def test_new_fees_and_hours_show_at_the_next_visit_in_each_language(app, driver,
     assert push_client(app).park_oper(KEY, INFRA_ID, SECRET, changed).ok
     text = _text(driver.get(f"/seoul/lots/{lot_id}").get_data(as_text=True))
     assert "₩1,500 for the first 30 mins" in text and "07:00–22:30" in text and "₩1,000 for" not in text
+
+
+def test_a_request_naming_the_price_block_without_htmx_gets_the_whole_page(driver, lot_id):
+    """Only htmx gets the price block alone; a request with its target but not htmx's header gets every part."""
+    html = driver.get(f"/seoul/lots/{lot_id}?hours=2", headers={"HX-Target": "price-quote"}).get_data(as_text=True)
+    assert "Fees and opening hours" in html and 'id="live-figures"' in html and "<polyline" in html
+    assert "None" not in _text(html)

@@ -86,7 +86,8 @@ def lot(lot_id: int):
     form.set_discounts(detail.discounts)
     if errors:
         apply_errors(form, errors)
-    block = "price_quote" if request.headers.get("HX-Target") == "price-quote" else None
+    # the price block alone only for htmx: any other request gets the whole page, with its kept parts
+    block = "price_quote" if is_htmx() and request.headers.get("HX-Target") == "price-quote" else None
     here = request.full_path.rstrip("?")
     response = page_or_block("seoul_lots/lot.html", block, ("price_quote",), status=status, detail=detail,
                              lot=detail.summary, form=form, now=now, here=here,

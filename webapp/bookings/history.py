@@ -12,16 +12,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, case, func, inspect, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import case, func, inspect, or_, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.sql.functions import FunctionElement
 
 from webapp.bookings import ledger
 from webapp.bookings.adapter import Place, PriceBreakdown
 from webapp.bookings.models import AT_COUNTER, PAID_NOW, Booking, LedgerEntry, Status, plate_key
 from webapp.bookings.registry import adapter_for, booking_seller, booking_title
 from webapp.core.clock import PROVIDER_ZONES, utcnow
+from webapp.core.columns import month_of
 from webapp.core.errors import NotFoundError
 from webapp.core.kept import kept
 from webapp.core.money import amount as to_amount
@@ -227,26 +226,6 @@ def history_stamp(user_id: int) -> tuple[int, int, int]:
         select(func.count(), func.coalesce(func.sum(Booking.version), 0), func.coalesce(func.max(Booking.id), 0))
         .where(Booking.user_id == user_id)).one()
     return int(count), int(versions), int(newest)
-
-
-class month_of(FunctionElement):
-    """``YYYY-MM`` of a UTC timestamp column, in SQL on SQLite and PostgreSQL alike."""
-
-    type = String()
-    inherit_cache = True
-    name = "month_of"
-
-
-@compiles(month_of, "sqlite")
-def _month_of_sqlite(element, compiler, **kw):
-    # SQLite keeps UTCDateTime as naive UTC text ("2026-12-06 12:39:30.000000")
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(month_of, "postgresql")
-def _month_of_postgresql(element, compiler, **kw):
-    # timestamptz: the month in UTC, as SQLite's text has it, whatever the session's time zone
-    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM')"
 
 
 def monthly_totals(user_id: int, filters: HistoryFilters | None = None) -> list[MonthTotal]:

@@ -1,11 +1,11 @@
-"""Column types shared by the models (kept apart from ``core.clock`` so that pure modules —
-clients, wire models, pricing rules — can use the clock without importing SQLAlchemy)."""
+"""Column types, and SQL functions over them, shared by the models (kept apart from ``core.clock`` so that
+pure modules — clients, wire models, pricing rules — can use the clock without importing SQLAlchemy)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime
+from sqlalchemy import BigInteger, DateTime, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
@@ -57,3 +57,23 @@ def _epoch_seconds_sqlite(element, compiler, **kw):
 def _epoch_seconds_postgresql(element, compiler, **kw):
     # timestamptz: the epoch does not depend on the session's zone; floor drops the fraction as SQLite does
     return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
+
+
+class month_of(FunctionElement):
+    """``YYYY-MM`` of a UTC timestamp column, in SQL on SQLite and PostgreSQL alike."""
+
+    type = String()
+    inherit_cache = True
+    name = "month_of"
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element, compiler, **kw):
+    # SQLite keeps UTCDateTime as naive UTC text ("2026-12-06 12:39:30.000000")
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(month_of, "postgresql")
+def _month_of_postgresql(element, compiler, **kw):
+    # timestamptz: the month in UTC, as SQLite's text has it, whatever the session's time zone
+    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM')"

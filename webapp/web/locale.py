@@ -73,9 +73,7 @@ def _money_text(value: Decimal | int, currency: str, locale: str) -> str:
 def when(value: datetime | None, zone: ZoneInfo | None = None) -> str:
     """``{{ booking.ends_at|when(booking_zone(booking)) }}`` -> ``27/11/2026, 14:28`` (en), ``27.11.2026 14.28``
     (fi): the one date-and-time format of the page's language; no time -> ``–``."""
-    if value is None:
-        return "–"
-    return _moment_text(value, str(get_locale() or "en_GB"), zone or _default_zone())
+    return page_formats().when(value, zone)
 
 
 def when_in_zone(value: datetime | None, zone: ZoneInfo | None = None) -> str:
@@ -134,14 +132,9 @@ def page_formats() -> PageFormats:
 def money(value: Decimal | int | None, currency: str, per: timedelta | int | None = None) -> str:
     """``{{ amount|money('EUR') }}`` -> ``€1.50`` / ``1,50 €``; ``{{ price|money('EUR', per=60) }}``
     -> ``€4.20/h`` (``per``: a timedelta or minutes); no amount -> ``–``."""
-    if value is None:
-        return "–"
-    locale = get_locale() or "en_GB"
-    if per is not None:
-        return format_money_per(value, currency, per, locale)
-    if (isinstance(value, Decimal) and value.is_finite()) or type(value) is int:  # kept by value: 1.5 == 1.50
-        return _money_text(value, currency, str(locale))
-    return format_money(value, currency, locale)
+    if value is not None and per is not None:
+        return format_money_per(value, currency, per, get_locale() or "en_GB")
+    return page_formats().money(value, currency)
 
 
 def duration(value: timedelta | int | float | Decimal) -> str:

@@ -20,14 +20,19 @@ from datetime import UTC, datetime, timedelta
 CHUNK = 2000
 
 
-def _insert(table, rows: list[dict]) -> None:
+def _insert(table, rows: list[dict], place_set: str | None = None) -> None:
+    """Insert ``rows`` in chunks; a Core insert, so it stamps ``place_set`` anew itself, as an ORM write would
+    (``maps.place_sets``: the map's kept counts and groups must not outlive it)."""
     from sqlalchemy import insert
 
     from webapp.extensions import db
+    from webapp.maps.place_sets import renew
 
     with db.engine.begin() as connection:
         for start in range(0, len(rows), CHUNK):
             connection.execute(insert(table), rows[start:start + CHUNK])
+        if place_set is not None:
+            renew(connection, place_set)
 
 
 def _count(model) -> int:
@@ -40,7 +45,7 @@ def _count(model) -> int:
 
 def add_areas(total: int) -> None:
     """Helsinki areas up to ``total``."""
-    from webapp.helsinki.models import HelsinkiArea
+    from webapp.helsinki.models import PLACE_SET, HelsinkiArea
     from webapp.maps.search import search_text
 
     have = _count(HelsinkiArea)
@@ -63,13 +68,13 @@ def add_areas(total: int) -> None:
                      "resident_parking_codes": [], "special_parking_codes": [], "tariffs": tariffs[n % len(tariffs)],
                      "fetched_at": now,
                      "search_text": search_text(area_id, *name.values(), *street.values(), "00100")})
-    _insert(HelsinkiArea.__table__, rows)
+    _insert(HelsinkiArea.__table__, rows, PLACE_SET)
 
 
 def add_lots(total: int, key: str = "BENCHKEY01") -> None:
     """Seoul lots up to ``total``, described and with their operation, under operator key ``key``."""
     from webapp.seoul import admin as seoul_admin
-    from webapp.seoul.models import SeoulLot, SeoulLotOperation
+    from webapp.seoul.models import PLACE_SET, SeoulLot, SeoulLotOperation
 
     have = _count(SeoulLot)
     if total <= have:
@@ -98,7 +103,7 @@ def add_lots(total: int, key: str = "BENCHKEY01") -> None:
                            "add_time_rate": 10, "day_maximum": 10_000 + 1000 * kind, "notify_memo": f"서울 벤치로 {n}",
                            "memo_roman": f"Seoul Benchiro {n}", "sync_time": now, "updated_at": now})
     _insert(SeoulLot.__table__, lots)
-    _insert(SeoulLotOperation.__table__, operations)
+    _insert(SeoulLotOperation.__table__, operations, PLACE_SET)
     if db.engine.dialect.name == "postgresql":
         db.session.execute(db.text("SELECT setval(pg_get_serial_sequence('seoul_lots', 'id'), "
                                    "(SELECT max(id) FROM seoul_lots))"))
@@ -108,7 +113,7 @@ def add_lots(total: int, key: str = "BENCHKEY01") -> None:
 def add_places(total: int) -> None:
     """APDS car parks up to ``total``: the platform's own (synced from the sandbox), then synthetic ones."""
     from webapp.apds import places
-    from webapp.apds.models import ApdsPlace, new_copy_stamp
+    from webapp.apds.models import PLACE_SET, ApdsPlace
     from webapp.extensions import db
     from webapp.maps.search import search_text
 
@@ -128,9 +133,7 @@ def add_places(total: int) -> None:
                      "spaces_free": rng.randint(0, 400), "occupancy_indicator": "available",
                      "occupancy_observed_at": now, "occupancy_fetched_at": now,
                      "search_text": search_text(name, address)})
-    _insert(ApdsPlace.__table__, rows)
-    with db.engine.begin() as connection:  # a Core insert: stamp the set of car parks as the ORM's writes do
-        new_copy_stamp(connection)
+    _insert(ApdsPlace.__table__, rows, PLACE_SET)
 
 
 def analyse() -> None:

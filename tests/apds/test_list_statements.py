@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.support.kept import forget_kept_per_set
 from tests.support.statements import statements
 from webapp.apds import place_search, places
 from webapp.apds.models import ApdsPlace
@@ -44,14 +45,12 @@ def test_the_list_sends_as_many_statements_for_100_car_parks_as_for_10(app, clie
     _add(10, 0)
     client.get(path, headers=headers)  # warm: the freshness checks
     places._PARSED_TARIFFS.clear()  # each request reads the tariff sets of its rows (one statement for all)
-    place_search._MATCHES.clear()  # and a search its matches (kept per copy of the places)
-    app.extensions.pop("kept:apds_places", None)  # and the list its count (kept per stamp of the set)
+    forget_kept_per_set(app)  # and the list its count or a search its matches (kept per stamp of the set)
     with statements() as few:
         first = client.get(path, headers=headers)
     _add(90, 10)
     places._PARSED_TARIFFS.clear()
-    place_search._MATCHES.clear()
-    app.extensions.pop("kept:apds_places", None)
+    forget_kept_per_set(app)
     with statements() as many:
         second = client.get(path, headers=headers)
     assert first.status_code == second.status_code == 200
@@ -165,7 +164,7 @@ def _pages(places_held: int) -> int:
 
 
 def test_the_count_of_every_car_park_is_kept_until_one_is_added_or_removed(app, client):
-    """The unfiltered list's "page 1 of N" is counted once per stamp of the set of car parks (``ApdsCopy``):
+    """The unfiltered list's "page 1 of N" is counted once per stamp of the set of car parks (``place_sets``):
     the next visit counts nothing, and each way of adding or removing car parks shows at once."""
     places.sync_places()
     platform = db.session.query(ApdsPlace).count()

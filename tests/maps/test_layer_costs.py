@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.maps.support import add_areas
+from tests.support.kept import forget_kept_per_set
 from tests.support.statements import statements
 from webapp.apds import places as apds_places
 from webapp.apds.models import ApdsPlace
@@ -132,6 +133,7 @@ def test_views_out_of_bounds_are_refused(client, view):
 
 def _layer_statements(client, key: str, view: str) -> int:
     answers().clear()  # the answer computed again, as after a change of the data
+    forget_kept_per_set(client.application)  # and its groups, as after a change of the places
     with statements() as sent:
         assert _layer(client, key, view).status_code == 200
     return len(sent)
@@ -161,6 +163,7 @@ def test_groups_are_as_many_statements_for_20_places_as_for_200(app, client, mon
 
 
 def _page_statements(client, path: str, **headers) -> int:
+    forget_kept_per_set(client.application)  # the counts made again, as after a change of the places
     with statements() as sent:
         assert client.get(path, headers=headers).status_code == 200
     return len(sent)

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
 from webapp.apds import places as apds_places
-from webapp.apds.models import ApdsPlace
+from webapp.apds.models import PLACE_SET, ApdsPlace
 from webapp.core.clock import utcnow
 from webapp.core.errors import ProviderError, ValidationError
 from webapp.extensions import db
@@ -29,8 +29,10 @@ from webapp.maps.layers import (
     MapLayer,
     Positions,
     fresh_until,
+    matching,
     page_total,
 )
+from webapp.maps.place_sets import kept_count, set_version
 from webapp.maps.search import BBox, distance_m, nearness
 from webapp.web.locale import money
 
@@ -84,23 +86,25 @@ def _located(bbox: BBox | None):
                 ApdsPlace.latitude.between(bbox.min_lat, bbox.max_lat))
 
 
-def version() -> str:
-    """Changes with the copy and with every new free-space figure.
+#: the count of every place of the layer (a set's count: kept per stamp)
+_EVERY = select(func.count()).select_from(ApdsPlace)
 
-    Three sub-selects: each newest time is read from the end of its index and the count from the
-    narrowest index (one aggregate query over all three would read every row).
+
+def version() -> str:
+    """Changes with the copy, with every new free-space figure, and when a car park is added, removed, moved
+    or renamed (the set's stamp, in place of a count, which PostgreSQL answers by visiting every row).
+
+    One statement of sub-selects: each newest time is read from the end of its index (one aggregate query
+    over both would read every row).
     """
     _fresh()
-    count, fetched, occupancy = db.session.execute(select(
-        select(func.count()).select_from(ApdsPlace).scalar_subquery(),
-        select(func.max(ApdsPlace.fetched_at)).scalar_subquery(),
-        select(func.max(ApdsPlace.occupancy_fetched_at)).scalar_subquery())).one()
-    return f"{count}:{fetched or '-'}:{occupancy or '-'}"
+    return set_version(PLACE_SET, _EVERY, select(func.max(ApdsPlace.fetched_at)).scalar_subquery(),
+                       select(func.max(ApdsPlace.occupancy_fetched_at)).scalar_subquery())
 
 
 def count() -> int:
-    """How many car parks the map has."""
-    return db.session.scalar(select(func.count()).select_from(ApdsPlace)) or 0
+    """How many car parks the map has (kept per stamp of the set)."""
+    return kept_count(PLACE_SET, "every", _EVERY)
 
 
 #: the columns a marker needs (no ORM objects: ``Availability.of`` and ``quote_stay`` read them by name)
@@ -166,12 +170,12 @@ def listing(query: ListQuery) -> ListPage:
         items.append(ListItem(title=place.name, subtitle=f"{place.address} · {words}" if place.address else words,
                               url=place_url.replace("PLACE-ID", quote_path(place.place_id, safe="")),
                               distance_m=distance))
-    return ListPage(items, page_total(query, len(items), lambda: db.session.scalar(
-        select(func.count()).select_from(ApdsPlace).where(*conditions)) or 0))
+    counted = select(func.count()).select_from(ApdsPlace).where(*conditions)
+    return ListPage(items, page_total(query, len(items), lambda: matching(PLACE_SET, query, counted)))
 
 
 def apds_layer() -> MapLayer:
     """The registry entry for APDS car parks."""
     return MapLayer(key="apds", title=lambda: str(_l("Car parks (Manchester, London)")), kind=POINTS,
                     version=version, count=count, features=features, listing=listing, centre=MANCHESTER, zoom=15,
-                    positions=Positions(ApdsPlace.longitude, ApdsPlace.latitude, lambda: _located(None)))
+                    positions=Positions(ApdsPlace.longitude, ApdsPlace.latitude, lambda: _located(None), PLACE_SET))

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, event
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.columns import UTCDateTime
 from webapp.extensions import db
+from webapp.maps.place_sets import watch
 from webapp.maps.search import search_text
 
 
@@ -58,44 +56,11 @@ def _fill_search_text(_mapper, _connection, place: ApdsPlace) -> None:
     place.search_text = search_text(place.name, place.address)
 
 
-class ApdsCopy(db.Model):
-    """One row (``id`` 1): a stamp of the set of car parks we hold, new whenever one is added or removed.
-
-    The car-park list shows "page 40 of 400": PostgreSQL counts 10,000 places by visiting each row (the
-    occupancy refreshes keep its visibility map clear), 2 ms of a 9 ms page (issue 18, ``bench/pages.py``).
-    The list keeps the count per stamp instead (``place_search``). A random stamp, not a counter: a new
-    database's first stamp can never name another database's count.
-    """
-
-    __tablename__ = "apds_copy"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    stamp: Mapped[str] = mapped_column(String(32))
-
-
-def new_copy_stamp(connection) -> None:
-    """Give ``apds_copy`` a new stamp, in SQL, creating its row the first time (two workers at once: both
-    write a new stamp, and the last one stays)."""
-    table = ApdsCopy.__table__
-    stamp = uuid.uuid4().hex
-    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    connection.execute(dialect_insert(table).values(id=1, stamp=stamp).on_conflict_do_update(
-        index_elements=[table.c.id], set_={"stamp": stamp}))
-
-
-@event.listens_for(Session, "before_flush")
-def _new_copy_stamp(session: Session, _context, _instances) -> None:
-    """Every ORM write that adds or removes a car park (the platform's sync, tests) stamps the set anew."""
-    if any(isinstance(item, ApdsPlace) for item in (*session.new, *session.deleted)):
-        new_copy_stamp(session.connection())
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _new_copy_stamp_in_bulk(state) -> None:
-    """So does an ORM-enabled bulk insert or delete (``session.execute(delete(ApdsPlace)…)``), which no flush sees."""
-    if (state.is_insert or state.is_delete) and state.bind_mapper is not None \
-            and state.bind_mapper.class_ is ApdsPlace:
-        new_copy_stamp(state.session.connection())
+#: the set of places the car parks make: the map's and the list's counts, matches and groups are kept per stamp
+#: of it (``maps.place_sets``), renewed when a car park is added or removed or a column they read (its name,
+#: address or position) changes; live free spaces and tariffs are not among them
+PLACE_SET = "apds"
+watch(ApdsPlace, PLACE_SET, ("place_id", "name", "address", "latitude", "longitude"))
 
 
 class ApdsTariffSet(db.Model):

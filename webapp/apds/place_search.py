@@ -3,7 +3,7 @@ spaces or position, each with its live availability and the price of the chosen 
 
 Split from ``places`` (the local copy, occupancy and prices): this module only reads that copy. Every
 filter is a WHERE clause and a page is an OFFSET/LIMIT; prices come once per tariff set, zone, stay and
-minute (``_quote``), and a search by words keeps its matches per copy of the places (``_text_matches``).
+minute (``_quote``), and a search by words keeps its matches per stamp of the set (``_text_matches``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import false, func, select, tuple_
 
 from webapp.apds import rates
-from webapp.apds.models import ApdsCopy, ApdsPlace
+from webapp.apds.models import PLACE_SET, ApdsPlace
 from webapp.apds.places import (
     EARTH_RADIUS_M,
     Availability,
@@ -27,8 +27,8 @@ from webapp.apds.places import (
 )
 from webapp.core.clock import utcnow
 from webapp.core.errors import ValidationError
-from webapp.core.kept import kept
 from webapp.extensions import db
+from webapp.maps.place_sets import kept_for_set
 from webapp.maps.search import distance_m, search_words
 
 
@@ -88,8 +88,8 @@ def search_places(text: str = "", city: str = "", minutes: int = 180, free_only:
     query = select(ApdsPlace).where(*where)
     ordered = query.order_by(ApdsPlace.name, ApdsPlace.place_id)
     if near is None and (text.strip() or city) and not free_only and max_price is None:
-        # a search by name or street alone: what matches changes only with the copy of the places, so the
-        # matches (in the list's order) are kept per copy and a page reads its 25 rows by key
+        # a search by name or street alone: what matches changes only with the set of places, so the
+        # matches (in the list's order) are kept per stamp of the set and a page reads its 25 rows by key
         ids = _text_matches(tuple(search_words(text)), city, where)
         total = len(ids)
         pages = max(1, math.ceil(total / limit))
@@ -130,36 +130,22 @@ def search_places(text: str = "", city: str = "", minutes: int = 180, free_only:
 
 def _count(where: list) -> int:
     """How many places ``where`` selects; with no condition, the count of them all kept per stamp of the set
-    (``ApdsCopy``): PostgreSQL visits every row to count them."""
-    counted = select(func.count()).select_from(ApdsPlace).where(*where)
-    if where:
-        return db.session.scalar(counted) or 0
-    stamp = db.session.scalar(select(ApdsCopy.stamp).where(ApdsCopy.id == 1))
-    if stamp is None:  # no car park was ever added through the ORM (nor stamped): count them
-        return db.session.scalar(counted) or 0
-    return kept("apds_places", ("count", stamp), lambda: db.session.scalar(counted) or 0, 64)
+    (``maps.place_sets``): PostgreSQL visits every row to count them."""
+    def counted() -> int:
+        return db.session.scalar(select(func.count()).select_from(ApdsPlace).where(*where)) or 0
+
+    return counted() if where else kept_for_set(PLACE_SET, ("count",), counted)
 
 
-def _text_matches(words: tuple[str, ...], city: str, where: list) -> list[str]:
-    """The ids of the places ``where`` selects (words and city only), by name: kept per copy of the places.
+def _text_matches(words: tuple[str, ...], city: str, where: list) -> tuple[str, ...]:
+    """The ids of the places ``where`` selects (words and city only), by name: kept per stamp of the set.
 
-    The key holds the database, the newest copy time and the number of places: a refresh
-    (``sync_places`` stamps every row it writes) or a place added or removed makes a new key, so a
-    kept answer is never one of an older copy. The LIKE over every name and address (2-3 ms at
-    10,000 places on SQLite) then runs once per copy and search, not on every keystroke's request.
+    Names and addresses are watched columns of the set (``models.PLACE_SET``), so the LIKE over every
+    name and address (2-3 ms at 10,000 places on SQLite) runs once per state of the set and search,
+    not on every keystroke's request.
     """
-    newest, count = db.session.execute(select(func.max(ApdsPlace.fetched_at), func.count())).one()
-    key = (str(db.engine.url), newest, count, words, city)
-    if key not in _MATCHES:
-        if len(_MATCHES) >= 64:
-            _MATCHES.clear()
-        _MATCHES[key] = list(db.session.scalars(select(ApdsPlace.place_id).where(*where)
-                                                .order_by(ApdsPlace.name, ApdsPlace.place_id)))
-    return _MATCHES[key]
-
-
-#: the matching place ids of a search by words and city, per copy of the places: see ``_text_matches``
-_MATCHES: dict[tuple, list[str]] = {}
+    return kept_for_set(PLACE_SET, ("matches", words, city), lambda: tuple(db.session.scalars(
+        select(ApdsPlace.place_id).where(*where).order_by(ApdsPlace.name, ApdsPlace.place_id))))
 
 
 def _quote(tariff_key: str, zone: str, now: datetime, stay: timedelta) -> rates.Quote | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
 from types import SimpleNamespace
 from urllib.parse import quote
 
@@ -21,7 +20,7 @@ from webapp.core.clock import utcnow
 from webapp.core.errors import ProviderError
 from webapp.extensions import db
 from webapp.helsinki import areas as helsinki_areas
-from webapp.helsinki.models import HelsinkiArea
+from webapp.helsinki.models import PLACE_SET, HelsinkiArea
 from webapp.maps.layers import (
     AREAS,
     LayerFeatures,
@@ -32,8 +31,10 @@ from webapp.maps.layers import (
     Positions,
     RawJSON,
     fresh_until,
+    matching,
     page_total,
 )
+from webapp.maps.place_sets import kept_count, set_version
 from webapp.maps.search import BBox, distance_m, nearness
 from webapp.web.locale import duration, money
 
@@ -71,24 +72,23 @@ def _in_box(bbox: BBox | None):
                 HelsinkiArea.centre_lat.between(bbox.min_lat, bbox.max_lat))
 
 
-def version() -> str:
-    """Changes when the copy is refreshed or an area is added or removed.
+#: the count of every place of the layer (a set's count: kept per stamp)
+_EVERY = select(func.count()).select_from(HelsinkiArea)
 
-    Two sub-selects, so that the newest fetch is read from the end of its index (one aggregate
-    query over both would read every row) and the count from the narrowest index.
+
+def version() -> str:
+    """Changes when the copy is refreshed or an area is added, removed, moved or renamed (the set's stamp).
+
+    One statement: the newest fetch is read from the end of its index, and the stamp replaces a count of
+    the areas, which PostgreSQL answers by visiting every row (``place_sets``).
     """
     _fresh()
-    count, newest = db.session.execute(select(
-        select(func.count()).select_from(HelsinkiArea).scalar_subquery(),
-        select(func.max(HelsinkiArea.fetched_at)).scalar_subquery())).one()
-    if newest is not None and not isinstance(newest, datetime):  # a sub-select's value comes back untyped
-        newest = datetime.fromisoformat(str(newest))
-    return f"{count}:{newest.isoformat() if newest else '-'}"
+    return set_version(PLACE_SET, _EVERY, select(func.max(HelsinkiArea.fetched_at)).scalar_subquery())
 
 
 def count() -> int:
-    """How many areas the map has."""
-    return db.session.scalar(select(func.count()).select_from(HelsinkiArea)) or 0
+    """How many areas the map has (kept per stamp of the set)."""
+    return kept_count(PLACE_SET, "every", _EVERY)
 
 
 def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
@@ -162,8 +162,8 @@ def listing(query: ListQuery) -> ListPage:
                               subtitle=subtitle % {"street": _localised(row.street, query.language),
                                                    "zone": row.zone, "code": row.area_id},
                               url=start_url.replace("AREA-ID", quote(row.area_id, safe="")), distance_m=distance))
-    return ListPage(items, page_total(query, len(items), lambda: db.session.scalar(
-        select(func.count()).select_from(HelsinkiArea).where(*conditions)) or 0))
+    counted = select(func.count()).select_from(HelsinkiArea).where(*conditions)
+    return ListPage(items, page_total(query, len(items), lambda: matching(PLACE_SET, query, counted)))
 
 
 def helsinki_layer() -> MapLayer:
@@ -171,4 +171,4 @@ def helsinki_layer() -> MapLayer:
     return MapLayer(key="helsinki", title=lambda: str(_l("Helsinki street parking")), kind=AREAS, version=version,
                     count=count, features=features, listing=listing, centre=HELSINKI_CENTRE, zoom=14,
                     positions=Positions(HelsinkiArea.centre_lon, HelsinkiArea.centre_lat,
-                                        lambda: HelsinkiArea.centre_lat.is_not(None)))
+                                        lambda: HelsinkiArea.centre_lat.is_not(None), PLACE_SET))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.columns import UTCDateTime
 from webapp.extensions import db
+from webapp.maps.place_sets import watch
 from webapp.maps.search import search_text
 
 
@@ -53,6 +54,12 @@ class HelsinkiArea(db.Model):
 def _fill_search_text(_mapper, _connection, area: HelsinkiArea) -> None:
     area.search_text = search_text(area.area_id, *(area.name or {}).values(), *(area.street or {}).values(),
                                    area.postal_code)
+
+
+#: the set of places the areas make: the map's counts, matches and groups are kept per stamp of it
+#: (``maps.place_sets``), renewed when an area is added or removed or one of the columns they read changes
+PLACE_SET = "helsinki"
+watch(HelsinkiArea, PLACE_SET, ("area_id", "zone", "name", "street", "postal_code", "centre_lon", "centre_lat"))
 
 
 class HelsinkiDayType(db.Model):

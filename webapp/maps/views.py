@@ -28,10 +28,9 @@ from webapp.maps.layers import (
     ListPage,
     ListQuery,
     RawJSON,
-    clusters,
-    count_in,
     find_layer,
     registered_layers,
+    view_groups,
 )
 from webapp.maps.search import BBox, TileView, parse_point, search_words
 from webapp.maps.shell import map_shell
@@ -55,7 +54,7 @@ MAX_PAGE = 400
 #: under the 150 KB a first visit may cost (bench/map.py), whatever the size of the city.
 VIEWPORT_THRESHOLD = 500
 #: a view holding more places than this is answered with groups of them, counted on a grid in SQL
-#: (``layers.clusters``): a map cannot show more places apart, and the answer stays a few kilobytes
+#: (``layers.view_groups``): a map cannot show more places apart, and the answer stays a few kilobytes
 CLUSTER_ABOVE = 500
 #: the most features a request without a view carries (then ``truncated``)
 MAX_FEATURES = 2000
@@ -189,8 +188,12 @@ def _layer_language() -> tuple[str, bool]:
 def _answer(layer, language: str, bbox: BBox | None, view: TileView | None) -> str:
     """What the layer shows for a view: its places, or groups of them when the view holds more than
     ``CLUSTER_ABOVE`` (a request without a view gets at most ``MAX_FEATURES`` places)."""
-    if view is not None and layer.positions is not None and count_in(layer.positions, bbox) > CLUSTER_ABOVE:
-        return _collection_json(LayerFeatures(clusters(layer.positions, view)), clustered=True)
+    groups = view_groups(layer.positions, view, CLUSTER_ABOVE) if view is not None and layer.positions else None
+    if groups is not None:  # a group holds no text: only ``cluster`` and ``count``
+        return _collection_json(LayerFeatures([
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
+             "properties": {"cluster": True, "count": places}} for longitude, latitude, places in groups]),
+            clustered=True)
     # "en_GB" for English: British dates and money, as the pages show them
     with force_locale("en_GB" if language == "en" else language):
         found = layer.features(language, bbox, CLUSTER_ABOVE if view is not None else MAX_FEATURES)

@@ -22,11 +22,13 @@ from webapp.maps.layers import (
     ListQuery,
     MapLayer,
     Positions,
+    matching,
     page_total,
 )
+from webapp.maps.place_sets import kept_count, set_version
 from webapp.maps.search import BBox, distance_m, nearness
 from webapp.seoul import lots as seoul_lots
-from webapp.seoul.models import DisplayName, SeoulLot, SeoulLotOperation
+from webapp.seoul.models import PLACE_SET, DisplayName, SeoulLot, SeoulLotOperation
 from webapp.seoul.tariffs import fee_summary, is_open
 
 SEOUL_CENTRE = (37.5400, 126.9900)
@@ -62,21 +64,25 @@ class _FreeWords:
         return self.template % {"free": availability.free, "capacity": availability.capacity}
 
 
+#: the count of every place of the layer (a set's count: kept per stamp)
+_EVERY = select(func.count()).select_from(SeoulLot).where(_described())
+
+
 def version() -> str:
-    """Changes when a lot is described or removed, and each minute.
+    """Changes when a lot is added, removed, moved or renamed (the set's stamp), and each minute.
 
     Lots push all the time (at 10,000 lots, hundreds of pushes a second), so a version that followed
     every push would never let an answer be served twice. The map's figures are therefore those of
-    the minute (a count goes stale, a lot opens or closes, a renamed lot or new fees show within it);
-    the lot's own page is live. The count reads the described lots' index, not the table.
+    the minute (a count goes stale, a lot opens or closes, new fees show within it); the lot's own
+    page is live. The stamp replaces a count of the described lots, which PostgreSQL answers by
+    visiting every row (``place_sets``).
     """
-    count = db.session.scalar(select(func.count()).select_from(SeoulLot).where(_described())) or 0
-    return f"{count}:{utcnow().strftime('%Y%m%d%H%M')}"
+    return f"{set_version(PLACE_SET, _EVERY)}:{utcnow().strftime('%Y%m%d%H%M')}"
 
 
 def count() -> int:
-    """How many described lots the map has."""
-    return db.session.scalar(select(func.count()).select_from(SeoulLot).where(_described())) or 0
+    """How many described lots the map has (kept per stamp of the set)."""
+    return kept_count(PLACE_SET, "every", _EVERY)
 
 
 def _names(shown: DisplayName) -> dict:
@@ -170,11 +176,12 @@ def listing(query: ListQuery) -> ListPage:
     counted = select(func.count()).select_from(SeoulLot)
     if query.words:
         counted = counted.outerjoin(SeoulLot.operation)
-    return ListPage(items, page_total(query, len(items), lambda: db.session.scalar(counted.where(*conditions)) or 0))
+    counted = counted.where(*conditions)
+    return ListPage(items, page_total(query, len(items), lambda: matching(PLACE_SET, query, counted)))
 
 
 def seoul_layer() -> MapLayer:
     """The registry entry for Seoul parking lots."""
     return MapLayer(key="seoul", title=lambda: str(_l("Seoul parking lots")), kind=POINTS, version=version,
                     count=count, features=features, listing=listing, centre=SEOUL_CENTRE, zoom=11,
-                    positions=Positions(SeoulLot.longitude, SeoulLot.latitude, _described))
+                    positions=Positions(SeoulLot.longitude, SeoulLot.latitude, _described, PLACE_SET))

@@ -20,6 +20,7 @@ from sqlalchemy.orm.util import identity_key
 from webapp.core.clock import utcnow
 from webapp.core.columns import UTCDateTime
 from webapp.extensions import db
+from webapp.maps.place_sets import watch
 from webapp.seoul import glossary
 from webapp.seoul.romanise import has_hangul, romanise
 
@@ -174,6 +175,14 @@ class SeoulLotOperation(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     lot = relationship("SeoulLot", back_populates="operation")
+
+
+#: the set of places the described lots make: the map's counts, matches and groups are kept per stamp of it
+#: (``maps.place_sets``), renewed when a lot is added or removed, or a column they read (what makes a lot
+#: described, its position, what a search matches) changes; live counts and fees are not among them
+PLACE_SET = "seoul"
+watch(SeoulLot, PLACE_SET, ("infra_id", "name", "name_roman", "latitude", "longitude"))
+watch(SeoulLotOperation, PLACE_SET, ("notify_memo", "memo_roman"))
 
 
 class SeoulOccupancySample(db.Model):

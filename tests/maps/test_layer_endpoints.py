@@ -34,6 +34,20 @@ def test_helsinki_layer_is_geojson_with_properties_only(app, client):
     assert not any("<" in str(value) for value in properties.values())
 
 
+def test_an_area_without_a_text_in_the_language_shows_the_english_then_the_finnish_one(app, client):
+    add_areas(3)
+    first, second, third = (db.session.get(HelsinkiArea, f"90000{n}") for n in range(3))
+    first.name, first.street = {"fi": "Kauppatori", "en": "Market Square"}, {"fi": "Eteläranta", "sv": ""}
+    second.name, second.street = {"fi": "Hietalahti", "sv": "", "en": None}, {}
+    third.name = {"fi": "Kamppi", "sv": "Kampen", "en": "Kamppi"}
+    db.session.commit()
+    for path in ("/map/layers/helsinki.geojson?lang=sv", "/map?focus=helsinki&lang=sv"):
+        body = client.get(path, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+        for shown in ("Market Square", "Eteläranta", "Hietalahti", "Kampen"):
+            assert shown in body, (path, shown)
+        assert "None" not in body and "Testialue 0" not in body
+
+
 def test_point_layers_carry_free_space_levels(app, client):
     apds_places.sync_places()
     register_lot(app)

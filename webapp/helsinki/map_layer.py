@@ -60,9 +60,12 @@ def _fresh() -> bool:
     return True
 
 
-def _localised(values: dict | None, language: str) -> str:
-    values = values or {}
-    return values.get(language) or values.get("en") or values.get("fi") or ""
+def _in_language(column, language: str):
+    """The text of a JSON column of texts by language (``name``, ``street``) in ``language``, else English,
+    else Finnish (as ``HelsinkiArea.text``), extracted in SQL: decoding two JSON values per area in Python
+    was a third of a street-level answer's time on PostgreSQL."""
+    return func.coalesce(*(func.nullif(column[key].as_string(), "") for key in dict.fromkeys([language, "en", "fi"])),
+                         "")
 
 
 def _in_box(bbox: BBox | None):
@@ -102,7 +105,8 @@ def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
     if not _fresh():
         return LayerFeatures([])
     rows = db.session.execute(
-        select(HelsinkiArea.area_id, HelsinkiArea.zone, HelsinkiArea.name, HelsinkiArea.street,
+        select(HelsinkiArea.area_id, HelsinkiArea.zone, _in_language(HelsinkiArea.name, language).label("name"),
+               _in_language(HelsinkiArea.street, language).label("street"),
                cast(HelsinkiArea.geometry, Text).label("geometry"),
                cast(HelsinkiArea.tariffs, Text).label("tariffs"),
                HelsinkiArea.max_time_in_minutes, HelsinkiArea.max_capacity)
@@ -131,8 +135,8 @@ def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
             limits[limit_key] = " · ".join(facts)
         details = [*tariff_lines[area.tariffs], *filter(None, [limits[limit_key]])]
         result.append({"type": "Feature", "geometry": RawJSON(area.geometry), "properties": {
-            "title": _localised(area.name, language),
-            "subtitle": subtitle % {"street": _localised(area.street, language), "zone": area.zone,
+            "title": area.name,
+            "subtitle": subtitle % {"street": area.street, "zone": area.zone,
                                     "code": area.area_id},
             "details": details, "url": start_url.replace("AREA-ID", quote(area.area_id, safe="")),
             "action": park_here, "style": f"zone-{area.zone if area.zone in (1, 2, 3) else 3}",
@@ -146,7 +150,9 @@ def listing(query: ListQuery) -> ListPage:
         return ListPage([], 0)
     conditions = [HelsinkiArea.search_text.contains(word, autoescape=True) for word in query.words]
     conditions.append(_in_box(query.bbox))
-    statement = select(HelsinkiArea.area_id, HelsinkiArea.zone, HelsinkiArea.name, HelsinkiArea.street,
+    statement = select(HelsinkiArea.area_id, HelsinkiArea.zone,
+                       _in_language(HelsinkiArea.name, query.language).label("name"),
+                       _in_language(HelsinkiArea.street, query.language).label("street"),
                        HelsinkiArea.centre_lat, HelsinkiArea.centre_lon).where(*conditions)
     if query.near is not None:
         statement = statement.order_by(HelsinkiArea.centre_lat.is_(None),
@@ -158,8 +164,8 @@ def listing(query: ListQuery) -> ListPage:
     for row in db.session.execute(statement):
         distance = (distance_m(*query.near, row.centre_lat, row.centre_lon)
                     if query.near is not None and row.centre_lat is not None else None)
-        items.append(ListItem(title=_localised(row.name, query.language),
-                              subtitle=subtitle % {"street": _localised(row.street, query.language),
+        items.append(ListItem(title=row.name,
+                              subtitle=subtitle % {"street": row.street,
                                                    "zone": row.zone, "code": row.area_id},
                               url=start_url.replace("AREA-ID", quote(row.area_id, safe="")), distance_m=distance))
     counted = select(func.count()).select_from(HelsinkiArea).where(*conditions)

@@ -91,14 +91,25 @@ def test_bbox_returns_only_the_features_inside(app, client):
     assert _titles(client.get("/map/layers/helsinki.geojson?bbox=10,10,11,11")) == []
 
 
-def test_a_large_layer_is_capped_and_loaded_by_viewport(app, client, monkeypatch):
-    monkeypatch.setattr(map_views, "MAX_FEATURES", 4)
+def test_a_large_layer_is_grouped_when_asked_whole_or_by_box_and_loaded_by_viewport(app, client, monkeypatch):
+    monkeypatch.setattr(map_views, "CLUSTER_ABOVE", 4)
     monkeypatch.setattr(map_views, "VIEWPORT_THRESHOLD", 5)
     add_areas(6)
-    capped = client.get("/map/layers/helsinki.geojson").get_json()
-    assert len(capped["features"]) == 4 and capped["truncated"] is True
+    for path in ("/map/layers/helsinki.geojson", "/map/layers/helsinki.geojson?bbox=24.92,60.16,24.95,60.18"):
+        whole = client.get(path).get_json()
+        assert whole["clustered"] is True and whole["truncated"] is False, path
+        assert sum(group["properties"]["count"] for group in whole["features"]) == 6, path
+    few = client.get("/map/layers/helsinki.geojson?bbox=24.929,60.16,24.9315,60.18").get_json()
+    assert few["clustered"] is False and len(few["features"]) == 2  # a box of two areas: the areas
     html = client.get("/map").get_data(as_text=True)
     assert '"key": "helsinki", "kind": "areas", "large": true' in html
+
+
+def test_a_layer_at_most_cluster_above_is_served_whole(app, client, monkeypatch):
+    monkeypatch.setattr(map_views, "CLUSTER_ABOVE", 6)
+    add_areas(6)
+    whole = client.get("/map/layers/helsinki.geojson").get_json()
+    assert whole["clustered"] is False and len(whole["features"]) == 6
 
 
 def test_bad_requests_are_4xx(client):

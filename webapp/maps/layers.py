@@ -143,28 +143,44 @@ def count_in(positions: Positions, bbox: BBox) -> int:
     return db.session.scalar(select(func.count()).where(positions.inside(bbox))) or 0
 
 
-def view_groups(positions: Positions, view: TileView, above: int) -> tuple[tuple[float, float, int], ...] | None:
-    """The groups (longitude, latitude, places) of ``view`` when it holds more than ``above`` places, else None.
+def extent(positions: Positions) -> BBox | None:
+    """The box around every place of the layer (None: it has none), kept per stamp of its set."""
+    def compute() -> BBox | tuple[()]:
+        edges = db.session.execute(select(func.min(positions.longitude), func.min(positions.latitude),
+                                          func.max(positions.longitude), func.max(positions.latitude))
+                                   .where(positions.shown())).one()
+        return () if edges[0] is None else BBox(*(float(edge) for edge in edges))
+
+    return kept_for_set(positions.place_set, ("extent",), compute) or None
+
+
+def view_groups(positions: Positions, view: TileView, above: int,
+                within: BBox | None = None) -> tuple[tuple[float, float, int], ...] | None:
+    """The groups (longitude, latitude, places) of the places inside ``within`` (by default the whole view) on
+    ``view``'s grid when there are more than ``above`` of them, else None.
 
     Kept per stamp of the positions' set and view: a view's COUNT and grouping (8-10 ms at 10,000 places on
     PostgreSQL) run once per change of where the places are, not once per change of their live figures.
     """
+    box = within or view.bbox()
+
     def compute() -> tuple[tuple[float, float, int], ...]:
-        if count_in(positions, view.bbox()) <= above:
+        if count_in(positions, box) <= above:
             return ()  # not grouped (kept as an empty answer: None is never kept)
-        return clusters(positions, view)
+        return clusters(positions, view, box)
 
-    return kept_for_set(positions.place_set, ("groups", view.key(), above), compute) or None
+    return kept_for_set(positions.place_set, ("groups", view.key(), box.key(), above), compute) or None
 
 
-def clusters(positions: Positions, view: TileView) -> tuple[tuple[float, float, int], ...]:
+def clusters(positions: Positions, view: TileView, within: BBox | None = None) -> tuple[tuple[float, float, int], ...]:
     """The places of ``view`` grouped on a grid of the map's own tiles: (longitude, latitude, places) each.
 
     One grouped query: each place's column and row on the grid are CASE expressions over the
     cells' edges (the same SQL on SQLite and PostgreSQL, no math functions), and each group is
     drawn at the mean position of its places (5 decimals, about a metre). A group holds no text.
+    Only the places inside ``within`` (by default the view) are grouped.
     """
-    bbox = view.bbox()
+    bbox = within or view.bbox()
     west, width, edges = view.grid(CELLS_PER_TILE)
     columns = (view.x1 - view.x0 + 1) * CELLS_PER_TILE
     column = case(*((positions.longitude < west + width * (n + 1), literal(n)) for n in range(columns - 1)),

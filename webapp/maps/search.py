@@ -76,6 +76,22 @@ def _tile_lat(y: int, zoom: int) -> float:
     return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / (1 << zoom)))))
 
 
+#: the web map's edge of latitude (a square world): tiles go no further north or south
+_MAX_LAT = 85.05112878
+
+
+def _tile_x(lon: float, zoom: int) -> int:
+    """The column of the tile holding ``lon`` at ``zoom``."""
+    return min((1 << zoom) - 1, max(0, int((lon + 180.0) / 360.0 * (1 << zoom))))
+
+
+def _tile_y(lat: float, zoom: int) -> int:
+    """The row of the tile holding ``lat`` at ``zoom`` (rows count southwards)."""
+    phi = math.radians(min(_MAX_LAT, max(-_MAX_LAT, lat)))
+    row = (1 - math.log(math.tan(phi) + 1 / math.cos(phi)) / math.pi) / 2 * (1 << zoom)
+    return min((1 << zoom) - 1, max(0, int(row)))
+
+
 @dataclass(frozen=True)
 class TileView:
     """A map view as a block of web-map tiles: ``zoom/x0/y0/x1/y1`` (inclusive, x east and y south).
@@ -108,6 +124,17 @@ class TileView:
         if x1 - x0 >= cls.MAX_SPAN or y1 - y0 >= cls.MAX_SPAN:
             return None
         return cls(zoom, x0, y0, x1, y1)
+
+    @classmethod
+    def covering(cls, box: BBox) -> TileView:
+        """The tiles of the highest zoom that cover ``box`` within ``MAX_SPAN`` along each side (a request
+        by box, or a whole layer by its extent, grouped like the map's own views)."""
+        for zoom in range(cls.MAX_ZOOM, -1, -1):
+            x0, x1 = _tile_x(box.min_lon, zoom), _tile_x(box.max_lon, zoom)
+            y0, y1 = _tile_y(box.max_lat, zoom), _tile_y(box.min_lat, zoom)
+            if x1 - x0 < cls.MAX_SPAN and y1 - y0 < cls.MAX_SPAN:
+                return cls(zoom, x0, y0, x1, y1)
+        return cls(0, 0, 0, 0, 0)  # not reached: zoom 0 is one tile
 
     def key(self) -> str:
         return f"{self.zoom}/{self.x0}/{self.y0}/{self.x1}/{self.y1}"

@@ -28,6 +28,7 @@ from webapp.maps.layers import (
     ListPage,
     ListQuery,
     RawJSON,
+    extent,
     find_layer,
     registered_layers,
     view_groups,
@@ -56,7 +57,7 @@ VIEWPORT_THRESHOLD = 500
 #: a view holding more places than this is answered with groups of them, counted on a grid in SQL
 #: (``layers.view_groups``): a map cannot show more places apart, and the answer stays a few kilobytes
 CLUSTER_ABOVE = 500
-#: the most features a request without a view carries (then ``truncated``)
+#: the most features a request to a layer without positions carries (then ``truncated``)
 MAX_FEATURES = 2000
 #: browsers and proxies may reuse a layer this long; after that they revalidate with the ETag (a 304)
 LAYER_MAX_AGE = 30
@@ -187,8 +188,15 @@ def _layer_language() -> tuple[str, bool]:
 
 def _answer(layer, language: str, bbox: BBox | None, view: TileView | None) -> str:
     """What the layer shows for a view: its places, or groups of them when the view holds more than
-    ``CLUSTER_ABOVE`` (a request without a view gets at most ``MAX_FEATURES`` places)."""
-    groups = view_groups(layer.positions, view, CLUSTER_ABOVE) if view is not None and layer.positions else None
+    ``CLUSTER_ABOVE`` (a map cannot show more apart). A request by box groups the places inside it on the
+    grid of the tiles that cover it, and one for the whole layer on the tiles that cover all its places, so
+    that no request costs more than a view of ``CLUSTER_ABOVE`` places (a layer without positions is capped
+    at ``MAX_FEATURES``)."""
+    grid = view
+    if grid is None and layer.positions is not None:
+        around = bbox if bbox is not None else extent(layer.positions)
+        grid = TileView.covering(around) if around is not None else None
+    groups = view_groups(layer.positions, grid, CLUSTER_ABOVE, bbox) if grid is not None else None
     if groups is not None:  # a group holds no text: only ``cluster`` and ``count``
         return _collection_json(LayerFeatures([
             {"type": "Feature", "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
@@ -196,7 +204,7 @@ def _answer(layer, language: str, bbox: BBox | None, view: TileView | None) -> s
             clustered=True)
     # "en_GB" for English: British dates and money, as the pages show them
     with force_locale("en_GB" if language == "en" else language):
-        found = layer.features(language, bbox, CLUSTER_ABOVE if view is not None else MAX_FEATURES)
+        found = layer.features(language, bbox, CLUSTER_ABOVE if grid is not None else MAX_FEATURES)
     return _collection_json(found)
 
 
@@ -218,8 +226,8 @@ def layer_geojson(key: str):
 
     ``view=zoom/x0/y0/x1/y1`` (the tiles of the map's view, as the map script sends it) answers the
     places of that view, or groups of them (``clustered``) when there are more than a map can show;
-    ``bbox=minlon,minlat,maxlon,maxlat`` a part of the layer; neither the whole layer (at most
-    ``MAX_FEATURES`` places, then ``truncated``).
+    ``bbox=minlon,minlat,maxlon,maxlat`` a part of the layer; neither the whole layer. A box and the whole
+    layer are grouped the same way, on the tiles that cover them (``_answer``).
 
     The ETag is derived from the layer's data version, the language and the view, and names the
     answer in this worker's cache (``webapp.maps.cache``): an unchanged layer costs its version

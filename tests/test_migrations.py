@@ -10,6 +10,7 @@ from sqlalchemy import inspect
 from webapp import create_app
 from webapp.config import TestingConfig
 from webapp.extensions import db
+from webapp.maps.place_sets import PlaceSet
 
 
 def test_migrations_and_models_agree(tmp_path, empty_database_url):
@@ -21,6 +22,10 @@ def test_migrations_and_models_agree(tmp_path, empty_database_url):
             differences = compare_metadata(context, db.metadata)
         assert differences == [], f"autogenerate finds differences: {differences}"
         assert {"users", "vehicles", "bookings", "booking_events"} <= set(inspect(db.engine).get_table_names())
+        # every set of places has a stamp from the start: an upgraded database keeps its counts at once (0026)
+        stamps = dict(db.session.execute(db.select(PlaceSet.name, PlaceSet.stamp)).all())
+        assert set(stamps) == {"helsinki", "seoul", "apds"} and len(set(stamps.values())) == 3
+        db.session.remove()
         flask_migrate.downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()

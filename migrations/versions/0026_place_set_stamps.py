@@ -7,9 +7,12 @@ Create Date: 2026-12-07 04:00:00
 PostgreSQL counts a table by visiting every row while the live figures keep its visibility map clear: the
 three counts of /map were 3-5 ms of a 12 ms page, a search's count 10 ms (bench/map.py). ``place_sets``
 holds a stamp per set, new whenever a place is added, removed, moved or renamed, and the map and the lists
-keep their counts, matches and groups per stamp. It generalises 0025's ``apds_copy``, which it replaces:
-the next write of the car parks stamps their set again (until then their counts are made each time).
+keep their counts, matches and groups per stamp. It generalises 0025's ``apds_copy``, which it replaces.
+Each set gets a first stamp here, so that a database upgraded with its places keeps counts from the
+first visit (a set without a stamp is counted at every visit until its next write).
 """
+import uuid
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,6 +27,8 @@ def upgrade():
                     sa.Column('name', sa.String(length=32), nullable=False),
                     sa.Column('stamp', sa.String(length=32), nullable=False),
                     sa.PrimaryKeyConstraint('name'))
+    place_sets = sa.table('place_sets', sa.column('name', sa.String), sa.column('stamp', sa.String))
+    op.bulk_insert(place_sets, [{'name': name, 'stamp': uuid.uuid4().hex} for name in ('helsinki', 'seoul', 'apds')])
     op.drop_table('apds_copy')
 
 

@@ -13,7 +13,9 @@ workers.
    trivial page (``GET /login``) in alternating rounds (``bench/_server.py``): the median time and its ratio,
    the workers' CPU per request and its ratio, bytes raw and sent (brotli/gzip).
 3. The layer requests again on a server whose answer cache is off (``MAP_LAYER_CACHE_ENTRIES=0``): what an
-   answer costs to compute, i.e. the first request for a view after the layer's data changed.
+   answer costs to compute, i.e. the first request for a view after the layer's live data changed; then
+   every request on a server that keeps nothing per stamp of a set of places either
+   (``PLACE_SET_KEPT_ANSWERS=0``): the first request after a place was added, moved or renamed.
 
 Goals (issue 18): every request within 3× the trivial page; /map's first load under 150 KB.
 
@@ -136,15 +138,22 @@ def main() -> int:
                             rounds=args.rounds, per_run=args.per_run)
             layers = [endpoint for endpoint in endpoints if "/map/layers/" in endpoint.path]
             if layers and not args.no_cold:
-                # what an answer costs to compute (the first request after the layer's data changed, per
-                # worker): the same requests with the answer cache off (webapp/maps/cache.py)
-                print("the same layer requests with the answer cache off (each answer computed):")
-                with serve(env, target="webapp:create_app(MAP_LAYER_CACHE_ENTRIES=0)") as server, \
-                        httpx.Client(timeout=120) as guest:
-                    print(HEADER)
-                    compare(server, {"guest": guest}, [Endpoint(f"{e.name} (computed)", e.path) for e in layers],
-                            Endpoint("trivial page (GET /login)", "/login"), rounds=max(2, args.rounds // 2),
-                            per_run=max(5, args.per_run // 2))
+                # what an answer costs to compute, per worker: the first request after the layer's live data
+                # changed (the answer cache off, webapp/maps/cache.py; counts and groups still kept per stamp
+                # of the set), then the first after a place was added, moved or renamed (nothing kept at all)
+                for title, target, measured, label in (
+                        ("the same layer requests with the answer cache off (each answer computed after a change "
+                         "of live data):", "webapp:create_app(MAP_LAYER_CACHE_ENTRIES=0)", layers, "computed"),
+                        ("the pages and layer requests keeping nothing (each computed after a place changed):",
+                         "webapp:create_app(MAP_LAYER_CACHE_ENTRIES=0, PLACE_SET_KEPT_ANSWERS=0)", endpoints,
+                         "place changed")):
+                    print(title)
+                    with serve(env, target=target) as server, httpx.Client(timeout=120) as guest:
+                        print(HEADER)
+                        compare(server, {"guest": guest}, [Endpoint(f"{e.name} ({label})", e.path, e.headers)
+                                                           for e in measured],
+                                Endpoint("trivial page (GET /login)", "/login"), rounds=max(2, args.rounds // 2),
+                                per_run=max(5, args.per_run // 2))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

@@ -195,3 +195,13 @@ def test_a_views_groups_are_kept_while_only_live_figures_change(app, client, mon
     db.session.commit()
     moved = client.get(path).get_json()
     assert moved["clustered"] is True and moved["features"] != first["features"]
+
+
+def test_a_worker_told_to_keep_nothing_counts_at_every_visit(app, client):
+    """``PLACE_SET_KEPT_ANSWERS=0`` (``bench/map.py``'s measure of a request right after a place changed)."""
+    add_areas(30)
+    app.config["PLACE_SET_KEPT_ANSWERS"] = 0
+    client.get("/map?focus=helsinki")
+    with statements() as sent:
+        client.get("/map?focus=helsinki")
+    assert _counts(sent), sent

@@ -21,7 +21,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy import String, event, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -32,7 +32,8 @@ from webapp.extensions import db
 
 T = TypeVar("T")
 
-#: answers kept per set: counts, matches of recent searches, groups of recent views
+#: answers kept per set: counts, matches of recent searches, groups of recent views (``PLACE_SET_KEPT_ANSWERS``;
+#: 0 keeps none, as ``bench/map.py`` measures what a request costs right after a place changed)
 KEPT_PER_SET = 512
 
 
@@ -113,10 +114,11 @@ def stamp(name: str) -> str | None:
 def kept_for_set(name: str, key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``'s answer kept per stamp of set ``name`` and ``key``; computed each time while the set has
     no stamp (its rows were written by none of the ways that stamp it)."""
-    current = stamp(name)
+    size = int(current_app.config.get("PLACE_SET_KEPT_ANSWERS", KEPT_PER_SET))
+    current = stamp(name) if size > 0 else None
     if current is None:
         return compute()
-    return kept(f"place_set:{name}", (current, key), compute, KEPT_PER_SET)
+    return kept(f"place_set:{name}", (current, key), compute, size)
 
 
 def kept_count(name: str, key: Hashable, counted) -> int:

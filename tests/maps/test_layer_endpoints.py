@@ -48,6 +48,18 @@ def test_an_area_without_a_text_in_the_language_shows_the_english_then_the_finni
         assert "None" not in body and "Testialue 0" not in body
 
 
+def test_provider_text_that_looks_like_a_geometry_placeholder_stays_text(app, client):
+    """Stored geometries are spliced into the answer in place of a per-answer random placeholder: a name
+    shaped like one, quotes and line separators stay the area's text, and every geometry its own."""
+    add_areas(2)
+    tricky = 'geometry-0000 "geometry-" \u2028 </script> {"type":"Polygon"}'
+    db.session.get(HelsinkiArea, "900000").name = {"fi": tricky, "sv": tricky, "en": tricky}
+    db.session.commit()
+    features = client.get("/map/layers/helsinki.geojson?lang=en").get_json()["features"]
+    assert [feature["properties"]["title"] for feature in features] == [tricky, "Testialue 1"]
+    assert [feature["geometry"]["coordinates"][0][0] for feature in features] == [[24.93, 60.17], [24.931, 60.17]]
+
+
 def test_point_layers_carry_free_space_levels(app, client):
     apds_places.sync_places()
     register_lot(app)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_babel import force_locale
@@ -154,23 +155,32 @@ def find_parking():
                          map_shell=map_shell(), legend=legend(), **context)
 
 
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _feature_json(feature: dict) -> str:
-    geometry = feature.get("geometry")
-    if not isinstance(geometry, RawJSON):
-        return _dumps(feature)
-    rest = _dumps({key: value for key, value in feature.items() if key != "geometry"})
-    return f'{rest[:-1]},"geometry":{geometry}}}'
+#: one encoder for every answer (``json.dumps`` with options builds a new one per call)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _collection_json(found: LayerFeatures, clustered: bool = False) -> str:
-    """The FeatureCollection's text; stored geometries (``RawJSON``) go in without a decode and encode."""
-    features = ",".join(_feature_json(feature) for feature in found.features)
-    return (f'{{"type":"FeatureCollection","truncated":{_dumps(found.truncated)},"clustered":{_dumps(clustered)},'
-            f'"features":[{features}]}}')
+    """The FeatureCollection's text, encoded in one pass (C's encoder over the whole list: one call per
+    feature was a third of a street-level answer). A stored geometry (``RawJSON``) goes in as it is, without
+    a decode and an encode: it is encoded as a placeholder of this answer's own random text, which no
+    provider can send, and the stored text then takes each placeholder's place in order."""
+    placeholder = f"geometry-{uuid.uuid4().hex}"
+    geometries = []
+    features = []
+    for feature in found.features:
+        geometry = feature.get("geometry")
+        if isinstance(geometry, RawJSON):
+            geometries.append(geometry)
+            feature = {**feature, "geometry": placeholder}
+        features.append(feature)
+    text = _ENCODER.encode({"type": "FeatureCollection", "truncated": found.truncated, "clustered": clustered,
+                            "features": features})
+    if not geometries:
+        return text
+    parts = text.split(f'"{placeholder}"')
+    if len(parts) != len(geometries) + 1:  # never: the placeholder is this answer's own
+        raise RuntimeError("a layer answer's geometry placeholder was not found once per geometry")
+    return "".join(part for pair in zip(parts, [*geometries, ""], strict=True) for part in pair)
 
 
 def _layer_language() -> tuple[str, bool]:

@@ -59,7 +59,10 @@ def test_extend_opens_the_form_one_hour_later_with_its_price_and_sends_nothing(a
     page = client.get(f"/parking/{ref}?extend=1").get_data(as_text=True)
     box = _element(page, "extend")
     assert "autofocus" in box and 'tabindex="-1"' in box and 'aria-labelledby="extend-title"' in box
-    quote, to_pay = parkings.preview_extension(before.user_id, ref, ends_at + timedelta(hours=1))
+    # the form's default end: one hour later, to the minute (a datetime field has no seconds), so the price is the
+    # one of that minute (priced to the second, the exact end differs by up to 59 s of paid time)
+    default_end = (ends_at + timedelta(hours=1)).replace(second=0, microsecond=0)
+    quote, to_pay = parkings.preview_extension(before.user_id, ref, default_end)
     preview = page[page.index('id="extension-preview"'):page.index('id="extension-preview"') + 600]
     assert _euros(quote.total, "EUR") in preview and _euros(to_pay, "EUR") in preview
     assert "Pick the new end time" not in preview

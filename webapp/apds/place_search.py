@@ -28,7 +28,7 @@ from webapp.apds.places import (
 from webapp.core.clock import utcnow
 from webapp.core.errors import ValidationError
 from webapp.extensions import db
-from webapp.maps.place_sets import kept_for_set
+from webapp.maps.place_sets import kept_count, kept_for_set
 from webapp.maps.search import distance_m, search_words
 
 
@@ -131,10 +131,9 @@ def search_places(text: str = "", city: str = "", minutes: int = 180, free_only:
 def _count(where: list) -> int:
     """How many places ``where`` selects; with no condition, the count of them all kept per stamp of the set
     (``maps.place_sets``): PostgreSQL visits every row to count them."""
-    def counted() -> int:
-        return db.session.scalar(select(func.count()).select_from(ApdsPlace).where(*where)) or 0
-
-    return counted() if where else kept_for_set(PLACE_SET, ("count",), counted)
+    counted = select(func.count()).select_from(ApdsPlace).where(*where)
+    # with no condition, the same kept count as the map layer's ("every")
+    return (db.session.scalar(counted) or 0) if where else kept_count(PLACE_SET, "every", counted)
 
 
 def _text_matches(words: tuple[str, ...], city: str, where: list) -> tuple[str, ...]:

@@ -202,10 +202,12 @@ def _answer(layer, language: str, bbox: BBox | None, view: TileView | None) -> s
     grid of the tiles that cover it, and one for the whole layer on the tiles that cover all its places, so
     that no request costs more than a view of ``CLUSTER_ABOVE`` places (a layer without positions is capped
     at ``MAX_FEATURES``)."""
-    grid = view
-    if grid is None and layer.positions is not None:
-        around = bbox if bbox is not None else extent(layer.positions)
-        grid = TileView.covering(around) if around is not None else None
+    grid = None  # a layer without positions cannot be grouped
+    if layer.positions is not None:
+        grid = view
+        if grid is None:
+            around = bbox if bbox is not None else extent(layer.positions)
+            grid = TileView.covering(around) if around is not None else None
     groups = view_groups(layer.positions, grid, CLUSTER_ABOVE, bbox) if grid is not None else None
     if groups is not None:  # a group holds no text: only ``cluster`` and ``count``
         return _collection_json(LayerFeatures([

@@ -19,6 +19,7 @@ from tests.support.statements import statements
 from webapp.apds import places as apds_places
 from webapp.apds.models import ApdsPlace
 from webapp.extensions import db
+from webapp.helsinki.models import HelsinkiArea
 from webapp.maps import views as map_views
 from webapp.maps.cache import answers
 from webapp.maps.search import TileView
@@ -84,6 +85,35 @@ def test_a_view_is_computed_once_per_version_of_the_data_then_read_from_the_cach
     add_areas(1, first=12)  # new data: a new version, computed again
     third = _layer(client, "helsinki", HELSINKI_VIEW)
     assert third.headers["ETag"] != first.headers["ETag"] and len(_features(third)) == 13
+
+
+def test_an_areas_words_are_written_once_per_fetch_and_language_and_follow_its_changes(app, client):
+    """A new view reads the areas' codes and geometries only; their words are kept per fetch and language."""
+    add_areas(12)
+    assert _layer(client, "helsinki", HELSINKI_VIEW).status_code == 200
+    part_of_it = "bbox=24.929,60.169,24.935,60.171"  # five of the same areas, which no answer holds yet
+    with statements() as sent:
+        part = _features(client.get(f"/map/layers/helsinki.geojson?lang=en&{part_of_it}"))
+    assert len(part) == 5 and not [s for s in sent if "helsinki_areas.tariffs" in s], sent
+    with statements() as sent:
+        swedish = _features(client.get(f"/map/layers/helsinki.geojson?lang=sv&{part_of_it}"))
+    assert [s for s in sent if "helsinki_areas.tariffs" in s], sent  # another language: written now
+    assert {f["properties"]["title"] for f in swedish} == {f["properties"]["title"] + " sv" for f in part}
+    # a new fetch of an area with a new capacity (no stamp: neither is a column the set watches)
+    area = db.session.get(HelsinkiArea, _code(part[0]))
+    area.max_capacity, area.fetched_at = 35, datetime.now(UTC)
+    db.session.commit()
+    refreshed = {_code(f): f for f in _features(client.get(f"/map/layers/helsinki.geojson?lang=en&{part_of_it}"))}
+    assert refreshed[area.area_id]["properties"]["details"] == ["Max. 4 hrs · 35 spaces"]
+    assert refreshed[_code(part[1])]["properties"]["details"] == ["Max. 4 hrs · 20 spaces"]
+    area.name = {"fi": "Uusi nimi", "sv": "Nytt namn", "en": "New name"}  # a new stamp of the set
+    db.session.commit()
+    renamed = {_code(f): f for f in _features(_layer(client, "helsinki", HELSINKI_VIEW))}
+    assert renamed[area.area_id]["properties"]["title"] == "New name" and len(renamed) == 12
+
+
+def _code(feature: dict) -> str:
+    return feature["properties"]["subtitle"].rsplit(" ", 1)[-1]
 
 
 def test_a_compressed_answer_is_kept_compressed_and_revalidated_by_its_tag(app, client):

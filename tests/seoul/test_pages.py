@@ -334,8 +334,8 @@ def test_cli_simulate_drives_arrivals_departures_totals_and_grids(app):
 
 def _versions(lot_id: int) -> tuple[int, int]:
     db.session.expire_all()
-    return db.session.execute(select(SeoulLot.data_version, SeoulLot.sample_version)
-                              .where(SeoulLot.id == lot_id)).one()._tuple()
+    return tuple(db.session.execute(select(SeoulLot.data_version, SeoulLot.sample_version)
+                                    .where(SeoulLot.id == lot_id)).one())
 
 
 def test_a_sample_through_the_receiver_shows_at_the_next_visit(app, driver, lot_id):

@@ -34,7 +34,7 @@ from webapp.maps.layers import (
     matching,
     page_total,
 )
-from webapp.maps.place_sets import kept_count, set_version
+from webapp.maps.place_sets import kept_count, kept_for_set, set_version
 from webapp.maps.search import BBox, distance_m, nearness
 from webapp.web.locale import duration, money
 
@@ -97,29 +97,61 @@ def count() -> int:
 def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
     """The areas (inside ``bbox``) as GeoJSON polygons with the popup's facts as properties.
 
-    Per area only its own words are written: tariff lines and limits once per distinct value
-    (thousands of areas share a handful), the subtitle and link from one translated template
-    each, and the geometry passed on as the stored JSON text (decoding and encoding it again
-    was most of a large answer's time; bench/map.py).
+    A view reads only each area's code, fetch time and stored geometry (passed on as its JSON text:
+    decoding and encoding it again was most of a large answer's time). The properties of an area are
+    written once per fetch of it and language and kept per stamp of the set (``_kept_properties``):
+    writing them for every view was two thirds of a street-level answer's time (issue 18, bench/map.py).
     """
     if not _fresh():
         return LayerFeatures([])
     rows = db.session.execute(
-        select(HelsinkiArea.area_id, HelsinkiArea.zone, _in_language(HelsinkiArea.name, language).label("name"),
-               _in_language(HelsinkiArea.street, language).label("street"),
-               cast(HelsinkiArea.geometry, Text).label("geometry"),
-               cast(HelsinkiArea.tariffs, Text).label("tariffs"),
-               HelsinkiArea.max_time_in_minutes, HelsinkiArea.max_capacity)
+        select(HelsinkiArea.area_id, _fetched_text(), cast(HelsinkiArea.geometry, Text))
         .where(HelsinkiArea.geometry.is_not(None), _in_box(bbox))
         # by code, not zone first: a capped (zoomed-out) answer then still shows every zone
         .order_by(HelsinkiArea.area_id).limit(limit + 1)).all()
+    shown = rows[:limit]
+    properties = _kept_properties(language, {area_id: fetched for area_id, fetched, _geometry in shown})
+    result = [RawJSON(f'{{"type":"Feature","geometry":{geometry},"properties":{properties[area_id]}}}')
+              for area_id, _fetched, geometry in shown
+              if area_id in properties]  # an area the city dropped between the two reads is left out
+    return LayerFeatures(result, truncated=len(rows) > limit)
+
+
+def _fetched_text():
+    # compared as the database writes it: no datetime is made per row
+    return cast(HelsinkiArea.fetched_at, Text).label("fetched")
+
+
+def _kept_properties(language: str, fetched: dict[str, str]) -> dict[str, str]:
+    """The properties (JSON text) in ``language`` of each area of ``fetched`` (code: its fetch time), from
+    the worker's store of the set's current stamp; the areas it lacks, or holds from an older fetch, are
+    read and written now. A refresh writes every area's fetch time, and a change of a name, street or zone
+    renews the stamp, so a kept text is never older than its area."""
+    known: dict[str, tuple[str, str]] = kept_for_set(PLACE_SET, ("feature properties", language), dict)
+    missing = [area_id for area_id, at in fetched.items() if known.get(area_id, ("",))[0] != at]
+    if missing:
+        known.update(_write_properties(language, missing))
+    return {area_id: known[area_id][1] for area_id in fetched if area_id in known}
+
+
+def _write_properties(language: str, area_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """(fetch time, properties as JSON text) of each of ``area_ids``: tariff lines and limits written once
+    per distinct value (thousands of areas share a handful), the subtitle and link from one translated
+    template each."""
+    rows = db.session.execute(
+        select(HelsinkiArea.area_id, _fetched_text(), HelsinkiArea.zone,
+               _in_language(HelsinkiArea.name, language).label("name"),
+               _in_language(HelsinkiArea.street, language).label("street"),
+               cast(HelsinkiArea.tariffs, Text).label("tariffs"),
+               HelsinkiArea.max_time_in_minutes, HelsinkiArea.max_capacity)
+        .where(HelsinkiArea.area_id.in_(area_ids))).all()
     park_here = _("Park here")
     subtitle = _("%(street)s · zone %(zone)s · area %(code)s")  # no arguments: the translated template
     start_url = url_for("parkings.start", area_id="AREA-ID")
     tariff_lines: dict[str, list[str]] = {}
     limits: dict[tuple, str] = {}
-    result = []
-    for area in rows[:limit]:
+    written = {}
+    for area in rows:
         if area.tariffs not in tariff_lines:
             tariffs = SimpleNamespace(tariffs=json.loads(area.tariffs or "[]"))
             tariff_lines[area.tariffs] = [
@@ -133,15 +165,18 @@ def features(language: str, bbox: BBox | None, limit: int) -> LayerFeatures:
             if area.max_capacity:
                 facts.append(_("%(count)s spaces", count=area.max_capacity))
             limits[limit_key] = " · ".join(facts)
-        details = [*tariff_lines[area.tariffs], *filter(None, [limits[limit_key]])]
-        result.append({"type": "Feature", "geometry": RawJSON(area.geometry), "properties": {
+        written[area.area_id] = (area.fetched, _PROPERTIES.encode({
             "title": area.name,
-            "subtitle": subtitle % {"street": area.street, "zone": area.zone,
-                                    "code": area.area_id},
-            "details": details, "url": start_url.replace("AREA-ID", quote(area.area_id, safe="")),
+            "subtitle": subtitle % {"street": area.street, "zone": area.zone, "code": area.area_id},
+            "details": [*tariff_lines[area.tariffs], *filter(None, [limits[limit_key]])],
+            "url": start_url.replace("AREA-ID", quote(area.area_id, safe="")),
             "action": park_here, "style": f"zone-{area.zone if area.zone in (1, 2, 3) else 3}",
-        }})
-    return LayerFeatures(result, truncated=len(rows) > limit)
+        }))
+    return written
+
+
+#: the properties' encoder (as the answer's: ``maps.views``)
+_PROPERTIES = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def listing(query: ListQuery) -> ListPage:

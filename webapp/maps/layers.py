@@ -74,14 +74,16 @@ class ListPage:
 
 
 class RawJSON(str):
-    """A JSON text taken as it is stored (a geometry), spliced into the answer without decoding."""
+    """A JSON text taken as it is stored or was kept (a geometry, a whole feature), spliced into the answer
+    without decoding."""
 
 
 @dataclass(frozen=True)
 class LayerFeatures:
-    """GeoJSON features of a layer (at most the requested number) and whether some were left out."""
+    """GeoJSON features of a layer (at most the requested number) and whether some were left out: each a
+    dict, or its finished JSON text as ``RawJSON``."""
 
-    features: list[dict]
+    features: list[dict | RawJSON]
     truncated: bool = False
 
 

@@ -161,26 +161,29 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 def _collection_json(found: LayerFeatures, clustered: bool = False) -> str:
     """The FeatureCollection's text, encoded in one pass (C's encoder over the whole list: one call per
-    feature was a third of a street-level answer). A stored geometry (``RawJSON``) goes in as it is, without
-    a decode and an encode: it is encoded as a placeholder of this answer's own random text, which no
-    provider can send, and the stored text then takes each placeholder's place in order."""
-    placeholder = f"geometry-{uuid.uuid4().hex}"
-    geometries = []
+    feature was a third of a street-level answer). A JSON text already written (``RawJSON``: a whole
+    feature, or a stored geometry) goes in as it is, without a decode and an encode: it is encoded as a
+    placeholder of this answer's own random text, which no provider can send, and the text then takes each
+    placeholder's place in order."""
+    placeholder = f"raw-{uuid.uuid4().hex}"
+    written = []
     features = []
     for feature in found.features:
-        geometry = feature.get("geometry")
-        if isinstance(geometry, RawJSON):
-            geometries.append(geometry)
+        if isinstance(feature, RawJSON):
+            written.append(feature)
+            feature = placeholder
+        elif isinstance(geometry := feature.get("geometry"), RawJSON):
+            written.append(geometry)
             feature = {**feature, "geometry": placeholder}
         features.append(feature)
     text = _ENCODER.encode({"type": "FeatureCollection", "truncated": found.truncated, "clustered": clustered,
                             "features": features})
-    if not geometries:
+    if not written:
         return text
     parts = text.split(f'"{placeholder}"')
-    if len(parts) != len(geometries) + 1:  # never: the placeholder is this answer's own
-        raise RuntimeError("a layer answer's geometry placeholder was not found once per geometry")
-    return "".join(part for pair in zip(parts, [*geometries, ""], strict=True) for part in pair)
+    if len(parts) != len(written) + 1:  # never: the placeholder is this answer's own
+        raise RuntimeError("a layer answer's placeholder was not found once per written text")
+    return "".join(part for pair in zip(parts, [*written, ""], strict=True) for part in pair)
 
 
 def _layer_language() -> tuple[str, bool]:

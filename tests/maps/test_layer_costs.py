@@ -20,6 +20,7 @@ from webapp.apds import places as apds_places
 from webapp.apds.models import ApdsPlace
 from webapp.extensions import db
 from webapp.helsinki.models import HelsinkiArea
+from webapp.maps import place_sets
 from webapp.maps import views as map_views
 from webapp.maps.cache import answers
 from webapp.maps.search import TileView
@@ -110,6 +111,9 @@ def test_an_areas_words_are_written_once_per_fetch_and_language_and_follow_its_c
     db.session.commit()
     renamed = {_code(f): f for f in _features(_layer(client, "helsinki", HELSINKI_VIEW))}
     assert renamed[area.area_id]["properties"]["title"] == "New name" and len(renamed) == 12
+    # one store per language, of the new stamp alone: the old stamp's words were dropped, not left to age
+    stores = app.extensions["kept:place_set:helsinki:properties"]
+    assert stores["en"][0] == place_sets.stamp("helsinki") and len(stores["en"][1]) == 12
 
 
 def _code(feature: dict) -> str:

@@ -48,11 +48,12 @@ def test_an_area_without_a_text_in_the_language_shows_the_english_then_the_finni
         assert "None" not in body and "Testialue 0" not in body
 
 
-def test_provider_text_that_looks_like_a_geometry_placeholder_stays_text(app, client):
-    """Stored geometries are spliced into the answer in place of a per-answer random placeholder: a name
-    shaped like one, quotes and line separators stay the area's text, and every geometry its own."""
+def test_provider_text_that_looks_like_a_placeholder_stays_text(app, client):
+    """Kept features and stored geometries are spliced into the answer in place of a per-answer random
+    placeholder: a name shaped like one, quotes, braces and line separators stay the area's text, and every
+    geometry its own."""
     add_areas(2)
-    tricky = 'geometry-0000 "geometry-" \u2028 </script> {"type":"Polygon"}'
+    tricky = 'raw-0000 "raw-" geometry-0000 \u2028 </script> {"type":"Polygon"}},"properties":{"title":"x"}'
     db.session.get(HelsinkiArea, "900000").name = {"fi": tricky, "sv": tricky, "en": tricky}
     db.session.commit()
     features = client.get("/map/layers/helsinki.geojson?lang=en").get_json()["features"]

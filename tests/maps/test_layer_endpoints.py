@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import event
 
 from tests.maps.support import add_areas
@@ -46,6 +47,25 @@ def test_an_area_without_a_text_in_the_language_shows_the_english_then_the_finni
         for shown in ("Market Square", "Eteläranta", "Hietalahti", "Kampen"):
             assert shown in body, (path, shown)
         assert "None" not in body and "Testialue 0" not in body
+
+
+@pytest.mark.parametrize(("language", "weekdays", "saturday"), [
+    ("en", "Mon–Fri 09–21: €4.20/h", "Saturday 09–18: €4.20/h"),
+    ("fi", "Ma–pe 09–21: 4,20\xa0€/t", "Lauantai 09–18: 4,20\xa0€/t"),
+    ("ko", "월–금 09–21: €4.20/시간", "토요일 09–18: €4.20/시간")])
+def test_an_areas_tariff_lines_say_the_day_in_the_popups_language(app, client, language, weekdays, saturday):
+    """The city names its tariffs in Finnish, Swedish and English only, and repeats the price in the name: the
+    popup says the day in our words, as the area's page does, so a Korean popup holds no English."""
+    add_areas(1)
+    city_names = {"fi": "Maanantaista perjantaihin 4,20 euroa / tunti", "en": "Monday to Friday, EUR 4.20 / hour"}
+    db.session.get(HelsinkiArea, "900000").tariffs = [
+        {"day_type": day, "name": city_names, "from": "09", "until": until, "hourly_price": "4.20"}
+        for day, until in (("SATURDAY", "18"), ("BUSINESS_DAY", "21"))]  # the hours as the city writes them
+    db.session.commit()
+    details = client.get(f"/map/layers/helsinki.geojson?lang={language}").get_json()["features"][0]["properties"][
+        "details"]
+    assert details[:2] == [weekdays, saturday], details
+    assert "Monday" not in str(details) and "perjantaihin" not in str(details)
 
 
 def test_provider_text_that_looks_like_a_placeholder_stays_text(app, client):

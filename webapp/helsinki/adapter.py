@@ -32,6 +32,7 @@ from webapp.core.clock import HELSINKI, format_duration, utcnow
 from webapp.core.provider import provider_client
 from webapp.extensions import db
 from webapp.helsinki import hub
+from webapp.helsinki.areas import day_type_words
 from webapp.helsinki.models import HelsinkiArea, HelsinkiDayType
 from webapp.helsinki.tariffs import PricingError, TariffWindow, quote_stay
 
@@ -151,13 +152,12 @@ class StreetParkingAdapter:
         except (PricingError, KeyError, TypeError):
             return None
         locale = get_locale() or "en"
-        day_words = {"BUSINESS_DAY": _("Mon–Fri"), "SATURDAY": _("Saturday"), "SUNDAY": _("Sunday and holidays")}
         lines = []
         for segment in quote.segments:
             # Helsinki wall-clock times, whatever the page's zone: the tariff windows are Helsinki hours
             when = (f"{format_datetime(segment.starts_at, 'short', tzinfo=HELSINKI, locale=locale)}–"
                     f"{format_time(segment.ends_at, 'short', tzinfo=HELSINKI, locale=locale)} "
-                    f"({day_words.get(segment.day_type, segment.day_type)})")
+                    f"({day_type_words(segment.day_type)})")
             label = when if segment.hourly_price else f"{when} · {_('free')}"
             lines.append(PriceLine(label=label, amount=segment.amount,
                                    quantity=format_duration(segment.minutes, locale),

@@ -32,10 +32,9 @@ DAY_TYPE_HORIZON_DAYS = 400
 
 @dataclass(frozen=True)
 class AreaTariff:
-    """One tariff row as shown to drivers."""
+    """One tariff row as shown to drivers (the day in our words: ``day_type_words``)."""
 
     day_type: str
-    name: str
     time_from: str
     time_until: str
     hourly_price: Decimal
@@ -127,11 +126,21 @@ def get_area(area_id: str, now: datetime | None = None) -> HelsinkiArea:
     return area
 
 
-def area_tariffs(area: HelsinkiArea, language: str) -> list[AreaTariff]:
-    """The area's tariffs in display order, names in ``language``."""
+#: our words for the city's day types (``tariffs.DAY_TYPES``). The city's own tariff names repeat the price
+#: and come in Finnish, Swedish and English only: a Korean popup showed "Monday to Friday, EUR 4.20 / hour".
+_DAY_TYPE_WORDS = {"BUSINESS_DAY": _l("Mon–Fri"), "SATURDAY": _l("Saturday"), "SUNDAY": _l("Sunday and holidays")}
+
+
+def day_type_words(day_type: str) -> str:
+    """When a tariff applies (``BUSINESS_DAY``, ``SATURDAY``, ``SUNDAY``), in the current locale's words."""
+    words = _DAY_TYPE_WORDS.get(day_type)
+    return str(words) if words is not None else day_type
+
+
+def area_tariffs(area: HelsinkiArea) -> list[AreaTariff]:
+    """The area's tariffs in display order: working days, Saturdays, Sundays, each by its first hour."""
     order = {"BUSINESS_DAY": 0, "SATURDAY": 1, "SUNDAY": 2}
-    rows = [AreaTariff(t["day_type"], t["name"].get(language) or t["name"].get("en") or t["name"].get("fi", ""),
-                       t["from"], t["until"], Decimal(t["hourly_price"])) for t in area.tariffs]
+    rows = [AreaTariff(t["day_type"], t["from"], t["until"], Decimal(t["hourly_price"])) for t in area.tariffs]
     return sorted(rows, key=lambda t: (order.get(t.day_type, 9), t.time_from))
 
 

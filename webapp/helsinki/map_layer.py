@@ -173,9 +173,10 @@ def _write_properties(language: str, area_ids: list[str]) -> dict[str, tuple[str
     for area in rows:
         if area.tariffs not in tariff_lines:
             tariffs = SimpleNamespace(tariffs=json.loads(area.tariffs or "[]"))
+            # the day in our words, as the area's page says it (the city's tariff names repeat the price)
             tariff_lines[area.tariffs] = [
-                f"{t.name} {t.time_from}–{t.time_until}: {money(t.hourly_price, 'EUR', per=60)}"
-                for t in helsinki_areas.area_tariffs(tariffs, language)]
+                f"{helsinki_areas.day_type_words(t.day_type)} {t.time_from}–{t.time_until}: "
+                f"{money(t.hourly_price, 'EUR', per=60)}" for t in helsinki_areas.area_tariffs(tariffs)]
         limit_key = (area.max_time_in_minutes, area.max_capacity)
         if limit_key not in limits:
             facts = []

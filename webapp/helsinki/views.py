@@ -83,7 +83,8 @@ def _render_start(form, area, own, quote=None, status=200, block=None, conflicts
     language = current_language()
     return page_or_block(
         "parkings/start.html", block, ("price_preview",), status=status, form=form, area=area, vehicles=own,
-        tariffs=helsinki_areas.area_tariffs(area, language), quote=quote, language=language, conflicts=conflicts,
+        tariffs=helsinki_areas.area_tariffs(area), day_type_words=helsinki_areas.day_type_words,
+        quote=quote, language=language, conflicts=conflicts,
         preview_fragment=block is not None and is_htmx(),
     )
 

@@ -381,6 +381,15 @@ def test_a_page_with_nothing_new_reads_neither_samples_nor_spaces(app, driver, l
     assert sent and not [s for s in sent if "seoul_occupancy_samples" in s or "seoul_spaces" in s], sent
 
 
+def test_the_parking_banner_is_read_once_however_many_parts_the_page_renders(app, driver, lot_id):
+    """The first visit renders the page and five kept parts (floors, chart, heading, tariffs, facts): the
+    driver's running parkings, which only the layout's banner shows, are read once, not once per part."""
+    with statements() as sent:
+        assert driver.get(f"/seoul/lots/{lot_id}").status_code == 200
+    banner = [s for s in sent if "FROM bookings" in s and "bookings.ends_at >" in s]
+    assert len(banner) == 1, banner
+
+
 def test_a_new_sample_redraws_the_chart_and_leaves_the_floors_as_they_were(app, driver, lot_id):
     driver.get(f"/seoul/lots/{lot_id}")
     assert push_client(app).park_stat(KEY, INFRA_ID, 99).ok

@@ -33,13 +33,16 @@ def _only_own_parkings():
 
 def init_app(app: Flask) -> None:
     """The active-session banner on every page (amounts and durations: ``web.locale`` filters)."""
-    app.context_processor(_active_sessions)
+    app.context_processor(lambda: {"banner_sessions": _banner_sessions})
 
 
-def _active_sessions():
+def _banner_sessions() -> tuple[list, datetime | None]:
+    """The signed-in driver's running street parkings and the time the banner counts from, read when the
+    layout shows the banner: a part of a page rendered alone (a kept chart, a block for htmx) reads nothing,
+    where a context processor read them again for every template a request rendered."""
     if not current_user.is_authenticated:
-        return {}
-    return {"active_sessions": parking.active_parkings(current_user.id), "banner_now": utcnow()}
+        return [], None
+    return parking.active_parkings(current_user.id), utcnow()
 
 
 def _local(value: datetime | None) -> datetime | None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.support.statements import statements
 from webapp.accounts.vehicles import add_vehicle
 from webapp.bookings import reconcile
 from webapp.bookings.models import Booking
@@ -344,3 +345,17 @@ def test_a_bad_form_key_is_refused_in_words_with_a_fresh_key(client, login, driv
     assert html.count("This form has expired") == 1
     assert re.search(r'name="idempotency_key" type="hidden" value="[A-Za-z0-9_-]{20,}"', html)
     assert city_client.parkings(register_number="ABC-123") == ()
+
+
+def test_a_list_of_bookings_reads_of_each_area_its_code_and_names_only(client, login, driver, area):
+    """The history, the admin's lists and the CSV name a parking by its area: its geometry, tariffs and codes
+    (five JSON values decoded per row) are not read with it, and the name still shows."""
+    booking = _start(driver, area)
+    db.session.expire_all()
+    login(driver)
+    for path in ("/bookings", "/bookings/export.csv"):
+        with statements() as sent:
+            body = client.get(path).get_data(as_text=True)
+        assert booking.public_ref in body and area.text("name", "en") in body, path
+        reads = [s for s in sent if "helsinki_areas" in s]
+        assert reads and not [s for s in reads if "geometry" in s or "tariffs" in s], (path, reads)

@@ -89,9 +89,10 @@ class StreetParking(db.Model):
     booking = relationship("Booking", backref=db.backref("street_parking", uselist=False, cascade="all, delete-orphan"))
     #: the area parked in, joined wherever a parking is loaded (a list of bookings names each by its area:
     #: ``parkings.booking_title`` then finds it loaded). Joined rather than read by a second query: a
-    #: statement of its own cost the history page 0.4 ms (issue 18, ``bench/pages.py``)
+    #: statement of its own cost the history page 0.4 ms (issue 18, ``bench/pages.py``). A list loads only
+    #: the code and the names (``bookings.history.listing_options``)
     area = relationship(HelsinkiArea, primaryjoin="foreign(StreetParking.area_id) == HelsinkiArea.area_id",
-                        viewonly=True, lazy="joined")
+                        viewonly=True, lazy="joined", info={"listed_columns": ("area_id", "name")})
 
 
 class HubReport(db.Model):

@@ -11,7 +11,7 @@ import logging
 from types import SimpleNamespace
 from urllib.parse import quote
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, and_, cast, func, select
@@ -34,7 +34,7 @@ from webapp.maps.layers import (
     matching,
     page_total,
 )
-from webapp.maps.place_sets import KEPT_PER_SET, kept_count, set_version, stamp
+from webapp.maps.place_sets import kept_count, set_version, store_for_stamp
 from webapp.maps.search import BBox, distance_m, nearness
 from webapp.web.locale import duration, money
 
@@ -127,30 +127,12 @@ def _kept_properties(language: str, fetched: dict[str, str]) -> dict[str, str]:
     the worker's store for the set's current stamp; the areas it lacks, or holds from an older fetch, are
     read and written now. A refresh writes every area's fetch time, and a change of a name, street or zone
     renews the stamp, so a kept text is never older than its area."""
-    known = _properties_store(language)
+    # each holds up to every area, some 300 bytes each: one per language, of the current stamp only
+    known: dict[str, tuple[str, str]] = store_for_stamp(PLACE_SET, "properties", language)
     missing = [area_id for area_id, at in fetched.items() if known.get(area_id, ("",))[0] != at]
     if missing:
         known.update(_write_properties(language, missing))
     return {area_id: known[area_id][1] for area_id in fetched if area_id in known}
-
-
-#: where a worker keeps the areas' properties: one store per language, of the set's current stamp only (a
-#: store of an older stamp is dropped, not left to age out: each holds up to every area, some 300 bytes each)
-_PROPERTIES_STORES = "kept:place_set:helsinki:properties"
-
-
-def _properties_store(language: str) -> dict[str, tuple[str, str]]:
-    """The worker's store of area properties in ``language`` (code -> fetch time, JSON text) for the set's
-    current stamp; an empty one, not kept, while the set has no stamp or keeping is off
-    (``PLACE_SET_KEPT_ANSWERS``: 0)."""
-    current = stamp(PLACE_SET) if int(current_app.config.get("PLACE_SET_KEPT_ANSWERS", KEPT_PER_SET)) else None
-    if current is None:
-        return {}
-    stores = current_app.extensions.setdefault(_PROPERTIES_STORES, {})
-    held = stores.get(language)
-    if held is None or held[0] != current:
-        held = stores[language] = (current, {})
-    return held[1]
 
 
 def _write_properties(language: str, area_ids: list[str]) -> dict[str, tuple[str, str]]:

@@ -111,14 +111,33 @@ def stamp(name: str) -> str | None:
     return db.session.scalar(select(PlaceSet.stamp).where(PlaceSet.name == name))
 
 
+def _kept_size() -> int:
+    return int(current_app.config.get("PLACE_SET_KEPT_ANSWERS", KEPT_PER_SET))
+
+
 def kept_for_set(name: str, key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``'s answer kept per stamp of set ``name`` and ``key``; computed each time while the set has
     no stamp (its rows were written by none of the ways that stamp it)."""
-    size = int(current_app.config.get("PLACE_SET_KEPT_ANSWERS", KEPT_PER_SET))
+    size = _kept_size()
     current = stamp(name) if size > 0 else None
     if current is None:
         return compute()
     return kept(f"place_set:{name}", (current, key), compute, size)
+
+
+def store_for_stamp(name: str, purpose: str, key: Hashable) -> dict:
+    """The worker's mutable store ``purpose``/``key`` for the current stamp of set ``name``, filled a piece at a
+    time by its caller (a layer's words per place). Only the current stamp's store is held: an older one is
+    dropped at once, not left to age out of the kept answers, as each may grow to every place of the set.
+    An empty store, not held, while the set has no stamp or keeping is off (``PLACE_SET_KEPT_ANSWERS``: 0)."""
+    current = stamp(name) if _kept_size() > 0 else None
+    if current is None:
+        return {}
+    stores = current_app.extensions.setdefault(f"kept:place_set:{name}:{purpose}", {})
+    held = stores.get(key)
+    if held is None or held[0] != current:
+        held = stores[key] = (current, {})
+    return held[1]
 
 
 def kept_count(name: str, key: Hashable, counted) -> int:
